@@ -1,0 +1,46 @@
+// The interface every framework worker implements. One worker executable links exactly one
+// framework (their protobuf/oneDNN/OpenMP copies clash in one process); worker_main.cc drives it.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/case_spec.h"
+#include "core/tensor.h"
+
+namespace versus {
+
+// A case made ready in one framework: buffers allocated, graph built, inputs copied in.
+class OpInstance {
+ public:
+  virtual ~OpInstance() = default;
+  // One iteration. Returns only when the result is complete: asynchronous engines (MXNet,
+  // TF eager, CUDA) must be synchronised here, inside the timed region.
+  virtual void run() = 0;
+  // The result of the last run(), copied to the host as a row-major float32 array.
+  virtual std::vector<float> output() = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+  // Variants this backend offers (e.g. "openblas", "onednn", "eigen"); the first is the default.
+  virtual std::vector<std::string> variants() const = 0;
+  // {"version": "...", "build": {"onednn": true, "blas": "...", "openmp": true, "cuda": false, ...}}
+  virtual nlohmann::json describe() = 0;
+  // Intra-op threads; called once before prepare().
+  virtual void set_threads(int threads) = 0;
+  // What the framework reports it actually uses, e.g. {"intra_op": 2, "omp": 2}.
+  virtual nlohmann::json threads_used() = 0;
+  // Throws UnsupportedCase when the framework cannot do this case, with the reason.
+  virtual std::unique_ptr<OpInstance> prepare(const CaseSpec& c,
+                                              const std::vector<HostTensor>& inputs) = 0;
+};
+
+// Defined once in each worker executable.
+std::unique_ptr<Backend> make_backend();
+
+}  // namespace versus

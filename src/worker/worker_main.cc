@@ -1,0 +1,139 @@
+// main() of every versus-worker-<framework> executable: speaks the line-based JSON protocol.
+//
+//   versus-worker-X --info   prints one JSON line: framework, version, build flags, variants
+//   versus-worker-X --run    reads one case (JSON line) on stdin, prepares it, validates the
+//                            result against the reference, times it, prints one JSON line
+//
+// The protocol uses a private copy of stdout; fd 1 is pointed at stderr so that whatever a
+// framework prints cannot corrupt it.
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "core/errors.h"
+#include "core/op_registry.h"
+#include "worker/backend.h"
+#include "worker/timing.h"
+
+namespace versus {
+namespace {
+
+FILE* protocol_out = nullptr;
+
+void reply(const nlohmann::json& j) {
+  const std::string line = j.dump() + "\n";
+  std::fwrite(line.data(), 1, line.size(), protocol_out);
+  std::fflush(protocol_out);
+}
+
+void take_over_stdout() {
+  const int fd = ::dup(STDOUT_FILENO);
+  ::dup2(STDERR_FILENO, STDOUT_FILENO);
+  protocol_out = ::fdopen(fd, "w");
+}
+
+// Test-only hooks, so the runner's handling of broken workers can be tested for real.
+void apply_test_hooks(const CaseSpec& c) {
+  if (const char* v = std::getenv("VERSUS_TEST_CRASH_VARIANT"); v && c.variant == v) std::abort();
+  if (const char* v = std::getenv("VERSUS_TEST_HANG_VARIANT"); v && c.variant == v)
+    for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+nlohmann::json run_case(Backend& backend, CaseSpec c) {
+  const OpDef& op = find_op(c.op);
+  op.validate_params(c.params);
+  const auto variants = backend.variants();
+  if (c.variant.empty()) c.variant = variants.front();
+  if (std::find(variants.begin(), variants.end(), c.variant) == variants.end())
+    throw UnsupportedCase("backend " + backend.name() + " has no variant '" + c.variant + "'");
+  apply_test_hooks(c);
+  backend.set_threads(c.threads);
+
+  const std::vector<HostTensor> inputs = op.make_inputs(c);
+  auto t0 = std::chrono::steady_clock::now();
+  std::unique_ptr<OpInstance> instance = backend.prepare(c, inputs);
+  const double prepare_seconds = seconds_since(t0);
+
+  // Correctness first: a result that was not checked is never timed.
+  t0 = std::chrono::steady_clock::now();
+  instance->run();
+  const double first_run_seconds = seconds_since(t0);
+  const std::vector<float> result = instance->output();
+  const HostTensor reference = op.reference(c, inputs);
+  const Validation validation = op.check(c, inputs, reference, result);
+
+  nlohmann::json out = {{"variant", c.variant},
+                        {"prepare_seconds", prepare_seconds},
+                        {"first_run_seconds", first_run_seconds},
+                        {"validation", validation},
+                        {"framework", backend.describe()},
+                        {"threads_used", backend.threads_used()},
+                        {"pid", ::getpid()}};
+  if (!validation.passed) {
+    out["status"] = "validation_failed";
+    out["reason"] = "result differs from the reference: max error " +
+                    std::to_string(validation.max_rel_error) + " > tolerance " +
+                    std::to_string(validation.tolerance) + " (" + validation.detail + ")";
+    return out;
+  }
+  const TimingResult timing = time_op(*instance, c.timing);
+  out["status"] = "ok";
+  out["samples_seconds"] = timing.samples_seconds;
+  out["iterations_per_sample"] = timing.iterations_per_sample;
+  out["warmup_iterations"] = timing.warmup_iterations;
+  out["warmup_seconds"] = timing.warmup_seconds;
+  return out;
+}
+
+int main_impl(int argc, char** argv) {
+  take_over_stdout();
+  const std::string mode = argc > 1 ? argv[1] : "";
+  if (mode != "--info" && mode != "--run") {
+    std::fprintf(stderr, "usage: %s --info | --run  (spawned by `versus run`, not meant for people)\n",
+                 argv[0]);
+    return 2;
+  }
+  std::unique_ptr<Backend> backend;
+  try {
+    backend = make_backend();
+    if (mode == "--info") {
+      nlohmann::json info = backend->describe();
+      info["name"] = backend->name();
+      info["variants"] = backend->variants();
+      reply(info);
+      return 0;
+    }
+    std::string line;
+    if (!std::getline(std::cin, line)) {
+      reply({{"status", "error"}, {"reason", "worker received no case on stdin"}});
+      return 1;
+    }
+    const CaseSpec c = nlohmann::json::parse(line).get<CaseSpec>();
+    reply(run_case(*backend, c));
+    return 0;
+  } catch (const UnsupportedCase& e) {
+    reply({{"status", "unsupported"}, {"reason", e.what()}});
+  } catch (const UserError& e) {
+    reply({{"status", "error"}, {"reason", e.what()}});
+  } catch (const std::exception& e) {
+    reply({{"status", "error"}, {"reason", std::string("worker error: ") + e.what()}});
+  }
+  return 1;
+}
+
+}  // namespace
+}  // namespace versus
+
+int main(int argc, char** argv) { return versus::main_impl(argc, argv); }
