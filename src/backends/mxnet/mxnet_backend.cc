@@ -1,0 +1,231 @@
+// The MXNet backend: MXNet 1.9 driven through its C API (libmxnet.so from the pip wheel), the
+// same layer the Python frontend sits on, so what is timed is MXNet's own dispatch and kernels.
+//
+// Variant "imperative": one MXImperativeInvoke per iteration, as `mx.nd.dot(a, b, out=c)` does.
+#include <dlfcn.h>
+#include <mxnet/c_api.h>
+#include <nnvm/c_api.h>
+
+#include <cstdlib>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/errors.h"
+#include "core/ops/gemm.h"
+#include "worker/backend.h"
+
+namespace versus {
+namespace {
+
+// Values of MXNet's internal enums that the C API takes as plain ints.
+constexpr int kDevTypeCpu = 1;  // mxnet::Context::kCPU
+constexpr int kFloat32 = 0;     // mshadow::kFloat32
+
+// Every C API call returns 0 or -1; on -1 the reason is in the thread-local MXGetLastError().
+void check(int rc, const char* call) {
+  if (rc != 0) throw std::runtime_error(fmt::format("{} failed: {}", call, MXGetLastError()));
+}
+
+// MXNet runs operators on its engine's CPU worker thread, not on the thread calling the C API,
+// and OpenMP thread counts are per thread: MXSetNumOMPThreads (= omp_set_num_threads on the
+// caller) never reaches the worker, which takes OMP_NUM_THREADS or MXNet's default (half the
+// cores on x86). The worker's OpenBLAS reads omp_get_max_threads() there on every call, so the
+// count is set, and read back, on the worker itself: pushed to it as an engine operation.
+class EngineWorkerOmp {
+ public:
+  // Applies `threads` (when > 0) on the worker and returns the count the worker then sees;
+  // -1 when MXNet was built without OpenMP.
+  static int apply(int threads) {
+    // The OpenMP runtime libmxnet itself loaded: linking our own could bring in a second one.
+    const auto set = reinterpret_cast<void (*)(int)>(::dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
+    const auto get = reinterpret_cast<int (*)()>(::dlsym(RTLD_DEFAULT, "omp_get_max_threads"));
+    if (!set || !get) return -1;
+    Probe probe{threads, -1, set, get};
+    // The C API takes a pointer to an mxnet::Context, a C++ struct it does not declare in C:
+    // {DeviceType dev_type; int32_t dev_id;}, stable since MXNet 0.x.
+    const int32_t cpu0[2] = {kDevTypeCpu, 0};
+    check(MXEnginePushSync(&Probe::on_worker, &probe, nullptr, cpu0, nullptr, 0, nullptr, 0,
+                           nullptr, 0, "versus_omp_threads"),
+          "MXEnginePushSync");
+    check(MXNDArrayWaitAll(), "MXNDArrayWaitAll");
+    return probe.seen;
+  }
+
+ private:
+  struct Probe {
+    int requested, seen;
+    void (*set)(int);
+    int (*get)();
+    static void on_worker(void* /*run_context*/, void* self) {
+      auto* p = static_cast<Probe*>(self);
+      if (p->requested > 0) p->set(p->requested);
+      p->seen = p->get();
+    }
+  };
+};
+
+// Owns one NDArrayHandle, allocated on cpu(0) as float32.
+class NDArray {
+ public:
+  NDArray(int64_t rows, int64_t cols) {
+    // MXNDArrayCreateEx takes 32-bit dimensions (the wheel is built without large-tensor
+    // support); the op's own size limits keep real cases far below this.
+    constexpr int64_t kMaxDim = std::numeric_limits<uint32_t>::max();
+    if (rows > kMaxDim || cols > kMaxDim)
+      throw UnsupportedCase("mxnet: dimension exceeds 2^32-1 (MXNDArrayCreateEx is 32-bit)");
+    const uint32_t shape[2] = {static_cast<uint32_t>(rows), static_cast<uint32_t>(cols)};
+    // delay_alloc=0: allocate now, in prepare(), not on the first timed write.
+    check(MXNDArrayCreateEx(shape, 2, kDevTypeCpu, 0, /*delay_alloc=*/0, kFloat32, &handle_),
+          "MXNDArrayCreateEx");
+    elements_ = static_cast<size_t>(rows * cols);
+  }
+  // A failed free cannot be reported from a destructor, and there is nothing left to do then.
+  ~NDArray() { if (handle_) MXNDArrayFree(handle_); }
+  NDArray(const NDArray&) = delete;
+  NDArray& operator=(const NDArray&) = delete;
+
+  NDArrayHandle get() const { return handle_; }
+
+  // Both copies block until the engine has finished every pending write to this array.
+  void copy_from(const std::vector<float>& host) {
+    if (host.size() != elements_)
+      throw std::runtime_error(fmt::format("mxnet: input has {} elements, NDArray has {}",
+                                           host.size(), elements_));
+    check(MXNDArraySyncCopyFromCPU(handle_, host.data(), elements_), "MXNDArraySyncCopyFromCPU");
+  }
+  std::vector<float> copy_to_host() const {
+    std::vector<float> host(elements_);
+    check(MXNDArraySyncCopyToCPU(handle_, host.data(), elements_), "MXNDArraySyncCopyToCPU");
+    return host;
+  }
+
+ private:
+  NDArrayHandle handle_ = nullptr;
+  size_t elements_ = 0;
+};
+
+// MXNet's `dot` matches GEMM's row-major layout and transpose flags one to one, so A and B
+// are handed over as stored and MXNet does the transposition (inside its BLAS call).
+class MxnetGemm final : public OpInstance {
+ public:
+  MxnetGemm(const GemmParams& g, const std::vector<HostTensor>& in)
+      : a_(g.a_rows(), g.a_cols()), b_(g.b_rows(), g.b_cols()), c_(g.m, g.n),
+        transpose_a_(g.trans_a ? "True" : "False"), transpose_b_(g.trans_b ? "True" : "False") {
+    check(NNGetOpHandle("dot", &dot_), "NNGetOpHandle(dot)");
+    a_.copy_from(in[0].data);
+    b_.copy_from(in[1].data);
+  }
+
+  void run() override {
+    NDArrayHandle inputs[2] = {a_.get(), b_.get()};
+    // A preallocated output: MXNet writes into C instead of allocating a fresh array per call.
+    NDArrayHandle output = c_.get();
+    NDArrayHandle* outputs = &output;
+    int num_outputs = 1;
+    const char* keys[2] = {"transpose_a", "transpose_b"};
+    const char* vals[2] = {transpose_a_, transpose_b_};
+    check(MXImperativeInvoke(dot_, 2, inputs, &num_outputs, &outputs, 2, keys, vals),
+          "MXImperativeInvoke(dot)");
+    // The invoke only queues the op on MXNet's engine; the iteration ends when it has run.
+    check(MXNDArrayWaitAll(), "MXNDArrayWaitAll");
+  }
+
+  std::vector<float> output() override { return c_.copy_to_host(); }
+
+ private:
+  NDArray a_, b_, c_;
+  const char* transpose_a_;
+  const char* transpose_b_;
+  OpHandle dot_ = nullptr;
+};
+
+class MxnetBackend final : public Backend {
+ public:
+  // Stops the engine's worker threads before static destructors run, as Python's atexit hook
+  // does; without it MXNet 1.x can crash or hang tearing the engine down at exit.
+  ~MxnetBackend() override { MXNotifyShutdown(); }
+
+  std::string name() const override { return "mxnet"; }
+  std::vector<std::string> variants() const override { return {"imperative"}; }
+
+  nlohmann::json describe() override {
+    int v = 0;
+    check(MXGetVersion(&v), "MXGetVersion");
+    const LibFeature* features = nullptr;
+    size_t count = 0;
+    check(MXLibInfoFeatures(&features, &count), "MXLibInfoFeatures");
+
+    nlohmann::json build = {{"onednn", false}, {"blas", "none"}, {"openmp", false}, {"cuda", false}};
+    std::vector<std::string> enabled;
+    for (size_t i = 0; i < count; ++i) {
+      if (!features[i].enabled) continue;
+      const std::string f = features[i].name;
+      enabled.push_back(f);
+      if (f == "MKLDNN" || f == "ONEDNN") build["onednn"] = true;
+      else if (f == "OPENMP") build["openmp"] = true;
+      else if (f == "CUDA") build["cuda"] = true;
+      else if (f.starts_with("BLAS_")) build["blas"] = blas_name(f);
+    }
+    // The wheel bundles its own OpenBLAS, which need not match the one native uses.
+    if (const std::string cfg = bundled_openblas_config(); !cfg.empty()) build["blas_config"] = cfg;
+    build["features"] = enabled;
+
+    const char* engine = std::getenv("MXNET_ENGINE_TYPE");
+    build["engine"] = engine && *engine ? engine : "ThreadedEnginePerDevice";
+    return {{"version", fmt::format("{}.{}.{}", v / 10000, v / 100 % 100, v % 100)},
+            {"build", build}};
+  }
+
+  void set_threads(int threads) override {
+    // The calling thread: where NaiveEngine (MXNET_ENGINE_TYPE) runs operators.
+    check(MXSetNumOMPThreads(threads), "MXSetNumOMPThreads");
+    // The engine's CPU worker: where ThreadedEngine* run them (see EngineWorkerOmp).
+    EngineWorkerOmp::apply(threads);
+    threads_ = threads;
+  }
+
+  nlohmann::json threads_used() override {
+    // The C API has no getter, so the count is read where the operators run.
+    const int seen = EngineWorkerOmp::apply(0);
+    nlohmann::json used = {{"omp", seen >= 0 ? nlohmann::json(seen) : nlohmann::json(nullptr)},
+                           {"omp_requested", threads_},
+                           {"source", "omp_get_max_threads() on MXNet's CPU engine worker"}};
+    if (const char* env = std::getenv("OMP_NUM_THREADS")) used["OMP_NUM_THREADS"] = env;
+    return used;
+  }
+
+  std::unique_ptr<OpInstance> prepare(const CaseSpec& c, const std::vector<HostTensor>& in) override {
+    if (c.device != "cpu") throw UnsupportedCase("mxnet worker runs on the CPU only");
+    if (c.dtype != "float32") throw UnsupportedCase("mxnet worker supports float32 only");
+    if (c.op != "gemm") throw UnsupportedCase("mxnet worker has no op '" + c.op + "'");
+    return std::make_unique<MxnetGemm>(parse_gemm_params(c.params), in);
+  }
+
+ private:
+  static std::string blas_name(const std::string& feature) {
+    if (feature == "BLAS_OPEN") return "openblas";
+    if (feature == "BLAS_MKL") return "mkl";
+    if (feature == "BLAS_ATLAS") return "atlas";
+    if (feature == "BLAS_APPLE") return "accelerate";
+    return feature;
+  }
+
+  // OpenBLAS's own version string, from the copy libmxnet loaded; looked up at run time
+  // because it is not part of MXNet's API and another BLAS may be linked instead.
+  static std::string bundled_openblas_config() {
+    using GetConfig = char* (*)();
+    const auto get = reinterpret_cast<GetConfig>(::dlsym(RTLD_DEFAULT, "openblas_get_config"));
+    return get ? std::string(get()) : std::string();
+  }
+
+  int threads_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_backend() { return std::make_unique<MxnetBackend>(); }
+
+}  // namespace versus

@@ -1,0 +1,27 @@
+#include "cli/context.h"
+
+#include "core/version.h"
+#include "machine/machine_info.h"
+#include "machine/roofline.h"
+
+namespace versus {
+
+std::map<std::string, WorkerInfo> probe_workers(const std::vector<std::string>& backends) {
+  std::map<std::string, WorkerInfo> out;
+  for (const auto& b : backends) out[b] = probe_worker(b);
+  return out;
+}
+
+nlohmann::json build_context(const std::map<std::string, WorkerInfo>& workers, bool with_roofline,
+                             int roofline_threads) {
+  nlohmann::json frameworks = nlohmann::json::object();
+  for (const auto& [name, w] : workers)
+    frameworks[name] = w.available ? w.info : nlohmann::json{{"available", false}, {"problem", w.problem}};
+  nlohmann::json ctx = {{"machine", describe_machine()},
+                        {"frameworks", frameworks},
+                        {"versus", {{"version", VERSUS_VERSION}, {"git_revision", VERSUS_GIT_REVISION}}}};
+  if (with_roofline) ctx["roofline"] = measure_roofline(roofline_threads);
+  return ctx;
+}
+
+}  // namespace versus

@@ -1,0 +1,264 @@
+// versus: compare deep-learning frameworks fairly, from GEMM to training runs.
+#include <unistd.h>
+
+#include <cstdio>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/context.h"
+#include "core/errors.h"
+#include "core/op_registry.h"
+#include "core/version.h"
+#include "report/report.h"
+#include "runner/execute.h"
+#include "runner/plan.h"
+#include "runner/results_dir.h"
+#include "runner/spawn.h"
+#include "runner/suite_runner.h"
+
+namespace versus {
+namespace {
+
+int default_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+struct RunFlags {
+  std::string what;  // "ops", a suite name, or a suite file
+  std::string op = "gemm";
+  std::vector<int64_t> sizes, m, n, k;
+  bool trans_a = false, trans_b = false;
+  std::string backends = "native,tensorflow,mxnet,torch";
+  std::vector<int> threads;
+  int processes = 0;
+  double timeout = 0;
+  bool quick = false, verbose = false, no_report = false;
+  uint64_t seed = 42;
+  std::string out = "results";
+  std::string resume;
+};
+
+// `versus run ops ...` as a suite document, so flags and files take one path.
+nlohmann::json suite_from_flags(const RunFlags& f) {
+  nlohmann::json params = nlohmann::json::object();
+  if (!f.m.empty()) params["m"] = f.m;
+  if (!f.n.empty()) params["n"] = f.n;
+  if (!f.k.empty()) params["k"] = f.k;
+  if (f.trans_a) params["trans_a"] = true;
+  if (f.trans_b) params["trans_b"] = true;
+  nlohmann::json entry = {{"op", f.op}, {"params", params}};
+  if (!f.sizes.empty()) entry["sizes"] = f.sizes;
+  else if (f.m.empty() && f.n.empty() && f.k.empty())
+    throw UserError("give sizes: --sizes 128,512,1024 (square) or --m/--n/--k lists");
+  return {{"name", f.op}, {"description", "ad-hoc run from the command line"}, {"cases", {entry}}};
+}
+
+std::vector<std::string> backend_names(const SuitePlan& plan) {
+  std::vector<std::string> names;
+  for (const auto& c : plan.cases)
+    if (std::find(names.begin(), names.end(), c.backend) == names.end()) names.push_back(c.backend);
+  return names;
+}
+
+std::map<std::string, WorkerInfo> g_workers;  // probed once; expand_suite asks for variants
+std::vector<std::string> variants_of(const std::string& backend) {
+  auto it = g_workers.find(backend);
+  if (it == g_workers.end()) it = g_workers.emplace(backend, probe_worker(backend)).first;
+  return it->second.variants();
+}
+
+void require_available(const std::vector<std::string>& backends) {
+  for (const auto& b : backends) {
+    if (!g_workers.count(b)) g_workers[b] = probe_worker(b);
+    if (!g_workers[b].available)
+      throw UserError(fmt::format("backend {} is not available: {}; or leave it out of --backends", b, g_workers[b].problem));
+  }
+}
+
+int finish_suite(const ResultsDir& dir, const SuitePlan& plan, const nlohmann::json& context, const RunFlags& f) {
+  std::map<std::string, WorkerInfo> workers;
+  for (const auto& b : backend_names(plan)) workers[b] = g_workers.at(b);
+  std::fprintf(stderr, "versus: %zu runs (%d processes each%s) -> %s\n", plan.cases.size(),
+               plan.settings.processes, plan.settings.quick ? ", QUICK mode: fewer samples" : "",
+               dir.root().c_str());
+  SuiteTally t;
+  try {
+    t = run_suite(dir, plan, context, workers, f.verbose);
+  } catch (const Interrupted&) {
+    std::fprintf(stderr, "versus: interrupted; finished runs are saved. Resume with: versus run --resume %s\n",
+                 dir.root().c_str());
+    return 130;
+  }
+  std::fprintf(stderr, "versus: %d ok, %d failed, %d unsupported, %d done earlier\n", t.ok, t.failed,
+               t.unsupported, t.skipped);
+  if (!f.no_report) {
+    const ReportFiles r = write_report(dir.root(), dir.root());
+    std::printf("report: %s\n        %s\n", r.html.c_str(), r.markdown.c_str());
+  }
+  return t.failed > 0 ? 3 : 0;
+}
+
+int cmd_run(RunFlags f) {
+  install_interrupt_handler();
+  if (!f.resume.empty()) {
+    const ResultsDir dir = ResultsDir::open_existing(f.resume);
+    const SuitePlan plan = dir.read_plan();
+    require_available(backend_names(plan));
+    nlohmann::json context = dir.read_context();
+    return finish_suite(dir, plan, context, f);
+  }
+  if (f.what.empty()) throw UserError("say what to run: `versus run quick`, `versus run ops --op gemm --sizes 512`, or a suite file");
+  nlohmann::json suite = f.what == "ops" ? suite_from_flags(f) : read_suite_file(f.what);
+  if (f.what == "ops" || !suite.contains("backends")) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& b : parse_backend_list(f.backends)) list.push_back(b.variant.empty() ? b.backend : b.backend + ":" + b.variant);
+    suite["backends"] = list;
+  }
+  if (!f.threads.empty()) suite["threads"] = f.threads;
+  if (f.quick) suite["quick"] = true;
+  if (f.processes) suite["processes"] = f.processes;
+  if (f.timeout > 0) suite["timeout_seconds"] = f.timeout;
+  suite["seed"] = f.seed;
+  // Validate the backends before anything is created on disk.
+  std::vector<std::string> names;
+  for (const auto& b : suite["backends"]) names.push_back(b.get<std::string>().substr(0, b.get<std::string>().find(':')));
+  parse_backend_list(fmt::format("{}", fmt::join(names, ",")));
+  require_available(names);
+  const SuitePlan plan = expand_suite(suite, variants_of, default_threads());
+  std::fprintf(stderr, "versus: measuring the roofline (FMA peak, stream bandwidth)...\n");
+  const nlohmann::json context = build_context(g_workers, true, default_threads());
+  const ResultsDir dir = ResultsDir::create_new(f.out, plan.name);
+  dir.write_plan(plan);
+  dir.write_context(context);
+  return finish_suite(dir, plan, context, f);
+}
+
+int cmd_info(bool json, bool roofline) {
+  const auto workers = probe_workers(known_backends());
+  const nlohmann::json ctx = build_context(workers, roofline, default_threads());
+  if (json) {
+    std::printf("%s\n", ctx.dump(2).c_str());
+    return 0;
+  }
+  const auto& m = ctx["machine"];
+  const auto& cpu = m["cpu"];
+  std::printf("versus %s (git %s)\n\n", VERSUS_VERSION, VERSUS_GIT_REVISION);
+  std::printf("machine   %s, %s\n", m["hostname"].get<std::string>().c_str(), m["os"].get<std::string>().c_str());
+  std::printf("cpu       %s: %d cores (%d physical), ISA %s\n", cpu["model"].get<std::string>().c_str(),
+              cpu["logical_cores"].get<int>(), cpu["physical_cores"].get<int>(), fmt::format("{}", fmt::join(cpu["isa"].get<std::vector<std::string>>(), " ")).c_str());
+  std::printf("memory    %.1f GiB (%.1f available), load %.2f\n", m["memory_gib"].get<double>(),
+              m["memory_available_gib"].get<double>(), m["load_average"][0].get<double>());
+  std::printf("gpu       %s\n", m["gpus"].empty() ? "none" : fmt::format("{}", fmt::join(m["gpus"].get<std::vector<std::string>>(), ", ")).c_str());
+  if (ctx.contains("roofline")) {
+    const auto& r = ctx["roofline"];
+    std::printf("roofline  peak %.1f GFLOP/s float32 (%s, %d threads), stream triad %.1f GB/s, ridge %.1f flop/byte\n",
+                r["peak_gflops"].get<double>(), r["isa"].get<std::string>().c_str(), r["threads"].get<int>(),
+                r["bandwidth_gbs"].get<double>(), r["peak_gflops"].get<double>() / r["bandwidth_gbs"].get<double>());
+  }
+  std::printf("\nframeworks\n");
+  for (const auto& [name, w] : workers) {
+    if (!w.available) {
+      std::printf("  %-11s not available: %s\n", name.c_str(), w.problem.c_str());
+      continue;
+    }
+    std::printf("  %-11s %s\n", name.c_str(), w.info.value("version", "?").c_str());
+    std::printf("  %-11s variants: %s\n", "", fmt::format("{}", fmt::join(w.variants(), ", ")).c_str());
+    for (const auto& [k, v] : w.info["build"].items())
+      if (!v.is_array()) std::printf("  %-11s %s: %s\n", "", k.c_str(), v.is_string() ? v.get<std::string>().c_str() : v.dump().c_str());
+  }
+  return 0;
+}
+
+int cmd_list(const std::string& what) {
+  if (what == "backends") {
+    for (const auto& b : known_backends()) {
+      const WorkerInfo w = probe_worker(b);
+      std::printf("%-11s %s\n", b.c_str(), w.available ? fmt::format("{} (variants: {})", w.info.value("version", "?"), fmt::join(w.variants(), ", ")).c_str()
+                                                      : ("not available: " + w.problem).c_str());
+    }
+  } else if (what == "ops") {
+    for (const OpDef* op : all_ops()) std::printf("%-11s %s\n", op->name().c_str(), op->description().c_str());
+  } else if (what == "suites") {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(suites_directory(), ec))
+      if (e.path().extension() == ".json") {
+        const auto s = read_suite_file(e.path().string());
+        std::printf("%-11s %s\n", e.path().stem().c_str(), s.value("description", "").c_str());
+      }
+  } else {
+    throw UserError(fmt::format("cannot list '{}'; choose backends, ops or suites", what));
+  }
+  return 0;
+}
+
+int main_impl(int argc, char** argv) {
+  CLI::App app{"versus: compare deep-learning frameworks fairly, from GEMM to training runs"};
+  app.set_version_flag("--version", std::string(VERSUS_VERSION) + " (git " + VERSUS_GIT_REVISION + ")");
+  app.require_subcommand(1);
+
+  bool info_json = false, info_no_roofline = false;
+  auto* info = app.add_subcommand("info", "machine, measured roofline and the frameworks found");
+  info->add_flag("--json", info_json, "print the whole context as JSON");
+  info->add_flag("--no-roofline", info_no_roofline, "skip the roofline measurement (a few seconds)");
+
+  std::string list_what;
+  auto* list = app.add_subcommand("list", "list backends, ops or suites");
+  list->add_option("what", list_what, "backends | ops | suites")->required();
+
+  RunFlags rf;
+  auto* run = app.add_subcommand("run", "run ops from flags, a suite by name or file, or resume a folder");
+  run->add_option("what", rf.what, "ops | suite name (e.g. quick) | suite file");
+  run->add_option("--op", rf.op, "operation for `run ops` (see `versus list ops`)");
+  run->add_option("--sizes", rf.sizes, "square sizes m=n=k, comma list")->delimiter(',');
+  run->add_option("--m", rf.m, "rows of C, comma list")->delimiter(',');
+  run->add_option("--n", rf.n, "columns of C, comma list")->delimiter(',');
+  run->add_option("--k", rf.k, "inner dimension, comma list")->delimiter(',');
+  run->add_flag("--trans_a,--trans-a", rf.trans_a, "use Aᵀ (A stored k×m)");
+  run->add_flag("--trans_b,--trans-b", rf.trans_b, "use Bᵀ (B stored n×k)");
+  run->add_option("--backends", rf.backends, "comma list of backend[:variant]")->capture_default_str();
+  run->add_option("--threads", rf.threads, "intra-op threads, comma list (default: all cores)")->delimiter(',');
+  run->add_option("--processes", rf.processes, "worker processes per case (default 3, quick 2)");
+  run->add_option("--timeout", rf.timeout, "seconds per worker process before it is killed");
+  run->add_option("--seed", rf.seed, "seed of inputs and weights")->capture_default_str();
+  run->add_option("--out", rf.out, "parent folder of the results folder")->capture_default_str();
+  run->add_option("--resume", rf.resume, "finish an interrupted suite in this results folder");
+  run->add_flag("--quick", rf.quick, "fewer samples and processes (said in the results)");
+  run->add_flag("--no-report", rf.no_report, "do not write the report at the end");
+  run->add_flag("-v,--verbose", rf.verbose, "per-process details");
+
+  std::string report_dir, report_out;
+  auto* report = app.add_subcommand("report", "write the HTML/Markdown/CSV report of a results folder");
+  report->add_option("dir", report_dir, "results folder")->required();
+  report->add_option("-o,--out", report_out, "output folder (default: the results folder)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "versus: %s (see versus %s--help)\n", e.what(),
+                 app.get_subcommands().empty() ? "" : (app.get_subcommands().front()->get_name() + " ").c_str());
+    return 2;
+  }
+  try {
+    if (*info) return cmd_info(info_json, !info_no_roofline);
+    if (*list) return cmd_list(list_what);
+    if (*run) return cmd_run(rf);
+    if (*report) {
+      const auto files = write_report(report_dir, report_out.empty() ? report_dir : report_out);
+      std::printf("report: %s\n        %s\n        %s\n", files.html.c_str(), files.markdown.c_str(), files.csv.c_str());
+      return 0;
+    }
+  } catch (const UserError& e) {
+    std::fprintf(stderr, "versus: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "versus: internal error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace versus
+
+int main(int argc, char** argv) { return versus::main_impl(argc, argv); }

@@ -1,0 +1,200 @@
+#include "runner/plan.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "core/errors.h"
+#include "core/op_registry.h"
+#include "runner/workers.h"
+
+namespace versus {
+namespace {
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, sep);)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+// Cross product of list-valued entries of `params`.
+std::vector<nlohmann::json> cross_product(const nlohmann::json& params) {
+  std::vector<nlohmann::json> out = {nlohmann::json::object()};
+  for (const auto& [key, value] : params.items()) {
+    const nlohmann::json values = value.is_array() ? value : nlohmann::json::array({value});
+    if (values.empty()) throw UserError(fmt::format("suite: parameter '{}' has an empty list", key));
+    std::vector<nlohmann::json> next;
+    for (const auto& partial : out)
+      for (const auto& v : values) {
+        nlohmann::json p = partial;
+        p[key] = v;
+        next.push_back(std::move(p));
+      }
+    out = std::move(next);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<BackendChoice> parse_backend_list(const std::string& list) {
+  std::vector<BackendChoice> out;
+  const auto& known = known_backends();
+  for (const std::string& item : split(list, ',')) {
+    BackendChoice c;
+    const auto colon = item.find(':');
+    c.backend = item.substr(0, colon);
+    if (colon != std::string::npos) c.variant = item.substr(colon + 1);
+    if (std::find(known.begin(), known.end(), c.backend) == known.end())
+      throw UserError(fmt::format("unknown backend '{}'; known backends: {} (see `versus list backends`)",
+                                  c.backend, fmt::join(known, ", ")));
+    out.push_back(c);
+  }
+  if (out.empty()) throw UserError("no backend given; use e.g. --backends native,torch");
+  return out;
+}
+
+TimingPlan default_timing() { return TimingPlan{3, 0.2, 10, 0.01}; }
+TimingPlan quick_timing() { return TimingPlan{2, 0.05, 5, 0.005}; }
+
+RunSettings default_settings(bool quick) {
+  RunSettings s;
+  s.quick = quick;
+  s.processes = quick ? 2 : 3;
+  s.timeout_seconds = quick ? 300 : 600;
+  return s;
+}
+
+SuitePlan expand_suite(const nlohmann::json& suite, VariantLookup variants_of, int default_threads) {
+  if (!suite.is_object()) throw UserError("suite: expected a JSON object with \"cases\"");
+  SuitePlan plan;
+  plan.name = suite.value("name", std::string("adhoc"));
+  plan.description = suite.value("description", std::string());
+  plan.settings = default_settings(suite.value("quick", false));
+  plan.settings.processes = suite.value("processes", plan.settings.processes);
+  plan.settings.timeout_seconds = suite.value("timeout_seconds", plan.settings.timeout_seconds);
+  if (plan.settings.processes < 1 || plan.settings.processes > 100)
+    throw UserError(fmt::format("processes must be 1..100, got {}", plan.settings.processes));
+  if (plan.settings.timeout_seconds <= 0)
+    throw UserError("timeout must be positive (seconds)");
+
+  std::vector<std::string> backend_items;
+  for (const auto& b : suite.value("backends", nlohmann::json::array({"native", "tensorflow", "mxnet", "torch"})))
+    backend_items.push_back(b.get<std::string>());
+  std::string joined;
+  for (const auto& b : backend_items) joined += (joined.empty() ? "" : ",") + b;
+  const std::vector<BackendChoice> backends = parse_backend_list(joined);
+
+  std::vector<int> thread_counts;
+  const nlohmann::json threads = suite.value("threads", nlohmann::json(default_threads));
+  for (const auto& t : threads.is_array() ? threads : nlohmann::json::array({threads})) {
+    const int n = t.is_string() && t.get<std::string>() == "cores" ? default_threads : t.get<int>();
+    if (n < 1 || n > 1024) throw UserError(fmt::format("threads must be 1..1024, got {}", n));
+    thread_counts.push_back(n);
+  }
+  const uint64_t seed = suite.value("seed", uint64_t{42});
+  const TimingPlan timing = plan.settings.quick ? quick_timing() : default_timing();
+
+  if (!suite.contains("cases") || !suite["cases"].is_array() || suite["cases"].empty())
+    throw UserError("suite: \"cases\" must be a non-empty list");
+  for (const auto& entry : suite["cases"]) {
+    const std::string op = entry.value("op", std::string());
+    const OpDef& def = find_op(op);
+    nlohmann::json params = entry.value("params", nlohmann::json::object());
+    if (entry.contains("sizes")) {
+      for (const auto& s : entry["sizes"])
+        if (!s.is_number_integer()) throw UserError(fmt::format("suite: size {} is not an integer", s.dump()));
+      std::vector<nlohmann::json> squares;
+      for (const auto& s : cross_product(params))
+        for (const auto& size : entry["sizes"]) {
+          nlohmann::json p = s;
+          p["m"] = p["n"] = p["k"] = size;
+          squares.push_back(p);
+        }
+      params = nlohmann::json::array();
+      for (auto& p : squares) params.push_back(p);
+    } else {
+      nlohmann::json expanded = nlohmann::json::array();
+      for (auto& p : cross_product(params)) expanded.push_back(p);
+      params = expanded;
+    }
+    for (const auto& p : params) {
+      def.validate_params(p);
+      for (int t : thread_counts)
+        for (const auto& b : backends) {
+          std::vector<std::string> variants = {b.variant};
+          if (b.variant.empty()) {
+            variants = variants_of(b.backend);
+            if (variants.empty()) variants = {""};
+          }
+          for (const auto& v : variants) {
+            CaseSpec c;
+            c.op = op;
+            c.params = p;
+            c.dtype = entry.value("dtype", std::string("float32"));
+            c.device = entry.value("device", std::string("cpu"));
+            c.backend = b.backend;
+            c.variant = v;
+            c.threads = t;
+            c.seed = seed;
+            c.timing = timing;
+            plan.cases.push_back(std::move(c));
+          }
+        }
+    }
+  }
+  return plan;
+}
+
+std::filesystem::path suites_directory() {
+  if (const char* dir = std::getenv("VERSUS_SUITES_DIR"); dir && *dir) return dir;
+  return VERSUS_SOURCE_DIR "/suites";
+}
+
+nlohmann::json read_suite_file(const std::string& name_or_path) {
+  std::filesystem::path path = name_or_path;
+  if (!std::filesystem::exists(path) && path.extension().empty())
+    path = suites_directory() / (name_or_path + ".json");
+  std::ifstream f(path);
+  if (!f) {
+    std::string known;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(suites_directory(), ec))
+      if (e.path().extension() == ".json") known += (known.empty() ? "" : ", ") + e.path().stem().string();
+    throw UserError(fmt::format("no suite '{}' (looked for {}); known suites: {}", name_or_path,
+                                path.string(), known.empty() ? "none" : known));
+  }
+  try {
+    return nlohmann::json::parse(f);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw UserError(fmt::format("suite file {} is not valid JSON: {}", path.string(), e.what()));
+  }
+}
+
+void to_json(nlohmann::json& j, const SuitePlan& p) {
+  j = {{"schema", "versus.suite/1"},
+       {"name", p.name},
+       {"description", p.description},
+       {"settings", {{"processes", p.settings.processes},
+                     {"timeout_seconds", p.settings.timeout_seconds},
+                     {"quick", p.settings.quick}}},
+       {"cases", p.cases}};
+}
+
+void from_json(const nlohmann::json& j, SuitePlan& p) {
+  if (j.value("schema", std::string()) != "versus.suite/1")
+    throw UserError("suite.json has an unknown schema (expected versus.suite/1)");
+  p.name = j.at("name").get<std::string>();
+  p.description = j.value("description", std::string());
+  const auto& s = j.at("settings");
+  p.settings.processes = s.at("processes").get<int>();
+  p.settings.timeout_seconds = s.at("timeout_seconds").get<double>();
+  p.settings.quick = s.at("quick").get<bool>();
+  p.cases = j.at("cases").get<std::vector<CaseSpec>>();
+}
+
+}  // namespace versus

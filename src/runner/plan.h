@@ -1,0 +1,51 @@
+// What to run: a suite (file or command-line flags) expanded into a flat list of cases.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/case_spec.h"
+
+namespace versus {
+
+struct RunSettings {
+  int processes = 3;             // worker processes per case (repetitions across processes)
+  double timeout_seconds = 600;  // per worker process
+  bool quick = false;            // fewer samples and processes; said in every result
+};
+
+struct SuitePlan {
+  std::string name;
+  std::string description;
+  RunSettings settings;
+  std::vector<CaseSpec> cases;
+};
+
+// Backend selector "torch" (all its variants) or "native:openblas" (one variant).
+struct BackendChoice {
+  std::string backend;
+  std::string variant;  // empty: every variant the worker offers
+};
+std::vector<BackendChoice> parse_backend_list(const std::string& comma_separated);
+
+// Timing plans for the two modes.
+TimingPlan default_timing();
+TimingPlan quick_timing();
+RunSettings default_settings(bool quick);
+
+// A suite document: {"name", "description", "quick", "backends", "threads", "cases": [
+//   {"op": "gemm", "sizes": [128, 512]},             // square: m = n = k = size
+//   {"op": "gemm", "params": {"m": [64, 128], "n": 256, "k": 256, "trans_b": [false, true]}}]}
+// List-valued params expand to their cross product. `variants_of` resolves "all variants".
+using VariantLookup = std::vector<std::string> (*)(const std::string& backend);
+SuitePlan expand_suite(const nlohmann::json& suite, VariantLookup variants_of, int default_threads);
+// Reads a suite file; a bare name like "quick" means suites/quick.json.
+nlohmann::json read_suite_file(const std::string& name_or_path);
+std::filesystem::path suites_directory();
+
+void to_json(nlohmann::json& j, const SuitePlan& p);
+void from_json(const nlohmann::json& j, SuitePlan& p);
+
+}  // namespace versus

@@ -1,0 +1,43 @@
+// A results folder: suite.json (the plan), context.json (machine, roofline, frameworks) and
+// runs/<case id>.json, one document per finished run. Every file is written atomically, so an
+// interrupted suite leaves only whole files behind and can be resumed.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "runner/plan.h"
+
+namespace versus {
+
+inline constexpr const char* kResultSchema = "versus.result/1";
+
+class ResultsDir {
+ public:
+  explicit ResultsDir(std::filesystem::path root) : root_(std::move(root)) {}
+  // Creates results/<suite>-<UTC timestamp>/ under `parent`.
+  static ResultsDir create_new(const std::filesystem::path& parent, const std::string& suite_name);
+  // Opens an existing folder; throws UserError when it is not a versus results folder.
+  static ResultsDir open_existing(const std::filesystem::path& root);
+
+  const std::filesystem::path& root() const { return root_; }
+  void write_plan(const SuitePlan& plan) const;
+  SuitePlan read_plan() const;
+  void write_context(const nlohmann::json& context) const;
+  nlohmann::json read_context() const;
+  bool has_run(const std::string& case_id) const;
+  void write_run(const std::string& case_id, const nlohmann::json& doc) const;
+  // All run documents, sorted by file name; throws UserError naming a corrupt file.
+  std::vector<nlohmann::json> read_runs() const;
+
+ private:
+  std::filesystem::path run_path(const std::string& case_id) const;
+  std::filesystem::path root_;
+};
+
+// Reads and parses a JSON file, or throws UserError naming the file and the problem.
+nlohmann::json read_json_file(const std::filesystem::path& path);
+
+}  // namespace versus

@@ -1,0 +1,34 @@
+// Runs a child process with posix_spawn (never fork, never a shell), feeds its stdin, collects
+// its output, enforces a timeout and measures its resource use.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace versus {
+
+struct ProcessResult {
+  bool started = false;
+  std::string start_error;   // why it could not be started
+  int exit_code = -1;        // valid when exited normally
+  int signal = 0;            // non-zero when killed by a signal
+  bool timed_out = false;    // we killed it at the deadline, before it replied
+  bool interrupted = false;  // killed because the user interrupted versus
+  bool killed_after_reply = false;  // it replied but did not exit: killed after a grace period
+  std::string stdout_text;
+  std::string stderr_tail;   // the last few KiB, for failure reasons
+  double wall_seconds = 0;
+  double user_cpu_seconds = 0, system_cpu_seconds = 0;
+  int64_t max_rss_kib = 0;
+};
+
+// SIGINT/SIGTERM set a flag instead of killing versus: the running worker is then killed and
+// the suite stops between runs, leaving only whole result files (resume with --resume).
+void install_interrupt_handler();
+bool interrupt_requested();
+
+// `env` entries ("NAME=value") are added to (and override) this process's environment.
+ProcessResult run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                          const std::string& stdin_data, double timeout_seconds);
+
+}  // namespace versus
