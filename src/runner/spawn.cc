@@ -20,7 +20,6 @@ namespace versus {
 namespace {
 
 constexpr size_t kStderrTail = 4096;
-constexpr std::chrono::seconds kExitGrace{20};
 
 std::vector<std::string> merged_environment(const std::vector<std::string>& extra) {
   std::map<std::string, std::string> vars;
@@ -60,7 +59,8 @@ void install_interrupt_handler() {
 bool interrupt_requested() { return g_interrupt != 0; }
 
 ProcessResult run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                          const std::string& stdin_data, double timeout_seconds) {
+                          const std::string& stdin_data, double timeout_seconds,
+                          double exit_grace_seconds) {
   ProcessResult r;
   Pipe in, out, err;
   if (!in.open() || !out.open() || !err.open()) {
@@ -149,10 +149,11 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::vecto
       }
       if (i == 0) {
         r.stdout_text.append(buf, static_cast<size_t>(got));
-        // Some frameworks hang in their exit handlers after replying: allow a short grace.
         if (!reply_seen && r.stdout_text.find('\n') != std::string::npos) {
           reply_seen = true;
-          deadline = std::min(deadline, std::chrono::steady_clock::now() + kExitGrace);
+          deadline = std::min(deadline, std::chrono::steady_clock::now() +
+                                         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                             std::chrono::duration<double>(exit_grace_seconds)));
         }
       } else {
         r.stderr_tail.append(buf, static_cast<size_t>(got));

@@ -27,8 +27,11 @@ struct ProcessResult {
 void install_interrupt_handler();
 bool interrupt_requested();
 
+// A child that has printed a full line but does not exit within `exit_grace_seconds` is killed
+// and keeps its output (killed_after_reply): some frameworks hang in their exit handlers.
 // `env` entries ("NAME=value") are added to (and override) this process's environment.
 ProcessResult run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                          const std::string& stdin_data, double timeout_seconds);
+                          const std::string& stdin_data, double timeout_seconds,
+                          double exit_grace_seconds = 20);
 
 }  // namespace versus

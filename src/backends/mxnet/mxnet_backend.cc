@@ -34,6 +34,8 @@ void check(int rc, const char* call) {
 // caller) never reaches the worker, which takes OMP_NUM_THREADS or MXNet's default (half the
 // cores on x86). The worker's OpenBLAS reads omp_get_max_threads() there on every call, so the
 // count is set, and read back, on the worker itself: pushed to it as an engine operation.
+// ThreadedEnginePerDevice has one CPU worker by default (MXNET_CPU_WORKER_NTHREADS=1), so this
+// reaches every operator; pooled engines with several workers rely on OMP_NUM_THREADS alone.
 class EngineWorkerOmp {
  public:
   // Applies `threads` (when > 0) on the worker and returns the count the worker then sees;
@@ -144,8 +146,8 @@ class MxnetGemm final : public OpInstance {
 
 class MxnetBackend final : public Backend {
  public:
-  // Stops the engine's worker threads before static destructors run, as Python's atexit hook
-  // does; without it MXNet 1.x can crash or hang tearing the engine down at exit.
+  // Stops the engine's worker threads while the process is still whole, as the Python
+  // frontend's atexit hook does, rather than leaving it to libmxnet's static destructors.
   ~MxnetBackend() override { MXNotifyShutdown(); }
 
   std::string name() const override { return "mxnet"; }

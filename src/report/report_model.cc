@@ -1,0 +1,214 @@
+#include "report/report_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include <fmt/format.h>
+
+#include "core/case_spec.h"
+#include "core/errors.h"
+#include "core/op_registry.h"
+#include "runner/results_dir.h"
+
+namespace versus {
+namespace {
+
+using nlohmann::json;
+
+std::optional<double> number_at(const json& obj, const char* key) {
+  if (obj.is_object() && obj.contains(key) && obj[key].is_number()) return obj[key].get<double>();
+  return std::nullopt;
+}
+
+std::optional<bool> bool_at(const json& obj, const char* key) {
+  if (obj.is_object() && obj.contains(key) && obj[key].is_boolean()) return obj[key].get<bool>();
+  return std::nullopt;
+}
+
+std::string string_at(const json& obj, const char* key) {
+  if (obj.is_object() && obj.contains(key) && obj[key].is_string()) return obj[key].get<std::string>();
+  return "";
+}
+
+// Shape facts come from the op catalogue when this build knows the op; a document written by a
+// newer versus with an op unknown here still gets a row, labelled by its raw parameters.
+void fill_shape(RunRow& r) {
+  try {
+    const OpDef& op = find_op(r.op);
+    r.shape = op.shape_label(r.params);
+    if (r.flops == 0) r.flops = op.flops(r.params);
+  } catch (const std::exception&) {
+    r.shape = r.params.dump();
+  }
+  const json& p = r.params;
+  if (p.contains("m") && p.contains("n") && p.contains("k") && p["m"].is_number() &&
+      p["n"].is_number() && p["k"].is_number()) {
+    r.size = std::cbrt(p["m"].get<double>() * p["n"].get<double>() * p["k"].get<double>());
+    r.transpose = std::string(p.value("trans_a", false) ? "t" : "n") + (p.value("trans_b", false) ? "t" : "n");
+  }
+}
+
+void fill_case(RunRow& r, const CaseSpec& c) {
+  r.op = c.op;
+  r.params = c.params.is_object() ? c.params : json::object();
+  r.backend = c.backend;
+  r.variant = c.variant;
+  r.device = c.device;
+  r.dtype = c.dtype;
+  r.threads = c.threads;
+  r.seed = c.seed;
+  r.timing = c.timing;
+}
+
+RunRow row_from_document(const json& doc) {
+  RunRow r;
+  r.id = string_at(doc, "id");
+  if (doc.contains("case")) {
+    try {
+      fill_case(r, doc["case"].get<CaseSpec>());
+    } catch (const json::exception& e) {
+      throw UserError(fmt::format("run {} has a malformed \"case\" ({}); delete its file and resume the suite",
+                                  r.id, e.what()));
+    }
+  }
+  r.status = doc.value("status", std::string("unknown"));
+  r.reason = string_at(doc, "reason");
+  r.reproducer = string_at(doc, "reproducer");
+  r.created = string_at(doc, "created");
+  r.quick = doc.value("quick", false);
+  if (doc.contains("processes") && doc["processes"].is_array()) {
+    r.processes = static_cast<int>(doc["processes"].size());
+    // The last process is the one that failed, when one did.
+    if (!doc["processes"].empty()) r.stderr_tail = string_at(doc["processes"].back(), "stderr_tail");
+  }
+  if (doc.contains("samples_seconds") && doc["samples_seconds"].is_array())
+    r.samples = static_cast<int64_t>(doc["samples_seconds"].size());
+  if (doc.contains("summary")) {
+    const json& s = doc["summary"];
+    r.median = number_at(s, "median"), r.mean = number_at(s, "mean"), r.stddev = number_at(s, "stddev");
+    r.min = number_at(s, "min"), r.max = number_at(s, "max");
+    r.ci_low = number_at(s, "ci_low"), r.ci_high = number_at(s, "ci_high"), r.cv = number_at(s, "cv");
+    r.cv_threshold = number_at(s, "unstable_cv_threshold");
+    r.unstable = bool_at(s, "unstable");
+    if (auto n = number_at(s, "count")) r.samples = static_cast<int64_t>(*n);
+  }
+  if (doc.contains("gflops")) {
+    r.gflops = number_at(doc["gflops"], "median");
+    r.gflops_ci_low = number_at(doc["gflops"], "ci_low");
+    r.gflops_ci_high = number_at(doc["gflops"], "ci_high");
+  }
+  if (doc.contains("gbps")) r.gbps = number_at(doc["gbps"], "median");
+  r.roofline_bound = number_at(doc, "roofline_bound_gflops");
+  r.roofline_fraction = number_at(doc, "roofline_fraction");
+  if (doc.contains("validation")) {
+    const json& v = doc["validation"];
+    r.max_rel_error = number_at(v, "max_rel_error");
+    r.max_abs_error = number_at(v, "max_abs_error");
+    r.tolerance = number_at(v, "tolerance");
+    r.validation_passed = bool_at(v, "passed");
+    r.validation_metric = string_at(v, "metric");
+  }
+  r.framework = doc.value("framework", json::object());
+  r.threads_used = doc.value("threads_used", json::object());
+  r.environment = doc.value("environment", json::object());
+  if (doc.contains("work")) r.flops = number_at(doc["work"], "flops").value_or(0);
+  fill_shape(r);
+  return r;
+}
+
+// What must be equal for numbers to be comparable: the machine, versus itself and the framework
+// build. Load average and free memory change between a suite's start and its resumption.
+std::string context_difference(const json& doc, const RunRow& row, const json& context) {
+  if (!doc.contains("context") || !doc["context"].is_object()) return "";
+  const json& c = doc["context"];
+  const auto at = [](const json& j, const json::json_pointer& p) { return j.contains(p) ? j[p] : json(); };
+  for (const char* path : {"/machine/hostname", "/machine/cpu/model", "/versus"}) {
+    const json::json_pointer p(path);
+    if (at(c, p) != at(context, p)) return fmt::format("{} differs", path + 1);
+  }
+  const json::json_pointer fw("/frameworks/" + row.backend + "/version");
+  if (row.framework.contains("version") && context.contains(fw) && row.framework["version"] != context[fw])
+    return fmt::format("{} version {} (context.json says {})", row.backend, row.framework["version"].dump(),
+                       context[fw].dump());
+  return "";
+}
+
+// Planned cases without a result file (an interrupted suite) become rows too, so the report
+// never silently shows fewer cases than were asked for.
+void add_cases_not_run(ReportData& data, const std::set<std::string>& done) {
+  if (!data.suite.contains("cases") || !data.suite["cases"].is_array()) return;
+  for (const json& j : data.suite["cases"]) {
+    RunRow r;
+    try {
+      const CaseSpec c = j.get<CaseSpec>();
+      r.id = c.id();
+      if (done.count(r.id)) continue;
+      fill_case(r, c);
+      r.reproducer = c.reproducer();
+    } catch (const std::exception&) {
+      continue;  // an op this build does not know: it cannot have been run by it either
+    }
+    r.status = "not run";
+    r.reason = fmt::format("no result file (suite interrupted?); finish it with `versus run --resume {}`",
+                           data.root.string());
+    r.quick = data.suite.contains("settings") && data.suite["settings"].value("quick", false);
+    fill_shape(r);
+    data.rows.push_back(std::move(r));
+  }
+}
+
+}  // namespace
+
+ReportData load_report_data(const std::filesystem::path& results_dir) {
+  const ResultsDir dir = ResultsDir::open_existing(results_dir);
+  const std::vector<json> docs = dir.read_runs();
+  if (docs.empty())
+    throw UserError(fmt::format("{} holds no results yet; run `versus run --resume {}` first",
+                                results_dir.string(), results_dir.string()));
+  ReportData data;
+  data.root = results_dir;
+  data.suite = read_json_file(results_dir / "suite.json");
+  data.context = dir.read_context();
+  if (data.context.empty() && docs.front().contains("context")) data.context = docs.front()["context"];
+
+  std::set<std::string> done;
+  for (const json& doc : docs) {
+    RunRow r = row_from_document(doc);
+    const std::string diff = context_difference(doc, r, data.context);
+    if (!diff.empty()) data.context_mismatches.push_back(fmt::format("{}: {}", r.id, diff));
+    done.insert(r.id);
+    data.rows.push_back(std::move(r));
+  }
+  add_cases_not_run(data, done);
+  std::stable_sort(data.rows.begin(), data.rows.end(), [](const RunRow& a, const RunRow& b) {
+    return std::tie(a.op, a.device, a.dtype, a.threads, a.flops, a.shape, a.backend, a.variant) <
+           std::tie(b.op, b.device, b.dtype, b.threads, b.flops, b.shape, b.backend, b.variant);
+  });
+  return data;
+}
+
+std::vector<RowGroup> group_rows(const ReportData& data) {
+  std::vector<RowGroup> groups;
+  for (const RunRow& r : data.rows) {  // rows are sorted by the group key first
+    if (groups.empty() || groups.back().op != r.op || groups.back().device != r.device ||
+        groups.back().dtype != r.dtype || groups.back().threads != r.threads)
+      groups.push_back({r.op, r.device, r.dtype, r.threads, {}});
+    groups.back().rows.push_back(&r);
+  }
+  return groups;
+}
+
+double peak_gflops_for(const nlohmann::json& context, int threads) {
+  if (!context.contains("roofline") || !context["roofline"].is_object()) return 0;
+  const json& roof = context["roofline"];
+  const double peak = roof.value("peak_gflops", 0.0);
+  const int roof_threads = std::max(1, roof.value("threads", 1));
+  // Same rule as the runner's roofline_fraction (execute.cc): more threads than the roofline was
+  // measured with cannot raise the peak, it only oversubscribes the same cores.
+  return peak * std::min(1.0, static_cast<double>(threads) / roof_threads);
+}
+
+}  // namespace versus

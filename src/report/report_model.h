@@ -1,0 +1,69 @@
+// The report's result model: every run document of a results folder turned into one flat row,
+// plus the folder's plan and context. All renderers (CSV, Markdown, HTML, charts) read this.
+#pragma once
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace versus {
+
+// One run (or one planned case that has no result file yet). Optional fields are absent when
+// the run did not produce them, e.g. a failed run has no timing summary.
+struct RunRow {
+  std::string id, op, shape, backend, variant, device, dtype;
+  nlohmann::json params = nlohmann::json::object();
+  int threads = 0;
+  uint64_t seed = 0;
+  std::string status;  // "ok", "unsupported", "error", "crashed", "timeout", "validation_failed", "not run"
+  std::string reason;
+  std::string reproducer, created;
+  bool quick = false;
+  int processes = 0;    // worker processes that ran
+  int64_t samples = 0;  // timing samples over all processes
+  std::optional<double> median, mean, stddev, min, max, ci_low, ci_high, cv, cv_threshold;
+  std::optional<bool> unstable;
+  std::optional<double> gflops, gflops_ci_low, gflops_ci_high, gbps;
+  std::optional<double> roofline_bound, roofline_fraction;
+  std::optional<double> max_rel_error, max_abs_error, tolerance;
+  std::optional<bool> validation_passed;
+  std::string validation_metric;
+  nlohmann::json framework, threads_used, environment, timing;
+  std::string stderr_tail;  // of the failing worker, when it said anything
+  double flops = 0;         // work of one iteration; orders rows by size
+  double size = 0;          // chart x: cube root of m·n·k; 0 when the op has no m, n, k
+  std::string transpose;    // "nn", "nt", ... for gemm; empty otherwise
+
+  std::string label() const { return backend + ":" + (variant.empty() ? "default" : variant); }
+  bool ok() const { return status == "ok" && median.has_value(); }
+};
+
+struct ReportData {
+  std::filesystem::path root;
+  nlohmann::json suite;    // suite.json as written
+  nlohmann::json context;  // context.json, or the first run's context when that file is missing
+  std::vector<RunRow> rows;  // ordered by op, device, dtype, threads, size, shape, backend, variant
+  // Runs recorded under a machine/frameworks/versus context other than context.json's: numbers
+  // from a resumed suite may then come from a different setup.
+  std::vector<std::string> context_mismatches;
+};
+
+// Reads the folder (never reruns anything). Throws UserError when the folder is not a results
+// folder, a file is corrupt, or there is no run at all.
+ReportData load_report_data(const std::filesystem::path& results_dir);
+
+// Rows grouped the way tables and charts are: same op, device, dtype and thread count.
+struct RowGroup {
+  std::string op, device, dtype;
+  int threads = 0;
+  std::vector<const RunRow*> rows;
+};
+std::vector<RowGroup> group_rows(const ReportData& data);
+
+// The measured compute peak a case with `threads` threads can reach, scaled from the roofline's
+// own thread count the same way the runner scales it for roofline_fraction; 0 when unknown.
+double peak_gflops_for(const nlohmann::json& context, int threads);
+
+}  // namespace versus

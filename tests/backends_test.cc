@@ -1,0 +1,75 @@
+// Every built worker computes a small GEMM that matches the float64 reference, in all four
+// transpose combinations, at sizes that are not multiples of any vector width.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "core/case_spec.h"
+#include "runner/spawn.h"
+#include "test_util.h"
+
+namespace versus {
+namespace {
+
+class WorkerGemm : public ::testing::TestWithParam<std::string> {};
+
+nlohmann::json run_worker(const std::string& backend, const CaseSpec& c) {
+  const auto exe = testing::bin_dir() / ("versus-worker-" + backend);
+  const ProcessResult p = run_process({exe.string(), "--run"}, {"TF_CPP_MIN_LOG_LEVEL=2"},
+                                      nlohmann::json(c).dump() + "\n", 120, 5);
+  EXPECT_TRUE(p.started) << p.start_error;
+  EXPECT_FALSE(p.timed_out);
+  const auto line = p.stdout_text.substr(0, p.stdout_text.find('\n'));
+  if (line.empty()) return {{"status", "no reply"}, {"stderr", p.stderr_tail}};
+  return nlohmann::json::parse(line);
+}
+
+}  // namespace
+
+TEST_P(WorkerGemm, SmallOddGemmIsValidatedInEveryTransposeCombination) {
+  const std::string backend = GetParam();
+  if (!testing::worker_built(backend)) {
+    if (std::getenv("VERSUS_REQUIRE_ALL_WORKERS")) FAIL() << "worker " << backend << " was not built";
+    GTEST_SKIP() << "worker " << backend << " not built here";
+  }
+  const auto exe = testing::bin_dir() / ("versus-worker-" + backend);
+  const ProcessResult info = run_process({exe.string(), "--info"}, {"TF_CPP_MIN_LOG_LEVEL=2"}, "", 60, 5);
+  const auto variants = nlohmann::json::parse(info.stdout_text)["variants"];
+  ASSERT_FALSE(variants.empty());
+  for (const auto& variant : variants)
+    for (bool ta : {false, true})
+      for (bool tb : {false, true}) {
+        CaseSpec c;
+        c.op = "gemm";
+        c.params = {{"m", 37}, {"n", 19}, {"k", 53}, {"trans_a", ta}, {"trans_b", tb}};
+        c.backend = backend;
+        c.variant = variant.get<std::string>();
+        c.threads = 2;
+        c.timing = {1, 0.0, 2, 0.0};
+        const nlohmann::json r = run_worker(backend, c);
+        SCOPED_TRACE(backend + ":" + c.variant + (ta ? " Aᵀ" : " A") + (tb ? " Bᵀ" : " B"));
+        ASSERT_EQ(r.value("status", ""), "ok") << r.dump();
+        EXPECT_TRUE(r["validation"]["passed"].get<bool>());
+        EXPECT_LE(r["validation"]["max_rel_error"].get<double>(), r["validation"]["tolerance"].get<double>());
+        EXPECT_EQ(r["samples_seconds"].size(), 2u);
+        EXPECT_GT(r["samples_seconds"][0].get<double>(), 0.0);
+      }
+}
+
+TEST_P(WorkerGemm, UnsupportedDtypeIsReportedNotFaked) {
+  const std::string backend = GetParam();
+  if (!testing::worker_built(backend)) GTEST_SKIP() << "worker " << backend << " not built here";
+  CaseSpec c;
+  c.op = "gemm";
+  c.params = {{"m", 4}, {"n", 4}, {"k", 4}};
+  c.backend = backend;
+  c.dtype = "int4";
+  const nlohmann::json r = run_worker(backend, c);
+  EXPECT_EQ(r.value("status", ""), "unsupported") << r.dump();
+  EXPECT_FALSE(r.value("reason", "").empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(AllFrameworks, WorkerGemm,
+                         ::testing::Values("native", "tensorflow", "mxnet", "torch"));
+
+}  // namespace versus

@@ -1,0 +1,88 @@
+// Case descriptions survive JSON round trips; ids are stable; suites expand as documented.
+#include <gtest/gtest.h>
+
+#include "core/case_spec.h"
+#include "core/errors.h"
+#include "runner/plan.h"
+
+namespace versus {
+namespace {
+std::vector<std::string> two_variants(const std::string&) { return {"a", "b"}; }
+}  // namespace
+
+TEST(CaseSpec, JsonRoundTripKeepsEveryField) {
+  CaseSpec c;
+  c.op = "gemm";
+  c.params = {{"m", 3}, {"n", 5}, {"k", 7}, {"trans_b", true}};
+  c.backend = "torch";
+  c.variant = "eager";
+  c.threads = 4;
+  c.seed = 99;
+  c.timing.samples = 17;
+  const CaseSpec back = nlohmann::json::parse(nlohmann::json(c).dump()).get<CaseSpec>();
+  EXPECT_EQ(nlohmann::json(back), nlohmann::json(c));
+  EXPECT_EQ(back.timing.samples, 17);
+  EXPECT_EQ(back.id(), "gemm-m3-n5-k7-nt-cpu-float32-t4-torch-eager");
+}
+
+TEST(CaseSpec, ReproducerNamesEveryParameter) {
+  CaseSpec c;
+  c.op = "gemm";
+  c.params = {{"m", 3}, {"n", 5}, {"k", 7}, {"trans_b", true}};
+  c.backend = "native";
+  c.variant = "openblas";
+  c.threads = 2;
+  EXPECT_EQ(c.reproducer(),
+            "versus run ops --op gemm --k 7 --m 3 --n 5 --trans_b --backends native:openblas --threads 2 --seed 42");
+}
+
+TEST(Plan, SizesExpandToSquaresTimesBackendsTimesVariants) {
+  const nlohmann::json suite = {{"name", "t"}, {"backends", {"native", "torch:eager"}},
+                                {"threads", {1, 2}},
+                                {"cases", {{{"op", "gemm"}, {"sizes", {8, 16}}}}}};
+  const SuitePlan plan = expand_suite(suite, two_variants, 2);
+  // 2 sizes × 2 thread counts × (2 native variants + 1 torch variant)
+  ASSERT_EQ(plan.cases.size(), 12u);
+  EXPECT_EQ(plan.cases[0].params["m"], 8);
+  EXPECT_EQ(plan.cases[0].params["k"], 8);
+  EXPECT_EQ(plan.cases[0].variant, "a");
+  EXPECT_EQ(plan.cases[2].variant, "eager");
+  EXPECT_FALSE(plan.settings.quick);
+  EXPECT_EQ(plan.settings.processes, 3);
+}
+
+TEST(Plan, ListParamsExpandToTheirCrossProduct) {
+  const nlohmann::json suite = {{"backends", {"torch:eager"}}, {"quick", true},
+                                {"cases", {{{"op", "gemm"}, {"params", {{"m", {1, 2, 3}}, {"n", 4}, {"k", 5}, {"trans_b", {false, true}}}}}}}};
+  const SuitePlan plan = expand_suite(suite, two_variants, 2);
+  EXPECT_EQ(plan.cases.size(), 6u);
+  EXPECT_TRUE(plan.settings.quick);
+  EXPECT_EQ(plan.cases[0].timing.samples, quick_timing().samples);
+}
+
+TEST(Plan, RejectsBadSuitesWithAMessage) {
+  auto message = [](const nlohmann::json& suite) {
+    try {
+      expand_suite(suite, two_variants, 2);
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message({{"cases", nlohmann::json::array()}}).find("non-empty"), std::string::npos);
+  EXPECT_NE(message({{"backends", {"tensorfloww"}}, {"cases", {{{"op", "gemm"}, {"sizes", {8}}}}}})
+                .find("unknown backend 'tensorfloww'"), std::string::npos);
+  EXPECT_NE(message({{"cases", {{{"op", "gemm"}, {"sizes", {0}}}}}}).find("out of range"), std::string::npos);
+  EXPECT_NE(message({{"threads", 0}, {"cases", {{{"op", "gemm"}, {"sizes", {8}}}}}}).find("threads must be"),
+            std::string::npos);
+}
+
+TEST(Plan, SuitePlanRoundTripsThroughJson) {
+  const nlohmann::json suite = {{"name", "rt"}, {"backends", {"torch:eager"}},
+                                {"cases", {{{"op", "gemm"}, {"sizes", {8}}}}}};
+  const SuitePlan plan = expand_suite(suite, two_variants, 2);
+  const SuitePlan back = nlohmann::json(plan).get<SuitePlan>();
+  EXPECT_EQ(nlohmann::json(back), nlohmann::json(plan));
+}
+
+}  // namespace versus

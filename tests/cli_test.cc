@@ -1,0 +1,132 @@
+// The command line: bad input gets one clear line and a non-zero exit, and leaves no files;
+// an interrupted suite resumes without redoing or duplicating finished runs.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "runner/results_dir.h"
+#include "test_util.h"
+
+namespace versus {
+namespace {
+
+using testing::run_versus;
+
+// stderr must be exactly one line that contains `needle`.
+void expect_one_line_error(const ProcessResult& r, const std::string& needle) {
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.stderr_tail.find(needle), std::string::npos) << r.stderr_tail;
+  EXPECT_EQ(std::count(r.stderr_tail.begin(), r.stderr_tail.end(), '\n'), 1) << r.stderr_tail;
+}
+
+}  // namespace
+
+TEST(Cli, UnknownBackendIsNamed) {
+  testing::TempDir tmp;
+  const auto r = run_versus({"run", "ops", "--sizes", "8", "--backends", "native,caffe", "--out", tmp.path().string()});
+  expect_one_line_error(r, "unknown backend 'caffe'");
+  EXPECT_TRUE(testing::files_under(tmp.path()).empty());
+}
+
+TEST(Cli, UnknownOpIsNamed) {
+  testing::TempDir tmp;
+  const auto r = run_versus({"run", "ops", "--op", "convolution9", "--sizes", "8", "--out", tmp.path().string()});
+  expect_one_line_error(r, "unknown op 'convolution9'");
+  EXPECT_TRUE(testing::files_under(tmp.path()).empty());
+}
+
+TEST(Cli, NonPositiveAndAbsurdSizesAreRejected) {
+  testing::TempDir tmp;
+  expect_one_line_error(run_versus({"run", "ops", "--sizes", "0", "--backends", "native", "--out", tmp.path().string()}),
+                        "--m 0 is out of range");
+  expect_one_line_error(run_versus({"run", "ops", "--sizes", "-5", "--backends", "native", "--out", tmp.path().string()}),
+                        "out of range");
+  expect_one_line_error(run_versus({"run", "ops", "--sizes", "60000", "--backends", "native", "--out", tmp.path().string()}),
+                        "GiB");
+  EXPECT_TRUE(testing::files_under(tmp.path()).empty());
+}
+
+TEST(Cli, UnknownFlagAndMissingArguments) {
+  expect_one_line_error(run_versus({"run", "ops", "--sizez", "8"}), "--sizez");
+  expect_one_line_error(run_versus({"run", "ops", "--backends", "native"}), "give sizes");
+  expect_one_line_error(run_versus({"list", "frameworks"}), "cannot list 'frameworks'");
+  expect_one_line_error(run_versus({"run", "nosuchsuite"}), "no suite 'nosuchsuite'");
+}
+
+TEST(Cli, MissingWorkerIsNamedWithWhatToDo) {
+  testing::TempDir tmp;
+  const auto r = run_versus({"run", "ops", "--sizes", "8", "--backends", "torch", "--out", tmp.path().string()},
+                            {"VERSUS_WORKER_DIR=" + tmp.path().string()});
+  expect_one_line_error(r, "backend torch is not available");
+  EXPECT_NE(r.stderr_tail.find("scripts/setup"), std::string::npos);
+}
+
+TEST(Cli, UnreadableResultsFolderIsNamed) {
+  expect_one_line_error(run_versus({"report", "/nonexistent/results"}), "/nonexistent/results does not exist");
+  testing::TempDir tmp;
+  expect_one_line_error(run_versus({"report", tmp.path().string()}), "not a versus results folder");
+  expect_one_line_error(run_versus({"run", "--resume", tmp.path().string()}), "not a versus results folder");
+}
+
+TEST(Cli, ListsOpsAndBackends) {
+  const auto ops = run_versus({"list", "ops"});
+  EXPECT_EQ(ops.exit_code, 0);
+  EXPECT_NE(ops.stdout_text.find("gemm"), std::string::npos);
+  const auto backends = run_versus({"list", "backends"});
+  EXPECT_EQ(backends.exit_code, 0);
+  for (const char* b : {"native", "tensorflow", "mxnet", "torch"})
+    EXPECT_NE(backends.stdout_text.find(b), std::string::npos) << b;
+}
+
+TEST(Cli, InterruptedSuiteResumesWithoutRedoingFinishedRuns) {
+  if (!testing::worker_built("native")) GTEST_SKIP() << "native worker not built";
+  testing::TempDir tmp;
+  // The eigen variant hangs, so the suite is certainly mid-way when we interrupt it.
+  const std::vector<std::string> args = {(testing::bin_dir() / "versus").string(), "run", "ops", "--sizes", "16,24",
+                                         "--backends", "native", "--quick", "--processes", "1",
+                                         "--no-report", "--out", tmp.path().string()};
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  ::setenv("VERSUS_TEST_HANG_VARIANT", "eigen", 1);
+  pid_t pid;
+  ASSERT_EQ(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ), 0);
+  ::unsetenv("VERSUS_TEST_HANG_VARIANT");
+
+  auto run_files = [&] {
+    std::vector<std::filesystem::path> runs;
+    for (const auto& f : testing::files_under(tmp.path()))
+      if (f.parent_path().filename() == "runs") runs.push_back(f);
+    return runs;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (run_files().size() < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // now inside the hanging eigen run
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  const auto before = run_files();
+  ASSERT_EQ(before.size(), 2u);  // openblas and onednn of size 16; eigen was dropped, not written
+  for (const auto& f : testing::files_under(tmp.path())) EXPECT_EQ(f.string().find(".tmp"), std::string::npos);
+  std::map<std::string, std::string> content;
+  for (const auto& f : before) content[f.string()] = (std::stringstream() << std::ifstream(f).rdbuf()).str();
+
+  const auto folder = before.front().parent_path().parent_path();
+  const auto r = run_versus({"run", "--resume", folder.string(), "--no-report"});
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_tail;
+  EXPECT_NE(r.stderr_tail.find("2 of 6 runs already done"), std::string::npos) << r.stderr_tail;
+  EXPECT_EQ(run_files().size(), 6u);
+  for (const auto& [path, text] : content)
+    EXPECT_EQ((std::stringstream() << std::ifstream(path).rdbuf()).str(), text) << path << " was rewritten";
+}
+
+}  // namespace versus

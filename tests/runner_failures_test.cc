@@ -1,0 +1,100 @@
+// A worker that crashes or hangs becomes a recorded failure with its reason, and the suite goes on.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "runner/execute.h"
+#include "runner/suite_runner.h"
+#include "test_util.h"
+
+namespace versus {
+namespace {
+
+std::vector<std::string> native_variants(const std::string&) { return {"openblas", "onednn", "eigen"}; }
+
+class RunnerFailures : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!testing::worker_built("native")) GTEST_SKIP() << "native worker not built";
+    ::setenv("VERSUS_WORKER_DIR", testing::bin_dir().c_str(), 1);
+  }
+  void TearDown() override {
+    ::unsetenv("VERSUS_TEST_CRASH_VARIANT");
+    ::unsetenv("VERSUS_TEST_HANG_VARIANT");
+  }
+};
+
+}  // namespace
+
+TEST_F(RunnerFailures, CrashAndHangAreRecordedAndTheSuiteContinues) {
+  ::setenv("VERSUS_TEST_CRASH_VARIANT", "onednn", 1);
+  ::setenv("VERSUS_TEST_HANG_VARIANT", "eigen", 1);
+  const nlohmann::json suite = {{"name", "failures"}, {"backends", {"native"}}, {"quick", true},
+                                {"processes", 2}, {"timeout_seconds", 2},
+                                {"cases", {{{"op", "gemm"}, {"sizes", {16, 32}}}}}};
+  const SuitePlan plan = expand_suite(suite, native_variants, 1);
+  ASSERT_EQ(plan.cases.size(), 6u);
+  testing::TempDir tmp;
+  const ResultsDir dir = ResultsDir::create_new(tmp.path(), plan.name);
+  dir.write_plan(plan);
+  const std::map<std::string, WorkerInfo> workers = {{"native", probe_worker("native")}};
+  ASSERT_TRUE(workers.at("native").available) << workers.at("native").problem;
+
+  const SuiteTally t = run_suite(dir, plan, {}, workers, false);
+  EXPECT_EQ(t.ran, 6);
+  EXPECT_EQ(t.ok, 2);
+  EXPECT_EQ(t.failed, 4);
+
+  std::map<std::string, nlohmann::json> by_variant;
+  for (const auto& doc : dir.read_runs())
+    if (doc["case"]["params"]["m"] == 32) by_variant[doc["case"]["variant"]] = doc;
+  ASSERT_EQ(by_variant.size(), 3u);
+  EXPECT_EQ(by_variant["openblas"]["status"], "ok");
+  EXPECT_EQ(by_variant["openblas"]["samples_seconds"].size(), 2u * quick_timing().samples);
+
+  const auto& crashed = by_variant["onednn"];
+  EXPECT_EQ(crashed["status"], "crashed");
+  EXPECT_NE(crashed["reason"].get<std::string>().find("signal 6"), std::string::npos) << crashed["reason"];
+  EXPECT_EQ(crashed["processes"].size(), 1u);  // a failing case is not repeated
+  EXPECT_FALSE(crashed.contains("summary"));
+
+  const auto& hung = by_variant["eigen"];
+  EXPECT_EQ(hung["status"], "timeout");
+  EXPECT_NE(hung["reason"].get<std::string>().find("no result within 2 s"), std::string::npos) << hung["reason"];
+  EXPECT_LT(hung["processes"][0]["process"]["wall_seconds"].get<double>(), 10.0);
+}
+
+TEST_F(RunnerFailures, ResultDocumentCarriesStatisticsAndProvenance) {
+  CaseSpec c;
+  c.op = "gemm";
+  c.params = {{"m", 64}, {"n", 64}, {"k", 64}};
+  c.backend = "native";
+  c.variant = "openblas";
+  c.threads = 1;
+  c.timing = quick_timing();
+  RunSettings s = default_settings(true);
+  s.processes = 3;
+  const nlohmann::json ctx = {{"roofline", {{"peak_gflops", 100.0}, {"bandwidth_gbs", 10.0}, {"threads", 2}}}};
+  const nlohmann::json doc = execute_case(c, s, probe_worker("native"), ctx);
+  ASSERT_EQ(doc["status"], "ok") << doc.dump();
+  EXPECT_EQ(doc["schema"], "versus.result/1");
+  EXPECT_EQ(doc["processes"].size(), 3u);
+  EXPECT_EQ(doc["samples_seconds"].size(), 3u * c.timing.samples);
+  const auto& sum = doc["summary"];
+  EXPECT_LE(sum["ci_low"].get<double>(), sum["median"].get<double>());
+  EXPECT_GE(sum["ci_high"].get<double>(), sum["median"].get<double>());
+  EXPECT_NEAR(doc["gflops"]["median"].get<double>(), 2.0 * 64 * 64 * 64 / sum["median"].get<double>() * 1e-9, 1e-6);
+  // One thread of a two-thread roofline: half the peak; intensity 2·64³/(3·64²·4) = 10.7 flop/B.
+  EXPECT_NEAR(doc["roofline_bound_gflops"].get<double>(), 50.0, 1e-9);
+  EXPECT_TRUE(doc["validation"]["passed"].get<bool>());
+  EXPECT_EQ(doc["environment"]["OMP_NUM_THREADS"], "1");
+  EXPECT_EQ(doc["threads_used"]["openblas"], 1);
+  EXPECT_TRUE(doc["quick"].get<bool>());
+  EXPECT_EQ(doc["reproducer"], c.reproducer());
+  for (const auto& p : doc["processes"]) {
+    EXPECT_GT(p["process"]["max_rss_mib"].get<double>(), 1.0);
+    EXPECT_GT(p["process"]["user_cpu_seconds"].get<double>() + p["process"]["system_cpu_seconds"].get<double>(), 0.0);
+  }
+}
+
+}  // namespace versus

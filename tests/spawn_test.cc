@@ -1,0 +1,54 @@
+// Child processes: output, exit codes, signals, timeouts, resource use.
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+#include "runner/spawn.h"
+
+namespace versus {
+
+TEST(Spawn, CapturesStdoutStdinAndExitCode) {
+  const ProcessResult r = run_process({"/bin/cat"}, {}, "hello\n", 10);
+  EXPECT_TRUE(r.started);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.stdout_text, "hello\n");
+}
+
+TEST(Spawn, PassesExtraEnvironment) {
+  const ProcessResult r = run_process({"/usr/bin/env"}, {"VERSUS_SPAWN_TEST=42"}, "", 10);
+  EXPECT_NE(r.stdout_text.find("VERSUS_SPAWN_TEST=42"), std::string::npos);
+}
+
+TEST(Spawn, ReportsTheSignalThatKilledTheChild) {
+  const ProcessResult r = run_process({"/bin/sh", "-c", "kill -SEGV $$"}, {}, "", 10);
+  EXPECT_EQ(r.signal, SIGSEGV);
+  EXPECT_FALSE(r.timed_out);
+}
+
+TEST(Spawn, KillsAHangingChildAtTheDeadline) {
+  const ProcessResult r = run_process({"/bin/sleep", "30"}, {}, "", 0.5);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_EQ(r.signal, SIGKILL);
+  EXPECT_LT(r.wall_seconds, 5.0);
+}
+
+TEST(Spawn, AChildThatRepliesButNeverExitsKeepsItsReply) {
+  const ProcessResult r = run_process({"/bin/sh", "-c", "echo '{\"status\":\"ok\"}'; exec sleep 60"}, {}, "", 60, 0.5);
+  EXPECT_TRUE(r.killed_after_reply);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.stdout_text, "{\"status\":\"ok\"}\n");
+}
+
+TEST(Spawn, MissingExecutableIsAStartError) {
+  const ProcessResult r = run_process({"/nonexistent/worker"}, {}, "", 10);
+  EXPECT_FALSE(r.started);
+  EXPECT_NE(r.start_error.find("/nonexistent/worker"), std::string::npos);
+}
+
+TEST(Spawn, MeasuresCpuTimeAndPeakMemory) {
+  const ProcessResult r = run_process({"/bin/sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done"}, {}, "", 30);
+  EXPECT_GT(r.user_cpu_seconds + r.system_cpu_seconds, 0.01);
+  EXPECT_GT(r.max_rss_kib, 100);
+}
+
+}  // namespace versus

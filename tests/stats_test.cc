@@ -1,0 +1,58 @@
+// Statistics against values computed by hand (and checked with numpy).
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/stats.h"
+
+namespace versus {
+
+TEST(Stats, MedianOfOddAndEvenCounts) {
+  EXPECT_DOUBLE_EQ(median({3, 1, 2}), 2.0);
+  EXPECT_DOUBLE_EQ(median({4, 1, 3, 2}), 2.5);
+  EXPECT_DOUBLE_EQ(median({7}), 7.0);
+  EXPECT_THROW(median({}), std::invalid_argument);
+}
+
+TEST(Stats, MeanAndSampleStddevMatchKnownValues) {
+  const std::vector<double> v = {2, 4, 4, 4, 5, 5, 7, 9};
+  EXPECT_DOUBLE_EQ(mean(v), 5.0);
+  // Sum of squared deviations is 32; n-1 = 7.
+  EXPECT_NEAR(sample_stddev(v), std::sqrt(32.0 / 7.0), 1e-12);
+  EXPECT_DOUBLE_EQ(sample_stddev({1.5}), 0.0);
+}
+
+TEST(Stats, BootstrapIntervalBracketsTheMedianAndIsDeterministic) {
+  std::vector<double> v;
+  for (int i = 1; i <= 41; ++i) v.push_back(i);
+  double lo1, hi1, lo2, hi2;
+  bootstrap_median_ci(v, 2000, 7, &lo1, &hi1);
+  bootstrap_median_ci(v, 2000, 7, &lo2, &hi2);
+  EXPECT_EQ(lo1, lo2);
+  EXPECT_EQ(hi1, hi2);
+  EXPECT_LT(lo1, 21.0);
+  EXPECT_GT(hi1, 21.0);
+  // For n = 41 the order-statistic interval of the median is about [15, 27].
+  EXPECT_GE(lo1, 13.0);
+  EXPECT_LE(hi1, 29.0);
+}
+
+TEST(Stats, ConstantSamplesGiveAZeroWidthInterval) {
+  const Summary s = summarize({2.0, 2.0, 2.0, 2.0});
+  EXPECT_DOUBLE_EQ(s.ci_low, 2.0);
+  EXPECT_DOUBLE_EQ(s.ci_high, 2.0);
+  EXPECT_DOUBLE_EQ(s.cv, 0.0);
+  EXPECT_FALSE(s.unstable);
+}
+
+TEST(Stats, HighSpreadIsFlaggedUnstable) {
+  const Summary s = summarize({1.0, 1.0, 1.0, 2.0, 3.0});
+  EXPECT_DOUBLE_EQ(s.median, 1.0);
+  EXPECT_DOUBLE_EQ(s.min, 1.0);
+  EXPECT_DOUBLE_EQ(s.max, 3.0);
+  EXPECT_NEAR(s.cv, sample_stddev({1, 1, 1, 2, 3}) / 1.6, 1e-12);
+  EXPECT_TRUE(s.unstable);
+  EXPECT_FALSE(summarize({1.0, 1.01, 0.99}).unstable);
+}
+
+}  // namespace versus
