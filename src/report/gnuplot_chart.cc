@@ -262,7 +262,7 @@ std::vector<Chart> make_charts(const ReportData& data) {
       series.push_back(std::move(s));
     }
 
-    Chart c{g.op, g.device, g.dtype, g.threads, chart_file_name(g), "", "", ""};
+    Chart c{g.op, g.device, g.dtype, g.threads, chart_title(g), chart_file_name(g), "", "", ""};
     // The roofline is measured on the CPU; it says nothing about a GPU case.
     const double peak = g.device == "cpu" ? peak_gflops_for(data.context, g.threads) : 0;
     c.caption = caption_for(g, peak, data.context, not_plotted);

@@ -10,6 +10,7 @@ namespace versus {
 struct Chart {
   std::string op, device, dtype;
   int threads = 0;
+  std::string title;
   std::string file_name;  // suggested name next to the report, e.g. "chart-gemm-cpu-float32-t2.svg"
   std::string caption;    // what is plotted, in words
   std::string svg;        // the <svg> element, ids made unique per chart; empty when not drawn

@@ -38,6 +38,7 @@ struct CodeBlock {
 };
 // A chart made by gnuplot_chart: inlined in HTML, linked from Markdown.
 struct ChartBlock {
+  std::string title;
   std::string file;     // SVG file name next to the report; empty when no chart was made
   std::string svg;      // the SVG element itself
   std::string caption;  // what is plotted

@@ -63,6 +63,24 @@ void fill_case(RunRow& r, const CaseSpec& c) {
   r.timing = c.timing;
 }
 
+void check_sample_lengths(RunRow& r, const json& processes) {
+  const double min_sample = r.timing.is_object() ? r.timing.value("min_sample_seconds", 0.0) : 0.0;
+  if (min_sample <= 0) return;
+  for (size_t i = 0; i < processes.size(); ++i) {
+    const json& p = processes[i];
+    if (!p.contains("samples_seconds") || !p["samples_seconds"].is_array() || p["samples_seconds"].empty()) continue;
+    const double iterations = p.value("iterations_per_sample", 1.0);
+    double shortest = 1e300;
+    for (const json& x : p["samples_seconds"])
+      if (x.is_number()) shortest = std::min(shortest, x.get<double>() * iterations);
+    // Half the minimum leaves room for a sample that simply ran faster than the calibration run.
+    if (shortest < 0.5 * min_sample)
+      r.timing_warnings.push_back(fmt::format(
+          "process {}: a sample lasted {:.3g} s ({} iteration{} per sample), below the plan's {} s minimum",
+          i + 1, shortest, iterations, iterations == 1 ? "" : "s", min_sample));
+  }
+}
+
 RunRow row_from_document(const json& doc) {
   RunRow r;
   r.id = string_at(doc, "id");
@@ -84,6 +102,7 @@ RunRow row_from_document(const json& doc) {
     // The last process is the one that failed, when one did.
     if (!doc["processes"].empty()) r.stderr_tail = string_at(doc["processes"].back(), "stderr_tail");
   }
+  if (doc.contains("processes") && doc["processes"].is_array()) check_sample_lengths(r, doc["processes"]);
   if (doc.contains("samples_seconds") && doc["samples_seconds"].is_array())
     r.samples = static_cast<int64_t>(doc["samples_seconds"].size());
   if (doc.contains("summary")) {

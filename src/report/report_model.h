@@ -32,6 +32,9 @@ struct RunRow {
   std::string validation_metric;
   nlohmann::json framework, threads_used, environment, timing;
   std::string stderr_tail;  // of the failing worker, when it said anything
+  // Processes whose samples were shorter than the timing plan's minimum sample length: timer
+  // resolution and one-off stalls then weigh on the result (e.g. calibration during a slow warm-up).
+  std::vector<std::string> timing_warnings;
   double flops = 0;         // work of one iteration; orders rows by size
   double size = 0;          // chart x: cube root of m·n·k; 0 when the op has no m, n, k
   std::string transpose;    // "nn", "nt", ... for gemm; empty otherwise
