@@ -2,6 +2,9 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include <fmt/format.h>
 
 #include "core/errors.h"
@@ -10,6 +13,25 @@
 
 namespace versus {
 namespace {
+
+// Debian's libtorch links the generic libblas.so.3; which BLAS that is depends on the
+// alternatives system, so report the library actually mapped into this process.
+std::string loaded_blas_library() {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    const auto slash = line.find('/');
+    if (slash == std::string::npos) continue;
+    const std::string path = line.substr(slash);
+    const std::string file = std::filesystem::path(path).filename().string();
+    if (file.rfind("libblas", 0) == 0 || file.rfind("libopenblas", 0) == 0 || file.rfind("libmkl", 0) == 0) {
+      std::error_code ec;
+      const auto real = std::filesystem::canonical(path, ec);
+      return ec ? path : real.string();
+    }
+  }
+  return "none mapped";
+}
 
 torch::Tensor from_host(const HostTensor& t) {
   // clone(): the tensor owns its memory, independent of the harness's buffer.
@@ -45,9 +67,10 @@ class TorchBackend final : public Backend {
   nlohmann::json describe() override {
     const std::string config = at::show_config();
     auto has = [&](const char* s) { return config.find(s) != std::string::npos; };
-    std::string blas = "unknown";
+    std::string blas_info = "unknown";
     if (const auto p = config.find("BLAS_INFO="); p != std::string::npos)
-      blas = config.substr(p + 10, config.find_first_of(", \n", p + 10) - p - 10);
+      blas_info = config.substr(p + 10, config.find_first_of(", \n", p + 10) - p - 10);
+    const std::string blas = fmt::format("{} (loaded: {})", blas_info, loaded_blas_library());
     return {{"version", TORCH_VERSION},
             {"build",
              {{"onednn", at::hasMKLDNN()},
