@@ -55,7 +55,10 @@ std::string render_csv(const ReportData& data) {
   // RFC 4180 ends records with CRLF; every common reader accepts it.
   const auto line = [](const std::vector<std::string>& fields) {
     std::string out;
-    for (size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + csv_field(fields[i]);
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (i) out += ',';
+      out += csv_field(fields[i]);
+    }
     return out + "\r\n";
   };
   std::string out = line(csv_columns());

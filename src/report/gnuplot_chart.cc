@@ -161,7 +161,7 @@ std::string caption_for(const RowGroup& g, double peak, const nlohmann::json& co
       "not hide each other.",
       g.op, g.dtype, g.device, g.threads, g.threads == 1 ? "" : "s");
   if (peak > 0)
-    c += fmt::format(" Dashed line: the measured peak for {} thread{}, {} GFLOP/s (roofline: {} GFLOP/s with {}).",
+    c += fmt::format(" Dashed line: the measured peak for {} thread{}, {} GFLOP/s (roofline: {} GFLOP/s with {} threads).",
                      g.threads, g.threads == 1 ? "" : "s", format_sig(peak),
                      format_sig(context["roofline"].value("peak_gflops", 0.0)), context["roofline"].value("threads", 1));
   if (not_plotted > 0)
@@ -201,8 +201,9 @@ std::string script_for(const RowGroup& g, const std::vector<Series>& series, dou
   }
   gp += "set grid xtics ytics lc rgb '#d8d8d8' lw 1 dt 1\n";
   gp += "set border 3 lc rgb '#444444'\nset tics nomirror\n";
-  gp += "set key outside right top vertical Left reverse samplen 2 spacing 1.3\n";
-  gp += "set bars small\n";
+  // Below the plot, the legend leaves the plot its full width however many backends there are.
+  gp += "set key below center horizontal Left reverse samplen 2 width 2 spacing 1.2\n";
+  gp += "set bars 1.5\n";
 
   std::string plot;
   const double n = static_cast<double>(series.size());

@@ -37,13 +37,13 @@ struct Renderer {
     if (t.rows.empty()) return;
     std::string head = "|", rule = "|";
     for (size_t i = 0; i < t.header.size(); ++i) {
-      head += " " + escape_markdown_cell(t.header[i]) + " |";
+      head += fmt::format(" {} |", escape_markdown_cell(t.header[i]));
       rule += i < t.numeric.size() && t.numeric[i] ? " ---: |" : " --- |";
     }
     out += head + "\n" + rule + "\n";
     for (const auto& row : t.rows) {
       out += "|";
-      for (const Cell& c : row) out += " " + cell_text(c) + " |";
+      for (const Cell& c : row) out += fmt::format(" {} |", cell_text(c));
       out += "\n";
     }
     out += "\n";

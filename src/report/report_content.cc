@@ -47,7 +47,6 @@ std::string list_of(const std::set<T>& values, std::string (*f)(const T&)) {
   if (parts.size() <= 1) return parts.empty() ? kNotRecorded : parts[0];
   return fmt::format("{} and {}", fmt::join(parts.begin(), parts.end() - 1, ", "), parts.back());
 }
-std::string sig_text(const double& v) { return format_sig(v); }
 std::string int_text(const int64_t& v) { return std::to_string(v); }
 std::string str_text(const std::string& v) { return v; }
 
