@@ -22,7 +22,7 @@ TEST(CaseSpec, JsonRoundTripKeepsEveryField) {
   const CaseSpec back = nlohmann::json::parse(nlohmann::json(c).dump()).get<CaseSpec>();
   EXPECT_EQ(nlohmann::json(back), nlohmann::json(c));
   EXPECT_EQ(back.timing.samples, 17);
-  EXPECT_EQ(back.id(), "gemm-m3-n5-k7-nt-cpu-float32-t4-torch-eager");
+  EXPECT_EQ(back.id(), "gemm-m3-n5-k7-nt-fwd-cpu-float32-t4-torch-eager");
 }
 
 TEST(CaseSpec, ReproducerNamesEveryParameter) {

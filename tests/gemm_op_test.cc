@@ -24,14 +24,14 @@ TEST(GemmOp, ReferenceMatchesAHandComputedProduct) {
   const CaseSpec c = gemm_case(2, 2, 3);
   // A = [[1,2,3],[4,5,6]], B = [[7,8],[9,10],[11,12]]  ->  C = [[58,64],[139,154]]
   std::vector<HostTensor> in = {{"A", {2, 3}, {1, 2, 3, 4, 5, 6}}, {"B", {3, 2}, {7, 8, 9, 10, 11, 12}}};
-  EXPECT_EQ(op.reference(c, in).data, (std::vector<float>{58, 64, 139, 154}));
+  EXPECT_EQ(op.reference(c, in)[0].data, (std::vector<float>{58, 64, 139, 154}));
 }
 
 TEST(GemmOp, ReferenceHonoursBothTransposes) {
   const OpDef& op = find_op("gemm");
   // Same product with A stored transposed (3×2) and B stored transposed (2×3).
   std::vector<HostTensor> in = {{"A", {3, 2}, {1, 4, 2, 5, 3, 6}}, {"B", {2, 3}, {7, 9, 11, 8, 10, 12}}};
-  EXPECT_EQ(op.reference(gemm_case(2, 2, 3, true, true), in).data, (std::vector<float>{58, 64, 139, 154}));
+  EXPECT_EQ(op.reference(gemm_case(2, 2, 3, true, true), in)[0].data, (std::vector<float>{58, 64, 139, 154}));
 }
 
 TEST(GemmOp, InputsHaveTheStoredShapes) {
@@ -45,7 +45,7 @@ TEST(GemmOp, CheckAcceptsAFloat32ResultAndRejectsAWrongLayout) {
   const OpDef& op = find_op("gemm");
   const CaseSpec c = gemm_case(64, 48, 256);
   const auto in = op.make_inputs(c);
-  const HostTensor ref = op.reference(c, in);
+  const std::vector<HostTensor> ref = op.reference(c, in);
   // A float32 naive product: rounding differs from the float64 reference, within tolerance.
   std::vector<float> f32(64 * 48, 0.0f);
   for (int i = 0; i < 64; ++i)
@@ -54,14 +54,14 @@ TEST(GemmOp, CheckAcceptsAFloat32ResultAndRejectsAWrongLayout) {
       for (int p = 0; p < 256; ++p) acc += in[0].data[i * 256 + p] * in[1].data[p * 48 + j];
       f32[i * 48 + j] = acc;
     }
-  const Validation ok = op.check(c, in, ref, f32);
+  const Validation ok = op.check(c, in, ref, {f32});
   EXPECT_TRUE(ok.passed) << ok.max_rel_error << " > " << ok.tolerance;
   EXPECT_GT(ok.max_rel_error, 0.0);
 
   // Computing with Bᵀ instead of B (a classic layout bug) must fail.
   const HostTensor wrong = op.reference(gemm_case(64, 48, 256, false, true),
-                                        {in[0], {"B", {48, 256}, in[1].data}});
-  const Validation bad = op.check(c, in, ref, wrong.data);
+                                        {in[0], {"B", {48, 256}, in[1].data}})[0];
+  const Validation bad = op.check(c, in, ref, {wrong.data});
   EXPECT_FALSE(bad.passed);
   EXPECT_GT(bad.max_rel_error, 100 * bad.tolerance);
 }
@@ -70,12 +70,13 @@ TEST(GemmOp, CheckRejectsNaNAndWrongSize) {
   const OpDef& op = find_op("gemm");
   const CaseSpec c = gemm_case(4, 4, 4);
   const auto in = op.make_inputs(c);
-  const HostTensor ref = op.reference(c, in);
-  std::vector<float> got = ref.data;
+  const std::vector<HostTensor> ref = op.reference(c, in);
+  std::vector<float> got = ref[0].data;
   got[5] = std::nanf("");
-  EXPECT_FALSE(op.check(c, in, ref, got).passed);
-  EXPECT_FALSE(op.check(c, in, ref, std::vector<float>(15)).passed);
-  EXPECT_TRUE(op.check(c, in, ref, ref.data).passed);
+  EXPECT_FALSE(op.check(c, in, ref, {got}).passed);
+  EXPECT_FALSE(op.check(c, in, ref, {std::vector<float>(15)}).passed);
+  EXPECT_TRUE(op.check(c, in, ref, {ref[0].data}).passed);
+  EXPECT_FALSE(op.check(c, in, ref, {}).passed);
 }
 
 TEST(GemmOp, CountsWork) {

@@ -11,6 +11,7 @@
 #include "core/errors.h"
 #include "core/op_registry.h"
 #include "core/version.h"
+#include "machine/warnings.h"
 #include "report/report.h"
 #include "runner/execute.h"
 #include "runner/plan.h"
@@ -126,7 +127,11 @@ int cmd_run(RunFlags f) {
   require_available(names);
   const SuitePlan plan = expand_suite(suite, variants_of, default_threads());
   std::fprintf(stderr, "versus: measuring the roofline (FMA peak, stream bandwidth)...\n");
-  const nlohmann::json context = build_context(g_workers, true, default_threads());
+  nlohmann::json context = build_context(g_workers, true, default_threads());
+  int max_threads = 1;
+  for (const auto& c : plan.cases) max_threads = std::max(max_threads, c.threads);
+  context["warnings"] = environment_warnings(context["machine"], max_threads);
+  for (const auto& w : context["warnings"]) std::fprintf(stderr, "warning: %s\n", w.get<std::string>().c_str());
   const ResultsDir dir = ResultsDir::create_new(f.out, plan.name);
   dir.write_plan(plan);
   dir.write_context(context);

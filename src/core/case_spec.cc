@@ -2,14 +2,15 @@
 
 #include <fmt/format.h>
 
+#include "core/errors.h"
 #include "core/op_registry.h"
 
 namespace versus {
 
 std::string CaseSpec::id() const {
   const std::string v = variant.empty() ? "default" : variant;
-  return fmt::format("{}-{}-{}-{}-t{}-{}-{}", op, find_op(op).shape_label(params), device, dtype,
-                     threads, backend, v);
+  return fmt::format("{}-{}-{}-{}-{}-t{}-{}-{}", op, find_op(op).shape_label(params),
+                     direction == "backward" ? "bwd" : "fwd", device, dtype, threads, backend, v);
 }
 
 std::string CaseSpec::reproducer() const {
@@ -21,6 +22,9 @@ std::string CaseSpec::reproducer() const {
       cmd += fmt::format(" --{} {}", key, value.dump());
     }
   }
+  if (direction == "backward") cmd += " --direction backward";
+  if (device != "cpu") cmd += " --device " + device;
+  if (dtype != "float32") cmd += " --dtype " + dtype;
   cmd += fmt::format(" --backends {}{} --threads {} --seed {}", backend,
                      variant.empty() ? "" : ":" + variant, threads, seed);
   return cmd;
@@ -42,7 +46,7 @@ void from_json(const nlohmann::json& j, TimingPlan& t) {
 
 void to_json(nlohmann::json& j, const CaseSpec& c) {
   j = {{"op", c.op},         {"params", c.params},   {"dtype", c.dtype},
-       {"device", c.device}, {"backend", c.backend}, {"variant", c.variant},
+       {"device", c.device}, {"direction", c.direction}, {"backend", c.backend}, {"variant", c.variant},
        {"threads", c.threads}, {"seed", c.seed},     {"timing", c.timing}};
 }
 
@@ -51,6 +55,9 @@ void from_json(const nlohmann::json& j, CaseSpec& c) {
   c.params = j.value("params", nlohmann::json::object());
   c.dtype = j.value("dtype", c.dtype);
   c.device = j.value("device", c.device);
+  c.direction = j.value("direction", c.direction);
+  if (c.direction != "forward" && c.direction != "backward")
+    throw UserError("direction must be forward or backward, got '" + c.direction + "'");
   c.backend = j.value("backend", std::string());
   c.variant = j.value("variant", std::string());
   c.threads = j.value("threads", c.threads);

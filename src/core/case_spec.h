@@ -21,6 +21,7 @@ struct CaseSpec {
   nlohmann::json params;   // op-specific shape parameters, e.g. {"m":..,"n":..,"k":..}
   std::string dtype = "float32";
   std::string device = "cpu";
+  std::string direction = "forward";  // or "backward": gradients with respect to inputs and weights
   std::string backend;     // "tensorflow", "mxnet", "torch", "native"
   std::string variant;     // backend-specific flavour; "" means the backend's default
   int threads = 1;         // intra-op threads, the same for every backend in a run

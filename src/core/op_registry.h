@@ -23,10 +23,14 @@ class OpDef {
   // Canonical, file-name-safe shape label, e.g. "m1024-n1024-k1024-nn".
   virtual std::string shape_label(const nlohmann::json& params) const = 0;
   virtual std::vector<HostTensor> make_inputs(const CaseSpec& c) const = 0;
-  // Reference result, computed in double precision without any BLAS library.
-  virtual HostTensor reference(const CaseSpec& c, const std::vector<HostTensor>& inputs) const = 0;
+  // Reference results, computed in double precision without any BLAS library: the forward
+  // output, or for c.direction == "backward" the gradients (inputs then include dY).
+  virtual std::vector<HostTensor> reference(const CaseSpec& c, const std::vector<HostTensor>& inputs) const = 0;
+  // Compares every result with its reference; the worst output decides.
   virtual Validation check(const CaseSpec& c, const std::vector<HostTensor>& inputs,
-                           const HostTensor& reference, std::span<const float> result) const = 0;
+                           const std::vector<HostTensor>& references,
+                           const std::vector<std::vector<float>>& results) const = 0;
+  virtual bool has_backward() const { return false; }
   virtual double flops(const nlohmann::json& params) const = 0;
   // Compulsory memory traffic: every input read once and the output written once.
   virtual double bytes(const nlohmann::json& params) const = 0;

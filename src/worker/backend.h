@@ -19,8 +19,9 @@ class OpInstance {
   // One iteration. Returns only when the result is complete: asynchronous engines (MXNet,
   // TF eager, CUDA) must be synchronised here, inside the timed region.
   virtual void run() = 0;
-  // The result of the last run(), copied to the host as a row-major float32 array.
-  virtual std::vector<float> output() = 0;
+  // The results of the last run(), copied to the host as row-major float32 arrays, in the
+  // order of the op's reference() (e.g. forward: {Y}; backward: {dX, dW}).
+  virtual std::vector<std::vector<float>> outputs() = 0;
 };
 
 class Backend {

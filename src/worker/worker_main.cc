@@ -54,6 +54,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 nlohmann::json run_case(Backend& backend, CaseSpec c) {
   const OpDef& op = find_op(c.op);
   op.validate_params(c.params);
+  if (c.direction == "backward" && !op.has_backward())
+    throw UnsupportedCase(c.op + " has no backward pass");
   const auto variants = backend.variants();
   if (c.variant.empty()) c.variant = variants.front();
   if (std::find(variants.begin(), variants.end(), c.variant) == variants.end())
@@ -70,9 +72,9 @@ nlohmann::json run_case(Backend& backend, CaseSpec c) {
   t0 = std::chrono::steady_clock::now();
   instance->run();
   const double first_run_seconds = seconds_since(t0);
-  const std::vector<float> result = instance->output();
-  const HostTensor reference = op.reference(c, inputs);
-  const Validation validation = op.check(c, inputs, reference, result);
+  const std::vector<std::vector<float>> results = instance->outputs();
+  const std::vector<HostTensor> references = op.reference(c, inputs);
+  const Validation validation = op.check(c, inputs, references, results);
 
   nlohmann::json out = {{"variant", c.variant},
                         {"prepare_seconds", prepare_seconds},

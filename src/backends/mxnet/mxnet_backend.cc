@@ -135,7 +135,7 @@ class MxnetGemm final : public OpInstance {
     check(MXNDArrayWaitAll(), "MXNDArrayWaitAll");
   }
 
-  std::vector<float> output() override { return c_.copy_to_host(); }
+  std::vector<std::vector<float>> outputs() override { return {c_.copy_to_host()}; }
 
  private:
   NDArray a_, b_, c_;

@@ -51,7 +51,7 @@ class NativeGemm final : public OpInstance {
     }
   }
 
-  std::vector<float> output() override { return c_; }
+  std::vector<std::vector<float>> outputs() override { return {c_}; }
 
  private:
   std::string variant_;

@@ -181,14 +181,14 @@ class TfGemm final : public OpInstance {
     out_.reset(out);
   }
 
-  std::vector<float> output() override {
+  std::vector<std::vector<float>> outputs() override {
     if (!out_) throw std::runtime_error("output() called before a successful run()");
     const TF_Tensor* t = out_.get();
     if (TF_TensorType(t) != TF_FLOAT || TF_NumDims(t) != 2 || TF_Dim(t, 0) != g_.m || TF_Dim(t, 1) != g_.n)
       throw std::runtime_error(fmt::format("MatMul returned dtype {} with {} dims, expected float {}x{}",
                                            int(TF_TensorType(t)), TF_NumDims(t), g_.m, g_.n));
     const auto* p = static_cast<const float*>(TF_TensorData(t));
-    return std::vector<float>(p, p + g_.m * g_.n);
+    return {std::vector<float>(p, p + g_.m * g_.n)};
   }
 
  private:

@@ -49,9 +49,9 @@ class TorchGemm final : public OpInstance {
     torch::mm_out(c_, g_.trans_a ? a_.t() : a_, g_.trans_b ? b_.t() : b_);
   }
 
-  std::vector<float> output() override {
+  std::vector<std::vector<float>> outputs() override {
     const torch::Tensor c = c_.contiguous();
-    return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
+    return {{c.data_ptr<float>(), c.data_ptr<float>() + c.numel()}};
   }
 
  private:

@@ -52,7 +52,7 @@ class GemmOp final : public OpDef {
     return {std::move(a), std::move(b)};
   }
 
-  HostTensor reference(const CaseSpec& c, const std::vector<HostTensor>& in) const override {
+  std::vector<HostTensor> reference(const CaseSpec& c, const std::vector<HostTensor>& in) const override {
     const GemmParams g = parse_gemm_params(c.params);
     // op(A) and op(B) as row-major double copies, then an i-k-j loop the compiler vectorises.
     std::vector<double> a(static_cast<size_t>(g.m * g.k)), b(static_cast<size_t>(g.k * g.n));
@@ -73,16 +73,22 @@ class GemmOp final : public OpDef {
       }
       for (int64_t j = 0; j < g.n; ++j) out.data[i * g.n + j] = static_cast<float>(row[j]);
     }
-    return out;
+    return {out};
   }
 
   // Error of C[i][j] divided by ‖row i of op(A)‖·‖column j of op(B)‖. Any float32 summation
   // order keeps this below k·2⁻²⁴ (a dot product's forward-error bound with Cauchy–Schwarz),
   // while a wrong layout or transpose gives errors of order 1/√k.
-  Validation check(const CaseSpec& c, const std::vector<HostTensor>& in, const HostTensor& ref,
-                   std::span<const float> got) const override {
+  Validation check(const CaseSpec& c, const std::vector<HostTensor>& in, const std::vector<HostTensor>& refs,
+                   const std::vector<std::vector<float>>& results) const override {
     const GemmParams g = parse_gemm_params(c.params);
     Validation v;
+    if (results.size() != 1) {
+      v.detail = fmt::format("expected 1 output, got {}", results.size());
+      return v;
+    }
+    const HostTensor& ref = refs[0];
+    const std::vector<float>& got = results[0];
     v.metric = "|C-ref| / (||row of op(A)||·||column of op(B)||)";
     v.tolerance = std::max(1e-6, 1.01 * static_cast<double>(g.k) * std::ldexp(1.0, -24));
     if (got.size() != ref.data.size()) {
