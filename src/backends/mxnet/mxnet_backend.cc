@@ -1,7 +1,8 @@
 // The MXNet backend: MXNet 1.9 driven through its C API (libmxnet.so from the pip wheel), the
 // same layer the Python frontend sits on, so what is timed is MXNet's own dispatch and kernels.
 //
-// Variant "imperative": one MXImperativeInvoke per iteration, as `mx.nd.dot(a, b, out=c)` does.
+// Variant "imperative": one MXImperativeInvoke per op per iteration, as `mx.nd.dot(a, b, out=c)`
+// does. The ops live in ops/, one file per op family.
 #include <dlfcn.h>
 #include <mxnet/c_api.h>
 #include <nnvm/c_api.h>
@@ -13,21 +14,15 @@
 
 #include <fmt/format.h>
 
+#include "backends/mxnet/mx_api.h"
 #include "core/errors.h"
-#include "core/ops/gemm.h"
 #include "worker/backend.h"
+#include "worker/op_table.h"
 
 namespace versus {
 namespace {
 
-// Values of MXNet's internal enums that the C API takes as plain ints.
-constexpr int kDevTypeCpu = 1;  // mxnet::Context::kCPU
-constexpr int kFloat32 = 0;     // mshadow::kFloat32
-
-// Every C API call returns 0 or -1; on -1 the reason is in the thread-local MXGetLastError().
-void check(int rc, const char* call) {
-  if (rc != 0) throw std::runtime_error(fmt::format("{} failed: {}", call, MXGetLastError()));
-}
+using namespace mx;
 
 // MXNet runs operators on its engine's CPU worker thread, not on the thread calling the C API,
 // and OpenMP thread counts are per thread: MXSetNumOMPThreads (= omp_set_num_threads on the
@@ -69,81 +64,6 @@ class EngineWorkerOmp {
   };
 };
 
-// Owns one NDArrayHandle, allocated on cpu(0) as float32.
-class NDArray {
- public:
-  NDArray(int64_t rows, int64_t cols) {
-    // MXNDArrayCreateEx takes 32-bit dimensions (the wheel is built without large-tensor
-    // support); the op's own size limits keep real cases far below this.
-    constexpr int64_t kMaxDim = std::numeric_limits<uint32_t>::max();
-    if (rows > kMaxDim || cols > kMaxDim)
-      throw UnsupportedCase("mxnet: dimension exceeds 2^32-1 (MXNDArrayCreateEx is 32-bit)");
-    const uint32_t shape[2] = {static_cast<uint32_t>(rows), static_cast<uint32_t>(cols)};
-    // delay_alloc=0: allocate now, in prepare(), not on the first timed write.
-    check(MXNDArrayCreateEx(shape, 2, kDevTypeCpu, 0, /*delay_alloc=*/0, kFloat32, &handle_),
-          "MXNDArrayCreateEx");
-    elements_ = static_cast<size_t>(rows * cols);
-  }
-  // A failed free cannot be reported from a destructor, and there is nothing left to do then.
-  ~NDArray() { if (handle_) MXNDArrayFree(handle_); }
-  NDArray(const NDArray&) = delete;
-  NDArray& operator=(const NDArray&) = delete;
-
-  NDArrayHandle get() const { return handle_; }
-
-  // Both copies block until the engine has finished every pending write to this array.
-  void copy_from(const std::vector<float>& host) {
-    if (host.size() != elements_)
-      throw std::runtime_error(fmt::format("mxnet: input has {} elements, NDArray has {}",
-                                           host.size(), elements_));
-    check(MXNDArraySyncCopyFromCPU(handle_, host.data(), elements_), "MXNDArraySyncCopyFromCPU");
-  }
-  std::vector<float> copy_to_host() const {
-    std::vector<float> host(elements_);
-    check(MXNDArraySyncCopyToCPU(handle_, host.data(), elements_), "MXNDArraySyncCopyToCPU");
-    return host;
-  }
-
- private:
-  NDArrayHandle handle_ = nullptr;
-  size_t elements_ = 0;
-};
-
-// MXNet's `dot` matches GEMM's row-major layout and transpose flags one to one, so A and B
-// are handed over as stored and MXNet does the transposition (inside its BLAS call).
-class MxnetGemm final : public OpInstance {
- public:
-  MxnetGemm(const GemmParams& g, const std::vector<HostTensor>& in)
-      : a_(g.a_rows(), g.a_cols()), b_(g.b_rows(), g.b_cols()), c_(g.m, g.n),
-        transpose_a_(g.trans_a ? "True" : "False"), transpose_b_(g.trans_b ? "True" : "False") {
-    check(NNGetOpHandle("dot", &dot_), "NNGetOpHandle(dot)");
-    a_.copy_from(in[0].data);
-    b_.copy_from(in[1].data);
-  }
-
-  void run() override {
-    NDArrayHandle inputs[2] = {a_.get(), b_.get()};
-    // A preallocated output: MXNet writes into C instead of allocating a fresh array per call.
-    NDArrayHandle output = c_.get();
-    NDArrayHandle* outputs = &output;
-    int num_outputs = 1;
-    const char* keys[2] = {"transpose_a", "transpose_b"};
-    const char* vals[2] = {transpose_a_, transpose_b_};
-    check(MXImperativeInvoke(dot_, 2, inputs, &num_outputs, &outputs, 2, keys, vals),
-          "MXImperativeInvoke(dot)");
-    // The invoke only queues the op on MXNet's engine; the iteration ends when it has run.
-    check(MXNDArrayWaitAll(), "MXNDArrayWaitAll");
-  }
-
-  std::vector<std::vector<float>> outputs() override { return {c_.copy_to_host()}; }
-
- private:
-  NDArray a_, b_, c_;
-  const char* transpose_a_;
-  const char* transpose_b_;
-  OpHandle dot_ = nullptr;
-};
-
 class MxnetBackend final : public Backend {
  public:
   // Stops the engine's worker threads while the process is still whole, as the Python
@@ -178,6 +98,7 @@ class MxnetBackend final : public Backend {
     const char* engine = std::getenv("MXNET_ENGINE_TYPE");
     build["engine"] = engine && *engine ? engine : "ThreadedEnginePerDevice";
     return {{"version", fmt::format("{}.{}.{}", v / 10000, v / 100 % 100, v % 100)},
+            {"ops", OpTable<MxContext>::get().ops()},
             {"build", build}};
   }
 
@@ -202,8 +123,7 @@ class MxnetBackend final : public Backend {
   std::unique_ptr<OpInstance> prepare(const CaseSpec& c, const std::vector<HostTensor>& in) override {
     if (c.device != "cpu") throw UnsupportedCase("mxnet worker runs on the CPU only");
     if (c.dtype != "float32") throw UnsupportedCase("mxnet worker supports float32 only");
-    if (c.op != "gemm") throw UnsupportedCase("mxnet worker has no op '" + c.op + "'");
-    return std::make_unique<MxnetGemm>(parse_gemm_params(c.params), in);
+    return OpTable<MxContext>::get().prepare(name(), c, in, MxContext{});
   }
 
  private:

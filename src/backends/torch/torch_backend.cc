@@ -1,4 +1,4 @@
-// The libtorch worker: PyTorch's C++ frontend (eager ATen ops), no Python.
+// The libtorch worker: PyTorch's C++ frontend (eager ATen ops), no Python. Ops live in ops/.
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
@@ -7,9 +7,10 @@
 
 #include <fmt/format.h>
 
+#include "backends/torch/torch_api.h"
 #include "core/errors.h"
-#include "core/ops/gemm.h"
 #include "worker/backend.h"
+#include "worker/op_table.h"
 
 namespace versus {
 namespace {
@@ -33,32 +34,6 @@ std::string loaded_blas_library() {
   return "none mapped";
 }
 
-torch::Tensor from_host(const HostTensor& t) {
-  // clone(): the tensor owns its memory, independent of the harness's buffer.
-  return torch::from_blob(const_cast<float*>(t.data.data()), t.shape, torch::kFloat32).clone();
-}
-
-class TorchGemm final : public OpInstance {
- public:
-  TorchGemm(const GemmParams& g, const std::vector<HostTensor>& in)
-      : g_(g), a_(from_host(in[0])), b_(from_host(in[1])), c_(torch::empty({g.m, g.n})) {}
-
-  void run() override {
-    torch::NoGradGuard no_grad;
-    // .t() is a view; mm_out dispatches the transposed layout to BLAS without copying.
-    torch::mm_out(c_, g_.trans_a ? a_.t() : a_, g_.trans_b ? b_.t() : b_);
-  }
-
-  std::vector<std::vector<float>> outputs() override {
-    const torch::Tensor c = c_.contiguous();
-    return {{c.data_ptr<float>(), c.data_ptr<float>() + c.numel()}};
-  }
-
- private:
-  GemmParams g_;
-  torch::Tensor a_, b_, c_;
-};
-
 class TorchBackend final : public Backend {
  public:
   std::string name() const override { return "torch"; }
@@ -72,6 +47,7 @@ class TorchBackend final : public Backend {
       blas_info = config.substr(p + 10, config.find_first_of(", \n", p + 10) - p - 10);
     const std::string blas = fmt::format("{} (loaded: {})", blas_info, loaded_blas_library());
     return {{"version", TORCH_VERSION},
+            {"ops", OpTable<th::TorchContext>::get().ops()},
             {"build",
              {{"onednn", at::hasMKLDNN()},
               {"blas", blas},
@@ -92,8 +68,7 @@ class TorchBackend final : public Backend {
   std::unique_ptr<OpInstance> prepare(const CaseSpec& c, const std::vector<HostTensor>& in) override {
     if (c.device != "cpu") throw UnsupportedCase("this torch worker was built for the CPU only");
     if (c.dtype != "float32") throw UnsupportedCase("torch worker supports float32 only");
-    if (c.op != "gemm") throw UnsupportedCase("torch worker has no op '" + c.op + "'");
-    return std::make_unique<TorchGemm>(parse_gemm_params(c.params), in);
+    return OpTable<th::TorchContext>::get().prepare(name(), c, in, th::TorchContext{});
   }
 
  private:

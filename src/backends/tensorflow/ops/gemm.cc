@@ -1,0 +1,60 @@
+// GEMM in TensorFlow graph mode: MatMul of two Placeholders.
+#include "backends/tensorflow/tf_graph.h"
+#include "core/ops/gemm.h"
+#include "worker/op_table.h"
+
+namespace versus::tf {
+namespace {
+
+// Inputs are Placeholders fed on every run, never Consts: grappler would constant-fold a MatMul
+// of two Consts once at session setup and every timed run would only return the cached result.
+class TfGemm final : public OpInstance {
+ public:
+  TfGemm(const GemmParams& g, const std::vector<HostTensor>& in, const std::string& config) : g_(g) {
+    if (in.size() != 2) throw std::runtime_error(fmt::format("gemm expects 2 inputs, got {}", in.size()));
+    a_ = gs_.placeholder("a", g.a_rows(), g.a_cols());
+    b_ = gs_.placeholder("b", g.b_rows(), g.b_cols());
+    c_ = gs_.matmul("c", a_, b_, g.trans_a, g.trans_b);
+    gs_.start(config);
+    a_val_ = host_to_tf(in[0].data, g.a_rows(), g.a_cols());
+    b_val_ = host_to_tf(in[1].data, g.b_rows(), g.b_cols());
+  }
+
+  void run() override {
+    // Release the previous result first so TF's allocator can hand the same buffer back, as it
+    // would in a steady-state serving loop.
+    out_.reset();
+    const TF_Output inputs[] = {a_, b_};
+    TF_Tensor* const values[] = {a_val_.get(), b_val_.get()};
+    TF_Tensor* out = nullptr;
+    Status s;
+    // TF_SessionRun returns only once the output is computed, so no extra synchronisation.
+    TF_SessionRun(gs_.session(), nullptr, inputs, values, 2, &c_, &out, 1, nullptr, 0, nullptr, s);
+    s.check("TF_SessionRun");
+    out_.reset(out);
+  }
+
+  std::vector<std::vector<float>> outputs() override {
+    if (!out_) throw std::runtime_error("output() called before a successful run()");
+    const TF_Tensor* t = out_.get();
+    if (TF_TensorType(t) != TF_FLOAT || TF_NumDims(t) != 2 || TF_Dim(t, 0) != g_.m || TF_Dim(t, 1) != g_.n)
+      throw std::runtime_error(fmt::format("MatMul returned dtype {} with {} dims, expected float {}x{}",
+                                           int(TF_TensorType(t)), TF_NumDims(t), g_.m, g_.n));
+    const auto* p = static_cast<const float*>(TF_TensorData(t));
+    return {std::vector<float>(p, p + g_.m * g_.n)};
+  }
+
+ private:
+  GemmParams g_;
+  GraphSession gs_;  // declared before the tensors: they are released before the session closes
+  TF_Output a_{}, b_{}, c_{};
+  Tensor a_val_, b_val_, out_;
+};
+
+std::unique_ptr<OpInstance> prepare_gemm(const CaseSpec& c, const std::vector<HostTensor>& in, const TfContext& ctx) {
+  return std::make_unique<TfGemm>(parse_gemm_params(c.params), in, ctx.session_config);
+}
+VERSUS_REGISTER_OP(TfContext, "gemm", prepare_gemm);
+
+}  // namespace
+}  // namespace versus::tf

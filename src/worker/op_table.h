@@ -1,0 +1,53 @@
+// Each backend's table from op name to the function that prepares it. Every file under
+// src/backends/<framework>/ops/ registers its ops here, so adding an op to a backend is adding
+// one file: nothing central to edit, and the backend lists what it implements.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/errors.h"
+#include "worker/backend.h"
+
+namespace versus {
+
+// `Context` is the backend's own shared state handed to every op (e.g. TF's session config).
+template <typename Context>
+class OpTable {
+ public:
+  using Prepare = std::unique_ptr<OpInstance> (*)(const CaseSpec&, const std::vector<HostTensor>&,
+                                                  const Context&);
+
+  static OpTable& get() {
+    static OpTable table;
+    return table;
+  }
+
+  bool add(const std::string& op, Prepare prepare) {
+    table_[op] = prepare;
+    return true;
+  }
+
+  std::unique_ptr<OpInstance> prepare(const std::string& backend, const CaseSpec& c,
+                                      const std::vector<HostTensor>& in, const Context& ctx) const {
+    const auto it = table_.find(c.op);
+    if (it == table_.end()) throw UnsupportedCase(backend + " has no implementation of op '" + c.op + "'");
+    return it->second(c, in, ctx);
+  }
+
+  std::vector<std::string> ops() const {
+    std::vector<std::string> names;
+    for (const auto& [name, fn] : table_) names.push_back(name);
+    return names;
+  }
+
+ private:
+  std::map<std::string, Prepare> table_;
+};
+
+}  // namespace versus
+
+// Registers `fn` for op `name` in the table of backend context `Context`, at static init.
+#define VERSUS_REGISTER_OP(Context, name, fn) \
+  [[maybe_unused]] static const bool versus_registered_##fn = ::versus::OpTable<Context>::get().add(name, fn)
