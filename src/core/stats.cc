@@ -63,7 +63,7 @@ Summary summarize(const std::vector<double>& samples, uint64_t seed, double unst
   s.min = *std::min_element(samples.begin(), samples.end());
   s.max = *std::max_element(samples.begin(), samples.end());
   s.cv = s.mean > 0 ? s.stddev / s.mean : 0.0;
-  bootstrap_median_ci(samples, 2000, seed, &s.ci_low, &s.ci_high);
+  bootstrap_median_ci(samples, kBootstrapResamples, seed, &s.ci_low, &s.ci_high);
   s.unstable = s.cv > unstable_cv;
   return s;
 }

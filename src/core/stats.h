@@ -21,6 +21,7 @@ void bootstrap_median_ci(const std::vector<double>& values, int resamples, uint6
                          double* low, double* high);
 
 inline constexpr double kUnstableCv = 0.10;
+inline constexpr int kBootstrapResamples = 2000;
 Summary summarize(const std::vector<double>& samples, uint64_t seed = 1,
                   double unstable_cv = kUnstableCv);
 

@@ -23,7 +23,7 @@ std::string compact(const json& j) { return j.is_null() || j.empty() ? "" : j.du
 std::vector<std::string> csv_row(const RunRow& r) {
   return {r.id, r.op, r.shape, param(r.params, "m"), param(r.params, "n"), param(r.params, "k"),
           param(r.params, "trans_a"), param(r.params, "trans_b"), compact(r.params), r.backend, r.variant,
-          std::to_string(r.threads), compact(r.threads_used), r.device, r.dtype, std::to_string(r.seed), r.status,
+          std::to_string(r.threads), compact(r.threads_used), r.direction, r.device, r.dtype, std::to_string(r.seed), r.status,
           r.reason, num(r.median), num(r.mean), num(r.stddev), num(r.min), num(r.max), num(r.ci_low), num(r.ci_high),
           num(r.cv), flag(r.unstable), num(r.cv_threshold), num(r.gflops), num(r.gflops_ci_low), num(r.gflops_ci_high),
           num(r.gbps), num(r.roofline_bound), num(r.roofline_fraction), num(r.max_rel_error), num(r.max_abs_error),
@@ -37,7 +37,7 @@ std::vector<std::string> csv_row(const RunRow& r) {
 const std::vector<std::string>& csv_columns() {
   static const std::vector<std::string> columns = {
       "id", "op", "shape", "m", "n", "k", "trans_a", "trans_b", "params", "backend", "variant", "threads",
-      "threads_used", "device", "dtype", "seed", "status", "reason", "median_s", "mean_s", "stddev_s", "min_s",
+      "threads_used", "direction", "device", "dtype", "seed", "status", "reason", "median_s", "mean_s", "stddev_s", "min_s",
       "max_s", "ci_low_s", "ci_high_s", "cv", "unstable", "unstable_cv_threshold", "gflops_median", "gflops_ci_low",
       "gflops_ci_high", "gbps_median", "roofline_bound_gflops", "roofline_fraction", "max_rel_error", "max_abs_error",
       "tolerance", "validation_passed", "samples", "processes", "quick", "framework_version", "created", "reproducer"};

@@ -151,15 +151,14 @@ struct Series {
 };
 
 std::string chart_file_name(const RowGroup& g) {
-  return fmt::format("chart-{}-{}-{}-t{}.svg", g.op, g.device, g.dtype, g.threads);
+  return "chart-" + g.key() + ".svg";
 }
 
 std::string caption_for(const RowGroup& g, double peak, const nlohmann::json& context, int not_plotted) {
   std::string c = fmt::format(
-      "{} {} on {}, {} thread{}: GFLOP/s (median; bars: 95 % CI) against size s = ∛(m·n·k), which is "
-      "m = n = k for square shapes, on a log2 axis. Points of one size are nudged sideways so bars do "
-      "not hide each other.",
-      g.op, g.dtype, g.device, g.threads, g.threads == 1 ? "" : "s");
+      "{}: GFLOP/s (median; bars: 95 % CI) against size s = ∛(m·n·k), which is m = n = k for square "
+      "shapes, on a log2 axis. Points of one size are nudged sideways so bars do not hide each other.",
+      g.title());
   if (peak > 0)
     c += fmt::format(" Dashed line: the measured peak for {} thread{}, {} GFLOP/s (roofline: {} GFLOP/s with {} threads).",
                      g.threads, g.threads == 1 ? "" : "s", format_sig(peak),
@@ -171,7 +170,8 @@ std::string caption_for(const RowGroup& g, double peak, const nlohmann::json& co
 }
 
 std::string chart_title(const RowGroup& g) {
-  return fmt::format("{} {} on {} — {} thread{}", g.op, g.dtype, g.device, g.threads, g.threads == 1 ? "" : "s");
+  return fmt::format("{}{} {} on {} — {} thread{}", g.op, g.backward() ? " backward" : "", g.dtype, g.device,
+                     g.threads, g.threads == 1 ? "" : "s");
 }
 
 std::string script_for(const RowGroup& g, const std::vector<Series>& series, double peak,
@@ -186,7 +186,7 @@ std::string script_for(const RowGroup& g, const std::vector<Series>& series, dou
     }
   std::string gp;
   gp += "set encoding utf8\n";
-  gp += fmt::format("set terminal svg size 900,520 dynamic noenhanced font 'sans,13' background rgb 'white'\n");
+  gp += fmt::format("set terminal svg size 900,560 dynamic noenhanced font 'sans,13' background rgb 'white'\n");
   gp += fmt::format("set output {}\n", quoted(svg_path.string()));
   gp += fmt::format("set title {}\n", quoted(chart_title(g)));
   gp += "set xlabel 'size s = ∛(m·n·k)   (= m = n = k for square shapes; log2 axis)'\n";
@@ -202,7 +202,7 @@ std::string script_for(const RowGroup& g, const std::vector<Series>& series, dou
   gp += "set grid xtics ytics lc rgb '#d8d8d8' lw 1 dt 1\n";
   gp += "set border 3 lc rgb '#444444'\nset tics nomirror\n";
   // Below the plot, the legend leaves the plot its full width however many backends there are.
-  gp += "set key below center horizontal Left reverse samplen 2 width 2 spacing 1.2\n";
+  gp += "set key below center horizontal Left reverse samplen 2 width 2 spacing 1.2 height 1.5\n";
   gp += "set bars 1.5\n";
 
   std::string plot;
@@ -263,7 +263,7 @@ std::vector<Chart> make_charts(const ReportData& data) {
       series.push_back(std::move(s));
     }
 
-    Chart c{g.op, g.device, g.dtype, g.threads, chart_title(g), chart_file_name(g), "", "", ""};
+    Chart c{g.key(), chart_title(g), chart_file_name(g), "", "", ""};
     // The roofline is measured on the CPU; it says nothing about a GPU case.
     const double peak = g.device == "cpu" ? peak_gflops_for(data.context, g.threads) : 0;
     c.caption = caption_for(g, peak, data.context, not_plotted);

@@ -8,16 +8,15 @@
 namespace versus {
 
 struct Chart {
-  std::string op, device, dtype;
-  int threads = 0;
+  std::string group_key;  // RowGroup::key() of the rows plotted
   std::string title;
-  std::string file_name;  // suggested name next to the report, e.g. "chart-gemm-cpu-float32-t2.svg"
+  std::string file_name;  // name next to the report, e.g. "chart-gemm-cpu-float32-t2.svg"
   std::string caption;    // what is plotted, in words
   std::string svg;        // the <svg> element, ids made unique per chart; empty when not drawn
   std::string note;       // why there is no chart (gnuplot missing or failed)
 };
 
-// One chart per op × device × dtype × thread count that has sized shapes and at least one
+// One chart per op × direction × device × dtype × thread count that has sized shapes and at least one
 // successful run. Never throws for a missing or failing gnuplot: the chart gets a note instead.
 std::vector<Chart> make_charts(const ReportData& data);
 

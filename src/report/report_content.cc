@@ -187,16 +187,7 @@ Bullets notes(const ReportData& d) {
   if (short_samples > 0)
     b.items.push_back(fmt::format("{} had samples shorter than the timing plan's minimum (listed in Details): their "
                                   "timings include one-off stalls.", plural(short_samples, "run")));
-  const json& m = member(d.context, "machine");
-  const json& load = member(m, "load_average");
-  const double cores = member(member(m, "cpu"), "logical_cores").is_number() ? m["cpu"]["logical_cores"].get<double>() : 0;
-  if (load.is_array() && !load.empty() && load[0].is_number() && cores > 0 && load[0].get<double>() > 0.5 * cores)
-    b.items.push_back(fmt::format("The 1-minute load average was {:.2f} on {} logical cores when the suite started: other "
-                                  "work competed for the CPU. Rerun on an idle machine for steadier numbers.",
-                                  load[0].get<double>(), cores));
-  const std::string gov = member(m, "cpu").is_object() ? m["cpu"].value("governor", std::string()) : "";
-  if (!gov.empty() && gov != "performance")
-    b.items.push_back(fmt::format("The CPU frequency governor was `{}`; `performance` gives steadier numbers.", gov));
+  for (const std::string& w : d.environment_warnings) b.items.push_back(w);
   for (const std::string& s : d.context_mismatches)
     b.items.push_back("Context differs from context.json — " + s);
   return b;
@@ -265,10 +256,9 @@ std::vector<Section> op_sections(const ReportData& d, const std::vector<Chart>& 
       }
       out.push_back(std::move(s));
     }
-    Section s{fmt::format("op-{}-{}-{}-t{}", g.op, g.device, g.dtype, g.threads),
-              fmt::format("{} · {} · {} · {}", g.op, g.device, g.dtype, plural(g.threads, "thread")), 3, {}};
+    Section s{"group-" + g.key(), g.title(), 3, {}};
     for (const Chart& c : charts)
-      if (c.op == g.op && c.device == g.device && c.dtype == g.dtype && c.threads == g.threads)
+      if (c.group_key == g.key())
         s.blocks.push_back(ChartBlock{c.title, c.svg.empty() ? "" : c.file_name, c.svg, c.caption, c.note});
     s.blocks.push_back(Paragraph{"Times are per iteration. vs best: median ÷ the fastest median at that shape. "
                                  "% roofline: GFLOP/s ÷ the roofline bound of the case (see Methodology)."});
@@ -394,8 +384,11 @@ Document build_document(const ReportData& data, const std::vector<Chart>& charts
   Document doc;
   doc.title = fmt::format("versus report: {}", data.suite.value("name", std::string("results")));
   const bool quick = member(data.suite, "settings").is_object() && data.suite["settings"].value("quick", false);
-  doc.subtitle = fmt::format("{} in `{}`{}", plural(static_cast<int64_t>(data.rows.size()), "run"), data.root.string(),
-                             quick ? " — QUICK mode" : "");
+  int64_t not_run = 0;
+  for (const RunRow& r : data.rows) not_run += r.status == "not run";
+  doc.subtitle = fmt::format("{}{} in `{}`{}", plural(static_cast<int64_t>(data.rows.size()) - not_run, "run"),
+                             not_run ? fmt::format(" ({} more planned but not run)", not_run) : "",
+                             data.root.string(), quick ? " — QUICK mode" : "");
 
   Section prov{"provenance", "Provenance", 2, {machine_facts(data), suite_facts(data)}};
   prov.blocks.push_back(Paragraph{"Frameworks (as the workers described themselves when the suite started):"});

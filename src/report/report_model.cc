@@ -11,6 +11,7 @@
 #include "core/case_spec.h"
 #include "core/errors.h"
 #include "core/op_registry.h"
+#include "machine/warnings.h"
 #include "runner/results_dir.h"
 
 namespace versus {
@@ -57,6 +58,7 @@ void fill_case(RunRow& r, const CaseSpec& c) {
   r.backend = c.backend;
   r.variant = c.variant;
   r.device = c.device;
+  r.direction = c.direction;
   r.dtype = c.dtype;
   r.threads = c.threads;
   r.seed = c.seed;
@@ -155,6 +157,10 @@ std::string context_difference(const json& doc, const RunRow& row, const json& c
   return "";
 }
 
+// A case's identity for matching the plan against the results: its canonical JSON, not its id,
+// because the id format may change between the versus that ran the suite and the one reporting.
+std::string case_key(const json& j) { return json(j.get<CaseSpec>()).dump(); }
+
 // Planned cases without a result file (an interrupted suite) become rows too, so the report
 // never silently shows fewer cases than were asked for.
 void add_cases_not_run(ReportData& data, const std::set<std::string>& done) {
@@ -162,9 +168,9 @@ void add_cases_not_run(ReportData& data, const std::set<std::string>& done) {
   for (const json& j : data.suite["cases"]) {
     RunRow r;
     try {
+      if (done.count(case_key(j))) continue;
       const CaseSpec c = j.get<CaseSpec>();
       r.id = c.id();
-      if (done.count(r.id)) continue;
       fill_case(r, c);
       r.reproducer = c.reproducer();
     } catch (const std::exception&) {
@@ -192,19 +198,33 @@ ReportData load_report_data(const std::filesystem::path& results_dir) {
   data.suite = read_json_file(results_dir / "suite.json");
   data.context = dir.read_context();
   if (data.context.empty() && docs.front().contains("context")) data.context = docs.front()["context"];
+  if (data.context.contains("warnings") && data.context["warnings"].is_array()) {
+    for (const json& w : data.context["warnings"])
+      if (w.is_string()) data.environment_warnings.push_back(w.get<std::string>());
+  } else if (data.context.contains("machine")) {
+    // Folders from before the runner stored its warnings: judge the recorded machine the same way.
+    int max_threads = 1;
+    for (const json& doc : docs)
+      if (doc.contains("case")) max_threads = std::max(max_threads, doc["case"].value("threads", 1));
+    data.environment_warnings = environment_warnings(data.context["machine"], max_threads);
+  }
 
   std::set<std::string> done;
   for (const json& doc : docs) {
     RunRow r = row_from_document(doc);
     const std::string diff = context_difference(doc, r, data.context);
     if (!diff.empty()) data.context_mismatches.push_back(fmt::format("{}: {}", r.id, diff));
-    done.insert(r.id);
+    try {
+      if (doc.contains("case")) done.insert(case_key(doc["case"]));
+    } catch (const std::exception&) {
+      // A case this build cannot parse was already reported by row_from_document.
+    }
     data.rows.push_back(std::move(r));
   }
   add_cases_not_run(data, done);
   std::stable_sort(data.rows.begin(), data.rows.end(), [](const RunRow& a, const RunRow& b) {
-    return std::tie(a.op, a.device, a.dtype, a.threads, a.flops, a.shape, a.backend, a.variant) <
-           std::tie(b.op, b.device, b.dtype, b.threads, b.flops, b.shape, b.backend, b.variant);
+    return std::tie(a.op, a.direction, a.device, a.dtype, a.threads, a.flops, a.shape, a.backend, a.variant) <
+           std::tie(b.op, b.direction, b.device, b.dtype, b.threads, b.flops, b.shape, b.backend, b.variant);
   });
   return data;
 }
@@ -212,12 +232,21 @@ ReportData load_report_data(const std::filesystem::path& results_dir) {
 std::vector<RowGroup> group_rows(const ReportData& data) {
   std::vector<RowGroup> groups;
   for (const RunRow& r : data.rows) {  // rows are sorted by the group key first
-    if (groups.empty() || groups.back().op != r.op || groups.back().device != r.device ||
-        groups.back().dtype != r.dtype || groups.back().threads != r.threads)
-      groups.push_back({r.op, r.device, r.dtype, r.threads, {}});
+    if (groups.empty() || groups.back().op != r.op || groups.back().direction != r.direction ||
+        groups.back().device != r.device || groups.back().dtype != r.dtype || groups.back().threads != r.threads)
+      groups.push_back({r.op, r.direction, r.device, r.dtype, r.threads, {}});
     groups.back().rows.push_back(&r);
   }
   return groups;
+}
+
+std::string RowGroup::key() const {
+  return fmt::format("{}{}-{}-{}-t{}", op, backward() ? "-backward" : "", device, dtype, threads);
+}
+
+std::string RowGroup::title() const {
+  return fmt::format("{}{} · {} · {} · {} thread{}", op, backward() ? " backward" : "", device, dtype, threads,
+                     threads == 1 ? "" : "s");
 }
 
 double peak_gflops_for(const nlohmann::json& context, int threads) {

@@ -14,6 +14,7 @@ namespace versus {
 // the run did not produce them, e.g. a failed run has no timing summary.
 struct RunRow {
   std::string id, op, shape, backend, variant, device, dtype;
+  std::string direction = "forward";  // or "backward" (gradients)
   nlohmann::json params = nlohmann::json::object();
   int threads = 0;
   uint64_t seed = 0;
@@ -48,6 +49,8 @@ struct ReportData {
   nlohmann::json suite;    // suite.json as written
   nlohmann::json context;  // context.json, or the first run's context when that file is missing
   std::vector<RunRow> rows;  // ordered by op, device, dtype, threads, size, shape, backend, variant
+  // Judgements the runner stored with the context (load, governor, oversubscription...).
+  std::vector<std::string> environment_warnings;
   // Runs recorded under a machine/frameworks/versus context other than context.json's: numbers
   // from a resumed suite may then come from a different setup.
   std::vector<std::string> context_mismatches;
@@ -57,11 +60,17 @@ struct ReportData {
 // folder, a file is corrupt, or there is no run at all.
 ReportData load_report_data(const std::filesystem::path& results_dir);
 
-// Rows grouped the way tables and charts are: same op, device, dtype and thread count.
+// Rows grouped the way tables and charts are: same op, direction, device, dtype and thread count.
 struct RowGroup {
-  std::string op, device, dtype;
+  std::string op, direction, device, dtype;
   int threads = 0;
   std::vector<const RunRow*> rows;
+
+  bool backward() const { return direction == "backward"; }
+  // File-name-safe and unique per group, e.g. "gemm-cpu-float32-t2" or "gemm-backward-cpu-float32-t2".
+  std::string key() const;
+  // For people, e.g. "gemm · cpu · float32 · 2 threads".
+  std::string title() const;
 };
 std::vector<RowGroup> group_rows(const ReportData& data);
 

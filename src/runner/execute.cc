@@ -147,7 +147,8 @@ nlohmann::json execute_case(const CaseSpec& c, const RunSettings& s, const Worke
                       {"mean", sum.mean},  {"stddev", sum.stddev}, {"min", sum.min},
                       {"max", sum.max},    {"ci_low", sum.ci_low}, {"ci_high", sum.ci_high},
                       {"cv", sum.cv},      {"unstable", sum.unstable},
-                      {"unstable_cv_threshold", kUnstableCv}, {"processes", s.processes}};
+                      {"unstable_cv_threshold", kUnstableCv}, {"processes", s.processes},
+                      {"bootstrap_resamples", kBootstrapResamples}, {"ci_level", 0.95}};
     doc["gflops"] = throughput(flops, sum, 1e-9);
     doc["gbps"] = throughput(bytes, sum, 1e-9);
     if (context.contains("roofline")) {

@@ -16,19 +16,21 @@ TimingResult time_op(OpInstance& op, const TimingPlan& plan) {
   TimingResult r;
   // Warm-up: caches, allocator pools, JIT kernels, thread pools spin up.
   const auto warm_start = Clock::now();
-  double last_iteration = 0;
   while (r.warmup_iterations < plan.warmup_min_iterations ||
          seconds_since(warm_start) < plan.warmup_min_seconds) {
-    const auto t0 = Clock::now();
     op.run();
-    last_iteration = seconds_since(t0);
     ++r.warmup_iterations;
   }
   r.warmup_seconds = seconds_since(warm_start);
-  // Enough iterations per sample that a sample lasts at least min_sample_seconds.
-  if (last_iteration > 0)
-    r.iterations_per_sample = std::max<int64_t>(
-        1, static_cast<int64_t>(std::ceil(plan.min_sample_seconds / last_iteration)));
+  // Calibrate on a run of iterations, not on one: a single slow warm-up iteration (a page
+  // fault, a preempted thread) would otherwise leave samples far shorter than planned.
+  const auto calib_start = Clock::now();
+  int64_t calib_iterations = 0;
+  while (seconds_since(calib_start) < plan.min_sample_seconds) {
+    op.run();
+    ++calib_iterations;
+  }
+  r.iterations_per_sample = std::max<int64_t>(1, calib_iterations);
   r.samples_seconds.reserve(static_cast<size_t>(plan.samples));
   for (int s = 0; s < plan.samples; ++s) {
     const auto t0 = Clock::now();

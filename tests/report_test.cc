@@ -1,0 +1,303 @@
+// The report: built from hand-written result documents alone, every run (failures included)
+// reaches the CSV, Markdown and HTML; the HTML stands alone; bad folders give a clear error.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/case_spec.h"
+#include "core/errors.h"
+#include "report/csv_writer.h"
+#include "report/report.h"
+#include "test_util.h"
+
+namespace versus {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr const char* kCpuModel = "Test CPU Model 9000";
+constexpr const char* kCrashReason = "worker killed by signal 11 (Segmentation fault); last stderr line: \"boom, again\"";
+constexpr const char* kUnsupportedReason = "backend tensorflow has no variant 'xla-gpu'";
+
+json context() {
+  return {{"machine",
+           {{"hostname", "testhost"},
+            {"os", "Linux 6.1"},
+            {"distribution", "Debian 12"},
+            {"cpu", {{"model", kCpuModel}, {"physical_cores", 2}, {"logical_cores", 4}, {"mhz", 3000.0},
+                     {"governor", "performance"}, {"isa", {"avx2", "fma"}}}},
+            {"memory_gib", 16.0},
+            {"memory_available_gib", 12.0},
+            {"load_average", {0.1, 0.2, 0.3}},
+            {"gpus", json::array()}}},
+          {"frameworks",
+           {{"native", {{"version", "OpenBLAS 0.3.21"}, {"variants", {"openblas"}}, {"build", {{"openmp", true}}}}},
+            {"torch", {{"version", "1.13.0"}, {"variants", {"eager"}}, {"build", {{"blas", "generic"}}}}}}},
+          {"roofline", {{"peak_gflops", 200.0}, {"bandwidth_gbs", 20.0}, {"threads", 2}, {"isa", "avx2+fma"},
+                        {"method", "FMA chains; STREAM triad"}}},
+          {"versus", {{"version", "0.1.0"}, {"git_revision", "abcdef123456"}}}};
+}
+
+json timing() {
+  return {{"warmup_min_iterations", 3}, {"warmup_min_seconds", 0.2}, {"samples", 4}, {"min_sample_seconds", 0.01}};
+}
+
+json case_json(const std::string& backend, const std::string& variant, int size) {
+  return {{"op", "gemm"}, {"params", {{"m", size}, {"n", size}, {"k", size}}}, {"dtype", "float32"},
+          {"device", "cpu"}, {"backend", backend}, {"variant", variant}, {"threads", 2}, {"seed", 42},
+          {"timing", timing()}};
+}
+
+// The id the runner would give the case (its format is CaseSpec's business, not this test's).
+std::string id_of(const std::string& backend, const std::string& variant, int size) {
+  return case_json(backend, variant, size).get<CaseSpec>().id();
+}
+
+json base_doc(const std::string& backend, const std::string& variant, int size) {
+  return {{"schema", "versus.result/1"},
+          {"id", id_of(backend, variant, size)},
+          {"case", case_json(backend, variant, size)},
+          {"reproducer", "versus run ops --op gemm --m " + std::to_string(size) + " --backends " + backend + ":" + variant},
+          {"quick", false},
+          {"created", "2026-01-01T00:00:00Z"},
+          {"environment", {{"OMP_NUM_THREADS", "2"}}},
+          {"context", context()}};
+}
+
+// An ok run shaped like execute_case's output, with a median that is easy to check.
+json ok_doc(const std::string& backend, const std::string& variant, int size, double median) {
+  json d = base_doc(backend, variant, size);
+  const double flops = 2.0 * size * size * size, bytes = 12.0 * size * size;
+  d["status"] = "ok";
+  d["samples_seconds"] = {median * 0.99, median, median, median * 1.01};
+  d["processes"] = {{{"status", "ok"}, {"iterations_per_sample", 1000}, {"samples_seconds", d["samples_seconds"]}}};
+  d["summary"] = {{"unit", "seconds"}, {"count", 4}, {"median", median}, {"mean", median}, {"stddev", median * 0.01},
+                  {"min", median * 0.99}, {"max", median * 1.01}, {"ci_low", median * 0.99}, {"ci_high", median * 1.01},
+                  {"cv", 0.01}, {"unstable", false}, {"unstable_cv_threshold", 0.1}, {"processes", 1}};
+  d["gflops"] = {{"median", flops / median * 1e-9}, {"ci_low", flops / (median * 1.01) * 1e-9},
+                 {"ci_high", flops / (median * 0.99) * 1e-9}};
+  d["gbps"] = {{"median", bytes / median * 1e-9}, {"ci_low", 0}, {"ci_high", 0}};
+  d["roofline_bound_gflops"] = 200.0;
+  d["roofline_fraction"] = flops / median * 1e-9 / 200.0;
+  d["validation"] = {{"passed", true}, {"max_rel_error", 1e-7}, {"max_abs_error", 1e-6}, {"tolerance", 1e-5},
+                     {"metric", "normalised"}, {"detail", ""}};
+  d["work"] = {{"flops", flops}, {"bytes", bytes}, {"arithmetic_intensity", flops / bytes}};
+  d["threads_used"] = {{"intra_op", 2}};
+  return d;
+}
+
+json failed_doc(const std::string& backend, const std::string& variant, int size, const std::string& status,
+                const std::string& reason) {
+  json d = base_doc(backend, variant, size);
+  d["status"] = status;
+  d["reason"] = reason;
+  d["processes"] = {{{"status", status}, {"reason", reason}, {"stderr_tail", "some log\nSegmentation fault\n"}}};
+  d["samples_seconds"] = json::array();
+  return d;
+}
+
+void write(const fs::path& p, const json& j) { std::ofstream(p) << j.dump(1) << "\n"; }
+
+// A results folder: 2 backends × 2 sizes that worked, one crash and one unsupported case.
+fs::path make_results(const fs::path& root, bool with_unrun_case = false) {
+  fs::create_directories(root / "runs");
+  std::vector<json> docs = {ok_doc("native", "openblas", 64, 2.5e-5), ok_doc("native", "openblas", 256, 1.25e-3),
+                            ok_doc("torch", "eager", 64, 3.0e-5), ok_doc("torch", "eager", 256, 1.5e-3),
+                            failed_doc("mxnet", "default", 256, "crashed", kCrashReason),
+                            failed_doc("tensorflow", "xla-gpu", 64, "unsupported", kUnsupportedReason)};
+  json cases = json::array();
+  for (const json& d : docs) {
+    cases.push_back(d["case"]);
+    write(root / "runs" / (d["id"].get<std::string>() + ".json"), d);
+  }
+  if (with_unrun_case) cases.push_back(case_json("torch", "eager", 1024));
+  write(root / "suite.json", {{"schema", "versus.suite/1"}, {"name", "unit"}, {"description", "hand-written"},
+                              {"settings", {{"processes", 3}, {"quick", false}, {"timeout_seconds", 60.0}}},
+                              {"cases", cases}});
+  write(root / "context.json", context());
+  return root;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// An RFC 4180 reader, independent of the writer: quoted fields, doubled quotes, CRLF records.
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows(1, std::vector<std::string>(1));
+  bool quoted = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') rows.back().back() += '"', ++i;
+      else if (c == '"') quoted = false;
+      else rows.back().back() += c;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      rows.back().emplace_back();
+    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      rows.emplace_back(1), ++i;
+    } else {
+      rows.back().back() += c;
+    }
+  }
+  if (rows.back().size() == 1 && rows.back()[0].empty()) rows.pop_back();
+  return rows;
+}
+
+std::map<std::string, std::string> row_by_id(const std::vector<std::vector<std::string>>& csv, const std::string& id) {
+  std::map<std::string, std::string> out;
+  for (size_t r = 1; r < csv.size(); ++r)
+    if (csv[r][0] == id)
+      for (size_t c = 0; c < csv[0].size() && c < csv[r].size(); ++c) out[csv[0][c]] = csv[r][c];
+  return out;
+}
+
+bool gnuplot_on_path() {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "");
+  for (std::string d; std::getline(dirs, d, ':');)
+    if (!d.empty() && ::access((fs::path(d) / "gnuplot").c_str(), X_OK) == 0) return true;
+  return false;
+}
+
+// Sets an environment variable for one test and restores it afterwards.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old, had_ = true;
+    ::setenv(name, value, 1);
+  }
+  ~ScopedEnv() { had_ ? ::setenv(name_, old_.c_str(), 1) : ::unsetenv(name_); }
+
+ private:
+  const char* name_;
+  std::string old_;
+  bool had_ = false;
+};
+
+TEST(Report, CsvHasOneRowPerRunWithExactNumbersAndQuotedFailureReasons) {
+  testing::TempDir tmp;
+  const ReportFiles f = write_report(make_results(tmp.path() / "res"), tmp.path() / "out");
+  const auto csv = parse_csv(slurp(f.csv));
+  ASSERT_EQ(csv.size(), 7u);  // header + 6 runs
+  EXPECT_EQ(csv[0], csv_columns());
+  for (size_t r = 1; r < csv.size(); ++r) EXPECT_EQ(csv[r].size(), csv[0].size()) << "row " << r;
+
+  const auto ok = row_by_id(csv, id_of("torch", "eager", 256));
+  ASSERT_FALSE(ok.empty());
+  EXPECT_EQ(ok.at("status"), "ok");
+  EXPECT_DOUBLE_EQ(std::stod(ok.at("median_s")), 1.5e-3);
+  EXPECT_EQ(ok.at("m"), "256");
+  EXPECT_EQ(ok.at("backend"), "torch");
+  EXPECT_EQ(ok.at("samples"), "4");
+
+  const auto crash = row_by_id(csv, id_of("mxnet", "default", 256));
+  ASSERT_FALSE(crash.empty());
+  EXPECT_EQ(crash.at("status"), "crashed");
+  EXPECT_EQ(crash.at("reason"), kCrashReason);  // its comma and quotes survived the round trip
+  EXPECT_EQ(crash.at("median_s"), "");
+
+  const auto unsupported = row_by_id(csv, id_of("tensorflow", "xla-gpu", 64));
+  EXPECT_EQ(unsupported.at("status"), "unsupported");
+  EXPECT_EQ(unsupported.at("reason"), kUnsupportedReason);
+}
+
+TEST(Report, MarkdownShowsProvenanceFailuresAndReproducers) {
+  testing::TempDir tmp;
+  const ReportFiles f = write_report(make_results(tmp.path() / "res"), tmp.path() / "out");
+  const std::string md = slurp(f.markdown);
+  EXPECT_NE(md.find(kCpuModel), std::string::npos);
+  EXPECT_NE(md.find("abcdef123456"), std::string::npos) << "git revision";
+  EXPECT_NE(md.find("1.13.0"), std::string::npos) << "framework version";
+  EXPECT_NE(md.find("Segmentation fault"), std::string::npos);
+  EXPECT_NE(md.find(kUnsupportedReason), std::string::npos);
+  EXPECT_NE(md.find("versus run ops --op gemm --m 256 --backends torch:eager"), std::string::npos);
+  EXPECT_NE(md.find("3 separate worker processes"), std::string::npos) << "methodology from suite.json";
+}
+
+TEST(Report, HtmlIsSelfContainedAndCarriesTheChart) {
+  testing::TempDir tmp;
+  const ReportFiles f = write_report(make_results(tmp.path() / "res"), tmp.path() / "out");
+  std::string html = slurp(f.html);
+  EXPECT_NE(html.find(kCpuModel), std::string::npos);
+  EXPECT_NE(html.find("has no variant"), std::string::npos);
+  // Only XML namespace names may look like addresses; nothing is fetched from anywhere.
+  for (const std::string ns : {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"})
+    for (size_t p; (p = html.find(ns)) != std::string::npos;) html.erase(p, ns.size());
+  EXPECT_EQ(html.find("http://"), std::string::npos);
+  EXPECT_EQ(html.find("https://"), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  if (!gnuplot_on_path()) GTEST_SKIP() << "gnuplot is not installed: no chart to check";
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_TRUE(fs::exists(tmp.path() / "out" / "chart-gemm-cpu-float32-t2.svg"));
+  EXPECT_NE(slurp(f.markdown).find("chart-gemm-cpu-float32-t2.svg"), std::string::npos);
+}
+
+TEST(Report, WithoutGnuplotTheReportSaysHowToGetCharts) {
+  testing::TempDir tmp;
+  const ScopedEnv no_gnuplot("VERSUS_GNUPLOT", "/nonexistent/gnuplot");
+  const ReportFiles f = write_report(make_results(tmp.path() / "res"), tmp.path() / "out");
+  const std::string html = slurp(f.html);
+  EXPECT_EQ(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("install gnuplot-nox"), std::string::npos);
+  EXPECT_NE(slurp(f.markdown).find("install gnuplot-nox"), std::string::npos);
+}
+
+TEST(Report, PlannedCaseWithoutResultIsListedAsNotRun) {
+  testing::TempDir tmp;
+  const ReportFiles f = write_report(make_results(tmp.path() / "res", true), tmp.path() / "out");
+  const auto csv = parse_csv(slurp(f.csv));
+  ASSERT_EQ(csv.size(), 8u);
+  EXPECT_EQ(row_by_id(csv, id_of("torch", "eager", 1024)).at("status"), "not run");
+  EXPECT_NE(slurp(f.markdown).find("--resume"), std::string::npos);
+}
+
+TEST(Report, LeavesNoTemporaryFilesBehind) {
+  testing::TempDir tmp;
+  write_report(make_results(tmp.path() / "res"), tmp.path() / "out");
+  for (const auto& p : testing::files_under(tmp.path() / "out"))
+    EXPECT_EQ(p.filename().string().find(".tmp"), std::string::npos) << p;
+}
+
+TEST(Report, MissingFolderIsAUserErrorNamingIt) {
+  testing::TempDir tmp;
+  const fs::path missing = tmp.path() / "no-such-results";
+  try {
+    write_report(missing, tmp.path() / "out");
+    FAIL() << "expected UserError";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find(missing.string()), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(tmp.path() / "out" / "report.html"));
+}
+
+TEST(Report, FolderWithoutRunsIsAUserError) {
+  testing::TempDir tmp;
+  const fs::path root = tmp.path() / "res";
+  fs::create_directories(root / "runs");
+  write(root / "suite.json", {{"name", "empty"}, {"cases", json::array()}});
+  EXPECT_THROW(write_report(root, tmp.path() / "out"), UserError);
+}
+
+TEST(CsvField, QuotesOnlyWhatNeedsIt) {
+  EXPECT_EQ(csv_field("plain"), "plain");
+  EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(csv_field("two\nlines"), "\"two\nlines\"");
+}
+
+}  // namespace
+}  // namespace versus
