@@ -31,6 +31,7 @@ struct RunFlags {
   bool trans_a = false, trans_b = false;
   std::string backends = "native,tensorflow,mxnet,torch";
   std::vector<int> threads;
+  std::vector<std::string> devices, directions;
   int processes = 0;
   double timeout = 0;
   bool quick = false, verbose = false, no_report = false;
@@ -48,6 +49,7 @@ nlohmann::json suite_from_flags(const RunFlags& f) {
   if (f.trans_a) params["trans_a"] = true;
   if (f.trans_b) params["trans_b"] = true;
   nlohmann::json entry = {{"op", f.op}, {"params", params}};
+  if (!f.directions.empty()) entry["directions"] = f.directions;
   if (!f.sizes.empty()) entry["sizes"] = f.sizes;
   else if (f.m.empty() && f.n.empty() && f.k.empty())
     throw UserError("give sizes: --sizes 128,512,1024 (square) or --m/--n/--k lists");
@@ -116,6 +118,7 @@ int cmd_run(RunFlags f) {
     suite["backends"] = list;
   }
   if (!f.threads.empty()) suite["threads"] = f.threads;
+  if (!f.devices.empty()) suite["devices"] = f.devices;
   if (f.quick) suite["quick"] = true;
   if (f.processes) suite["processes"] = f.processes;
   if (f.timeout > 0) suite["timeout_seconds"] = f.timeout;
@@ -222,6 +225,8 @@ int main_impl(int argc, char** argv) {
   run->add_flag("--trans_b,--trans-b", rf.trans_b, "use Bᵀ (B stored n×k)");
   run->add_option("--backends", rf.backends, "comma list of backend[:variant]")->capture_default_str();
   run->add_option("--threads", rf.threads, "intra-op threads, comma list (default: all cores)")->delimiter(',');
+  run->add_option("--device,--devices", rf.devices, "cpu and/or cuda, comma list (default cpu)")->delimiter(',');
+  run->add_option("--direction,--directions", rf.directions, "forward and/or backward, comma list")->delimiter(',');
   run->add_option("--processes", rf.processes, "worker processes per case (default 3, quick 2)");
   run->add_option("--timeout", rf.timeout, "seconds per worker process before it is killed");
   run->add_option("--seed", rf.seed, "seed of inputs and weights")->capture_default_str();

@@ -97,6 +97,13 @@ SuitePlan expand_suite(const nlohmann::json& suite, VariantLookup variants_of, i
     thread_counts.push_back(n);
   }
   const uint64_t seed = suite.value("seed", uint64_t{42});
+  std::vector<std::string> devices;
+  for (const auto& d : suite.value("devices", nlohmann::json::array({"cpu"}))) {
+    const std::string name = d.get<std::string>();
+    if (name != "cpu" && name != "cuda")
+      throw UserError(fmt::format("unknown device '{}'; use cpu or cuda", name));
+    devices.push_back(name);
+  }
   const TimingPlan timing = plan.settings.quick ? quick_timing() : default_timing();
 
   if (!suite.contains("cases") || !suite["cases"].is_array() || suite["cases"].empty())
@@ -122,8 +129,17 @@ SuitePlan expand_suite(const nlohmann::json& suite, VariantLookup variants_of, i
       for (auto& p : cross_product(params)) expanded.push_back(p);
       params = expanded;
     }
+    std::vector<std::string> entry_devices = devices;
+    if (entry.contains("device")) entry_devices = {entry["device"].get<std::string>()};
+    std::vector<std::string> directions = {"forward"};
+    if (entry.contains("directions")) directions = entry["directions"].get<std::vector<std::string>>();
+    for (const auto& dir : directions)
+      if (dir != "forward" && dir != "backward")
+        throw UserError(fmt::format("suite: direction must be forward or backward, got '{}'", dir));
     for (const auto& p : params) {
       def.validate_params(p);
+      for (const auto& device : entry_devices)
+      for (const auto& direction : directions)
       for (int t : thread_counts)
         for (const auto& b : backends) {
           std::vector<std::string> variants = {b.variant};
@@ -136,7 +152,8 @@ SuitePlan expand_suite(const nlohmann::json& suite, VariantLookup variants_of, i
             c.op = op;
             c.params = p;
             c.dtype = entry.value("dtype", std::string("float32"));
-            c.device = entry.value("device", std::string("cpu"));
+            c.device = device;
+            c.direction = direction;
             c.backend = b.backend;
             c.variant = v;
             c.threads = t;

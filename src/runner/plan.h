@@ -35,9 +35,10 @@ TimingPlan default_timing();
 TimingPlan quick_timing();
 RunSettings default_settings(bool quick);
 
-// A suite document: {"name", "description", "quick", "backends", "threads", "cases": [
+// A suite document: {"name", "description", "quick", "backends", "threads", "devices", "cases": [
 //   {"op": "gemm", "sizes": [128, 512]},             // square: m = n = k = size
 //   {"op": "gemm", "params": {"m": [64, 128], "n": 256, "k": 256, "trans_b": [false, true]}}]}
+// A case entry may also give "device" and "directions" (["forward", "backward"]).
 // List-valued params expand to their cross product. `variants_of` resolves "all variants".
 using VariantLookup = std::vector<std::string> (*)(const std::string& backend);
 SuitePlan expand_suite(const nlohmann::json& suite, VariantLookup variants_of, int default_threads);

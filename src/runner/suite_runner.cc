@@ -46,8 +46,10 @@ SuiteTally run_suite(const ResultsDir& dir, const SuitePlan& plan, const nlohman
   for (const auto& c : plan.cases) {
     ++index;
     if (dir.has_run(c.id())) continue;
-    const std::string label = fmt::format("{} {} {}:{} t{}", c.op, find_op(c.op).shape_label(c.params),
-                                          c.backend, c.variant.empty() ? "default" : c.variant, c.threads);
+    const std::string label = fmt::format("{}{} {} {}:{} {}", c.op, c.direction == "backward" ? "/bwd" : "",
+                                          find_op(c.op).shape_label(c.params), c.backend,
+                                          c.variant.empty() ? "default" : c.variant,
+                                          c.device == "cpu" ? fmt::format("t{}", c.threads) : c.device);
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const std::string eta = done ? " ETA " + duration_text(elapsed / done * (todo - done)) : "";
     std::fprintf(stderr, "[%zu/%zu] %-44s ...%s\n", index, total, label.c_str(), eta.c_str());

@@ -1,5 +1,6 @@
 // Helpers shared by the libtorch backend and its ops.
 #pragma once
+#include <torch/cuda.h>
 #include <torch/torch.h>
 
 #include "core/tensor.h"
@@ -14,6 +15,11 @@ struct TorchContext {
 // A tensor that owns a copy of the harness's data, on `device`.
 inline torch::Tensor from_host(const HostTensor& t, const torch::Device& device) {
   return torch::from_blob(const_cast<float*>(t.data.data()), t.shape, torch::kFloat32).to(device, /*non_blocking=*/false, /*copy=*/true);
+}
+
+// Ends an iteration: CUDA kernels are queued asynchronously, so the timed region must wait.
+inline void synchronize(const torch::Device& device) {
+  if (device.is_cuda()) torch::cuda::synchronize(device.index());
 }
 
 inline std::vector<float> to_host(const torch::Tensor& t) {

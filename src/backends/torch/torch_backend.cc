@@ -53,6 +53,9 @@ class TorchBackend final : public Backend {
               {"blas", blas},
               {"openmp", has("USE_OPENMP=ON") || has("OpenMP")},
               {"cuda", torch::cuda::is_available()},
+              {"cuda_devices", torch::cuda::device_count()},
+              {"cuda_version", config_value(config, "CUDA Runtime ")},
+              {"cudnn_version", config_value(config, "CuDNN ")},
               {"parallel_backend", parallel_backend(at::get_parallel_info())}}}};
   }
 
@@ -66,12 +69,29 @@ class TorchBackend final : public Backend {
   }
 
   std::unique_ptr<OpInstance> prepare(const CaseSpec& c, const std::vector<HostTensor>& in) override {
-    if (c.device != "cpu") throw UnsupportedCase("this torch worker was built for the CPU only");
+    th::TorchContext ctx;
+    if (c.device == "cuda") {
+      if (!torch::cuda::is_available())
+        throw UnsupportedCase(torch::cuda::device_count() == 0 && at::show_config().find("CUDA Runtime") == std::string::npos
+                                  ? "this libtorch was built without CUDA (Debian's is CPU-only); "
+                                    "scripts/gpu-check builds the worker against a CUDA libtorch"
+                                  : "no CUDA device visible to libtorch");
+      ctx.device = torch::Device(torch::kCUDA, 0);
+    } else if (c.device != "cpu") {
+      throw UnsupportedCase("torch worker knows devices cpu and cuda, not '" + c.device + "'");
+    }
     if (c.dtype != "float32") throw UnsupportedCase("torch worker supports float32 only");
-    return OpTable<th::TorchContext>::get().prepare(name(), c, in, th::TorchContext{});
+    return OpTable<th::TorchContext>::get().prepare(name(), c, in, ctx);
   }
 
  private:
+  // "CUDA Runtime 12.1" -> "12.1" from at::show_config(); null when absent (CPU build).
+  static nlohmann::json config_value(const std::string& config, const std::string& key) {
+    const auto p = config.find(key);
+    if (p == std::string::npos) return nullptr;
+    return config.substr(p + key.size(), config.find_first_of("\n", p) - p - key.size());
+  }
+
   static std::string parallel_backend(const std::string& config) {
     for (const char* b : {"OpenMP", "native", "TBB"})
       if (config.find(std::string("ATen parallel backend: ") + b) != std::string::npos) return b;
