@@ -156,7 +156,14 @@ int cmd_info(bool json, bool roofline) {
               cpu["logical_cores"].get<int>(), cpu["physical_cores"].get<int>(), fmt::format("{}", fmt::join(cpu["isa"].get<std::vector<std::string>>(), " ")).c_str());
   std::printf("memory    %.1f GiB (%.1f available), load %.2f\n", m["memory_gib"].get<double>(),
               m["memory_available_gib"].get<double>(), m["load_average"][0].get<double>());
-  std::printf("gpu       %s\n", m["gpus"].empty() ? "none" : fmt::format("{}", fmt::join(m["gpus"].get<std::vector<std::string>>(), ", ")).c_str());
+  if (!m["gpu_details"].empty()) {
+    for (const auto& g : m["gpu_details"])
+      std::printf("gpu       %s, %.0f GiB, driver %s, CUDA driver %s\n", g["name"].get<std::string>().c_str(),
+                  g["memory_gib"].get<double>(), g["driver"].get<std::string>().c_str(),
+                  g["cuda_driver"].get<std::string>().c_str());
+  } else {
+    std::printf("gpu       %s\n", m["gpus"].empty() ? "none" : fmt::format("{}", fmt::join(m["gpus"].get<std::vector<std::string>>(), ", ")).c_str());
+  }
   if (ctx.contains("roofline")) {
     const auto& r = ctx["roofline"];
     std::printf("roofline  peak %.1f GFLOP/s float32 (%s, %d threads), stream triad %.1f GB/s, ridge %.1f flop/byte\n",

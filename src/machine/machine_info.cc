@@ -1,5 +1,7 @@
 #include "machine/machine_info.h"
 
+#include "machine/nvml.h"
+
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -98,7 +100,8 @@ nlohmann::json describe_machine() {
           {"memory_gib", meminfo_gib("MemTotal")},
           {"memory_available_gib", meminfo_gib("MemAvailable")},
           {"load_average", {load[0], load[1], load[2]}},
-          {"gpus", gpus()}};
+          {"gpus", gpus()},
+          {"gpu_details", describe_gpus_nvml()}};
 }
 
 }  // namespace versus

@@ -9,6 +9,7 @@
 
 #include "core/op_registry.h"
 #include "core/stats.h"
+#include "machine/nvml.h"
 #include "runner/results_dir.h"
 #include "runner/spawn.h"
 
@@ -43,8 +44,11 @@ nlohmann::json recorded_environment(const std::vector<std::string>& overrides) {
 // One worker process: its reply, or a failure made from how it ended.
 nlohmann::json run_one_process(const CaseSpec& c, const RunSettings& s, const WorkerInfo& w,
                                const std::vector<std::string>& env) {
+  GpuMonitor gpu_monitor;
+  const bool monitoring_gpu = c.device == "cuda" && gpu_monitor.start();
   const ProcessResult p = run_process({w.executable.string(), "--run"}, env,
                                       nlohmann::json(c).dump() + "\n", s.timeout_seconds);
+  const nlohmann::json gpu = monitoring_gpu ? gpu_monitor.stop() : nlohmann::json(nullptr);
   nlohmann::json reply;
   const std::string line = p.stdout_text.substr(0, p.stdout_text.find('\n'));
   if (!line.empty()) {
@@ -74,6 +78,7 @@ nlohmann::json run_one_process(const CaseSpec& c, const RunSettings& s, const Wo
                       {"exit_code", p.exit_code},
                       {"signal", p.signal},
                       {"killed_after_reply", p.killed_after_reply}};
+  if (!gpu.is_null()) reply["process"]["gpu"] = gpu;
   if (reply.value("status", "") != "ok" && !stderr_last.empty()) reply["stderr_tail"] = p.stderr_tail;
   return reply;
 }
