@@ -12,6 +12,7 @@
 #include "core/op_registry.h"
 #include "core/version.h"
 #include "machine/warnings.h"
+#include "report/compare.h"
 #include "report/report.h"
 #include "runner/execute.h"
 #include "runner/plan.h"
@@ -248,6 +249,15 @@ int main_impl(int argc, char** argv) {
   report->add_option("dir", report_dir, "results folder")->required();
   report->add_option("-o,--out", report_out, "output folder (default: the results folder)");
 
+  std::string compare_a, compare_b;
+  double compare_threshold = 0.05;
+  auto* compare = app.add_subcommand("compare", "B against A per case: ratio, interval, significance, verdict");
+  compare->add_option("a", compare_a, "baseline results folder")->required();
+  compare->add_option("b", compare_b, "results folder to judge")->required();
+  compare->add_option("--threshold", compare_threshold,
+                      "exit 4 when a case is SLOWER with its whole interval above 1 + threshold")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -260,6 +270,11 @@ int main_impl(int argc, char** argv) {
     if (*info) return cmd_info(info_json, !info_no_roofline);
     if (*list) return cmd_list(list_what);
     if (*run) return cmd_run(rf);
+    if (*compare) {
+      const ComparisonResult r = compare_results(compare_a, compare_b, compare_threshold);
+      std::printf("%s", format_comparison(r, compare_a, compare_b, compare_threshold).c_str());
+      return r.regressions > 0 ? 4 : 0;
+    }
     if (*report) {
       const auto files = write_report(report_dir, report_out.empty() ? report_dir : report_out);
       std::printf("report: %s\n        %s\n        %s\n", files.html.c_str(), files.markdown.c_str(), files.csv.c_str());
