@@ -114,3 +114,28 @@ TEST(OpRegistry, UnknownOpListsTheKnownOnes) {
 }
 
 }  // namespace versus
+
+namespace versus {
+
+TEST(GemmOp, HugeProductsAreCheckedOnEvenlySpacedRows) {
+  const OpDef& op = find_op("gemm");
+  CaseSpec c;
+  c.op = "gemm";
+  c.params = {{"m", 2048}, {"n", 2048}, {"k", 1024}};  // 4.3e9 multiply-adds: sampled
+  const auto in = op.make_inputs(c);
+  const auto ref = op.reference(c, in);
+  ASSERT_EQ(ref[0].shape, (std::vector<int64_t>{64, 2048}));
+  // A full C whose unchecked rows are garbage, checked rows exact: passes, and says so.
+  std::vector<float> full(2048 * 2048, std::nanf(""));
+  for (int r = 0; r < 64; ++r) {
+    const int row = r * 2047 / 63;
+    std::copy(ref[0].data.begin() + r * 2048, ref[0].data.begin() + (r + 1) * 2048, full.begin() + row * 2048);
+  }
+  const Validation ok = op.check(c, in, ref, {full});
+  EXPECT_TRUE(ok.passed) << ok.detail;
+  EXPECT_NE(ok.detail.find("checked 64 of 2048 rows"), std::string::npos) << ok.detail;
+  full[2047 * 2048 + 5] += 1.0f;  // the last row is always checked
+  EXPECT_FALSE(op.check(c, in, ref, {full}).passed);
+}
+
+}  // namespace versus
