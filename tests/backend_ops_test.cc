@@ -1,0 +1,99 @@
+// Every op a worker says it implements (its --info "ops") is validated against the float64
+// reference on a small case, forward and — where the op has one — backward. Sizes are odd so
+// no vector width divides them.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <map>
+
+#include "core/case_spec.h"
+#include "core/op_registry.h"
+#include "runner/spawn.h"
+#include "test_util.h"
+
+namespace versus {
+namespace {
+
+// A small, valid parameter set for each op of the catalogue.
+const std::map<std::string, nlohmann::json>& small_params() {
+  static const std::map<std::string, nlohmann::json> params = {
+      {"gemm", {{"m", 37}, {"n", 19}, {"k", 53}}},
+      {"add", {{"n", 1001}}}, {"mul", {{"n", 1001}}}, {"relu", {{"n", 1001}}},
+      {"sigmoid", {{"n", 1001}}}, {"tanh", {{"n", 1001}}},
+      {"softmax", {{"rows", 13}, {"cols", 101}}},
+      {"softmax_cross_entropy", {{"batch", 13}, {"classes", 11}}},
+      {"binary_cross_entropy", {{"n", 1001}}}, {"mse", {{"n", 1001}}},
+      {"reduce_sum", {{"rows", 13}, {"cols", 101}}}, {"reduce_mean", {{"rows", 13}, {"cols", 101}}},
+      {"dot", {{"n", 1001}}}, {"gemv", {{"m", 37}, {"n", 53}}},
+      {"batched_gemm", {{"batch", 3}, {"m", 17}, {"n", 9}, {"k", 23}}},
+      {"conv2d", {{"n", 2}, {"c", 3}, {"h", 13}, {"w", 11}, {"k", 5}, {"r", 3}, {"s", 3}, {"stride", 1}, {"pad", 1}}},
+      {"max_pool", {{"n", 2}, {"c", 3}, {"h", 12}, {"w", 10}, {"window", 2}, {"stride", 2}, {"pad", 0}}},
+      {"avg_pool", {{"n", 2}, {"c", 3}, {"h", 12}, {"w", 10}, {"window", 2}, {"stride", 2}, {"pad", 0}}},
+      {"batch_norm", {{"n", 4}, {"c", 3}, {"h", 5}, {"w", 7}}},
+      {"embedding", {{"vocab", 50}, {"dim", 8}, {"batch", 3}, {"seq", 7}}},
+  };
+  return params;
+}
+
+nlohmann::json run_worker(const std::filesystem::path& exe, const CaseSpec& c) {
+  const ProcessResult p = run_process({exe.string(), "--run"}, {"TF_CPP_MIN_LOG_LEVEL=2", "OMP_NUM_THREADS=2"},
+                                      nlohmann::json(c).dump() + "\n", 120, 5);
+  const auto line = p.stdout_text.substr(0, p.stdout_text.find('\n'));
+  if (line.empty()) return {{"status", "no reply"}, {"stderr", p.stderr_tail}};
+  return nlohmann::json::parse(line);
+}
+
+class BackendOps : public ::testing::TestWithParam<std::string> {};
+
+}  // namespace
+
+TEST(BackendOpsTable, EveryCatalogueOpHasASmallCase) {
+  for (const OpDef* op : all_ops()) {
+    ASSERT_TRUE(small_params().count(op->name())) << op->name() << " needs an entry in small_params()";
+    EXPECT_NO_THROW(op->validate_params(small_params().at(op->name()))) << op->name();
+  }
+}
+
+TEST_P(BackendOps, EveryImplementedOpMatchesTheReference) {
+  const std::string backend = GetParam();
+  const auto exe = testing::bin_dir() / ("versus-worker-" + backend);
+  if (!testing::worker_built(backend)) {
+    if (std::getenv("VERSUS_REQUIRE_ALL_WORKERS")) FAIL() << "worker " << backend << " was not built";
+    GTEST_SKIP() << "worker " << backend << " not built here";
+  }
+  const ProcessResult info = run_process({exe.string(), "--info"}, {"TF_CPP_MIN_LOG_LEVEL=2"}, "", 60, 5);
+  const nlohmann::json described = nlohmann::json::parse(info.stdout_text);
+  ASSERT_TRUE(described.contains("ops")) << info.stdout_text;
+  for (const auto& variant : described["variants"])
+    for (const auto& op_name : described["ops"]) {
+      const OpDef& op = find_op(op_name.get<std::string>());
+      for (const std::string direction : {"forward", "backward"}) {
+        if (direction == "backward" && !op.has_backward()) continue;
+        CaseSpec c;
+        c.op = op.name();
+        c.params = small_params().at(op.name());
+        c.backend = backend;
+        c.variant = variant.get<std::string>();
+        c.direction = direction;
+        c.threads = 2;
+        c.timing = {1, 0.0, 2, 0.0};
+        const nlohmann::json r = run_worker(exe, c);
+        SCOPED_TRACE(backend + ":" + c.variant + " " + c.op + " " + direction);
+        const std::string status = r.value("status", "");
+        // A backend may lack an op's backward pass, or a non-default variant may lack the op;
+        // it must then say so, never fake it. The default variant's forward pass must work.
+        const bool default_forward = direction == "forward" && variant == described["variants"][0];
+        if (status == "unsupported" && !default_forward) {
+          EXPECT_FALSE(r.value("reason", "").empty());
+          continue;
+        }
+        ASSERT_EQ(status, "ok") << r.dump();
+        EXPECT_TRUE(r["validation"]["passed"].get<bool>());
+        EXPECT_EQ(r["samples_seconds"].size(), 2u);
+      }
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllFrameworks, BackendOps, ::testing::Values("native", "tensorflow", "mxnet", "torch"));
+
+}  // namespace versus
