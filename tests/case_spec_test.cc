@@ -33,7 +33,7 @@ TEST(CaseSpec, ReproducerNamesEveryParameter) {
   c.variant = "openblas";
   c.threads = 2;
   EXPECT_EQ(c.reproducer(),
-            "versus run ops --op gemm --k 7 --m 3 --n 5 --trans_b --backends native:openblas --threads 2 --seed 42");
+            "versus run ops --op gemm --param k=7 --param m=3 --param n=5 --param trans_b=true --backends native:openblas --threads 2 --seed 42");
 }
 
 TEST(Plan, SizesExpandToSquaresTimesBackendsTimesVariants) {

@@ -54,7 +54,9 @@ TEST(Cli, NonPositiveAndAbsurdSizesAreRejected) {
 
 TEST(Cli, UnknownFlagAndMissingArguments) {
   expect_one_line_error(run_versus({"run", "ops", "--sizez", "8"}), "--sizez");
-  expect_one_line_error(run_versus({"run", "ops", "--backends", "native"}), "give sizes");
+  expect_one_line_error(run_versus({"run", "ops", "--op", "gemm", "--backends", "native"}), "give the shape of gemm");
+  expect_one_line_error(run_versus({"run", "ops", "--op", "relu", "--param", "n", "--backends", "native"}),
+                        "must look like name=value");
   expect_one_line_error(run_versus({"list", "frameworks"}), "cannot list 'frameworks'");
   expect_one_line_error(run_versus({"run", "nosuchsuite"}), "no suite 'nosuchsuite'");
 }

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <sstream>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -27,10 +28,13 @@ int default_threads() { return std::max(1u, std::thread::hardware_concurrency())
 
 struct RunFlags {
   std::string what;  // "ops", a suite name, or a suite file
-  std::string op = "gemm";
+  std::string op;  // empty: gemm when sizes are given, else the default catalogue (suites/ops.json)
+  std::vector<std::string> params;  // "key=v1,v2" from --param
   std::vector<int64_t> sizes, m, n, k;
   bool trans_a = false, trans_b = false;
   std::string backends = "native,tensorflow,mxnet,torch";
+  bool backends_given = false;
+  std::string dtype = "float32";
   std::vector<int> threads;
   std::vector<std::string> devices, directions;
   int processes = 0;
@@ -41,20 +45,38 @@ struct RunFlags {
   std::string resume;
 };
 
+// "--param stride=1,2" -> {"stride": [1, 2]}: integers, booleans, or strings.
+void add_param_flag(nlohmann::json& params, const std::string& flag) {
+  const auto eq = flag.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == flag.size())
+    throw UserError(fmt::format("--param '{}' must look like name=value or name=v1,v2", flag));
+  nlohmann::json values = nlohmann::json::array();
+  std::stringstream ss(flag.substr(eq + 1));
+  for (std::string v; std::getline(ss, v, ',');) {
+    if (v == "true" || v == "false") values.push_back(v == "true");
+    else if (!v.empty() && v.find_first_not_of("-0123456789") == std::string::npos) values.push_back(std::stoll(v));
+    else values.push_back(v);
+  }
+  params[flag.substr(0, eq)] = values.size() == 1 ? values[0] : values;
+}
+
 // `versus run ops ...` as a suite document, so flags and files take one path.
 nlohmann::json suite_from_flags(const RunFlags& f) {
   nlohmann::json params = nlohmann::json::object();
+  for (const auto& kv : f.params) add_param_flag(params, kv);
   if (!f.m.empty()) params["m"] = f.m;
   if (!f.n.empty()) params["n"] = f.n;
   if (!f.k.empty()) params["k"] = f.k;
   if (f.trans_a) params["trans_a"] = true;
   if (f.trans_b) params["trans_b"] = true;
-  nlohmann::json entry = {{"op", f.op}, {"params", params}};
+  const std::string op = f.op.empty() ? "gemm" : f.op;
+  nlohmann::json entry = {{"op", op}, {"params", params}, {"dtype", f.dtype}};
   if (!f.directions.empty()) entry["directions"] = f.directions;
   if (!f.sizes.empty()) entry["sizes"] = f.sizes;
-  else if (f.m.empty() && f.n.empty() && f.k.empty())
-    throw UserError("give sizes: --sizes 128,512,1024 (square) or --m/--n/--k lists");
-  return {{"name", f.op}, {"description", "ad-hoc run from the command line"}, {"cases", {entry}}};
+  else if (params.empty())
+    throw UserError(fmt::format("give the shape of {}: --sizes 128,512 (square gemm), --m/--n/--k lists, or "
+                                "--param name=v1,v2 (see `versus list ops`)", op));
+  return {{"name", op}, {"description", "ad-hoc run from the command line"}, {"cases", {entry}}};
 }
 
 std::vector<std::string> backend_names(const SuitePlan& plan) {
@@ -112,8 +134,12 @@ int cmd_run(RunFlags f) {
     return finish_suite(dir, plan, context, f);
   }
   if (f.what.empty()) throw UserError("say what to run: `versus run quick`, `versus run ops --op gemm --sizes 512`, or a suite file");
-  nlohmann::json suite = f.what == "ops" ? suite_from_flags(f) : read_suite_file(f.what);
-  if (f.what == "ops" || !suite.contains("backends")) {
+  // `versus run ops` with no shape runs the default catalogue.
+  const bool catalogue = f.what == "ops" && f.op.empty() && f.sizes.empty() && f.params.empty() && f.m.empty() &&
+                         f.n.empty() && f.k.empty();
+  const bool adhoc = f.what == "ops" && !catalogue;
+  nlohmann::json suite = adhoc ? suite_from_flags(f) : read_suite_file(catalogue ? "ops" : f.what);
+  if (adhoc || f.backends_given || !suite.contains("backends")) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& b : parse_backend_list(f.backends)) list.push_back(b.variant.empty() ? b.backend : b.backend + ":" + b.variant);
     suite["backends"] = list;
@@ -225,13 +251,17 @@ int main_impl(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "run ops from flags, a suite by name or file, or resume a folder");
   run->add_option("what", rf.what, "ops | suite name (e.g. quick) | suite file");
   run->add_option("--op", rf.op, "operation for `run ops` (see `versus list ops`)");
+  run->add_option("--dtype", rf.dtype, "element type (float32; bfloat16/float16 where a backend has them)")
+      ->capture_default_str();
+  run->add_option("--param", rf.params, "op parameter name=v1,v2 (repeatable), e.g. --param stride=1,2");
   run->add_option("--sizes", rf.sizes, "square sizes m=n=k, comma list")->delimiter(',');
   run->add_option("--m", rf.m, "rows of C, comma list")->delimiter(',');
   run->add_option("--n", rf.n, "columns of C, comma list")->delimiter(',');
   run->add_option("--k", rf.k, "inner dimension, comma list")->delimiter(',');
   run->add_flag("--trans_a,--trans-a", rf.trans_a, "use Aᵀ (A stored k×m)");
   run->add_flag("--trans_b,--trans-b", rf.trans_b, "use Bᵀ (B stored n×k)");
-  run->add_option("--backends", rf.backends, "comma list of backend[:variant]")->capture_default_str();
+  run->add_option("--backends", rf.backends, "comma list of backend[:variant]")->capture_default_str()
+      ->each([&rf](const std::string&) { rf.backends_given = true; });
   run->add_option("--threads", rf.threads, "intra-op threads, comma list (default: all cores)")->delimiter(',');
   run->add_option("--device,--devices", rf.devices, "cpu and/or cuda, comma list (default cpu)")->delimiter(',');
   run->add_option("--direction,--directions", rf.directions, "forward and/or backward, comma list")->delimiter(',');

@@ -15,13 +15,8 @@ std::string CaseSpec::id() const {
 
 std::string CaseSpec::reproducer() const {
   std::string cmd = fmt::format("versus run ops --op {}", op);
-  for (const auto& [key, value] : params.items()) {
-    if (value.is_boolean()) {
-      if (value.get<bool>()) cmd += fmt::format(" --{}", key);
-    } else {
-      cmd += fmt::format(" --{} {}", key, value.dump());
-    }
-  }
+  for (const auto& [key, value] : params.items())
+    cmd += fmt::format(" --param {}={}", key, value.is_string() ? value.get<std::string>() : value.dump());
   if (direction == "backward") cmd += " --direction backward";
   if (device != "cpu") cmd += " --device " + device;
   if (dtype != "float32") cmd += " --dtype " + dtype;

@@ -34,6 +34,16 @@ class OpDef {
   virtual double flops(const nlohmann::json& params) const = 0;
   // Compulsory memory traffic: every input read once and the output written once.
   virtual double bytes(const nlohmann::json& params) const = 0;
+  // The backward pass's work. Nominally twice the forward (gradients for inputs and weights, as
+  // for matrix products and convolutions); ops whose backward differs override these.
+  virtual double backward_flops(const nlohmann::json& params) const { return 2.0 * flops(params); }
+  virtual double backward_bytes(const nlohmann::json& params) const { return 2.0 * bytes(params); }
+  double work_flops(const CaseSpec& c) const {
+    return c.direction == "backward" ? backward_flops(c.params) : flops(c.params);
+  }
+  double work_bytes(const CaseSpec& c) const {
+    return c.direction == "backward" ? backward_bytes(c.params) : bytes(c.params);
+  }
 };
 
 // Throws UserError listing the known operations when `name` is not one of them.

@@ -144,8 +144,10 @@ nlohmann::json execute_case(const CaseSpec& c, const RunSettings& s, const Worke
   if (!reason.empty()) doc["reason"] = reason;
   doc["processes"] = processes;
   doc["samples_seconds"] = samples;
-  const double flops = op.flops(c.params), bytes = op.bytes(c.params);
-  doc["work"] = {{"flops", flops}, {"bytes", bytes}, {"arithmetic_intensity", flops / bytes}};
+  const double flops = op.work_flops(c), bytes = op.work_bytes(c);
+  doc["work"] = {{"flops", flops}, {"bytes", bytes}, {"arithmetic_intensity", flops / bytes},
+                 {"counting", c.direction == "backward" ? "backward pass (nominal: see the op's definition)"
+                                                          : "forward pass"}};
   if (status == "ok" && !samples.empty()) {
     const Summary sum = summarize(samples, c.seed);
     doc["summary"] = {{"unit", "seconds"}, {"count", sum.count}, {"median", sum.median},

@@ -136,6 +136,9 @@ SuitePlan expand_suite(const nlohmann::json& suite, VariantLookup variants_of, i
     for (const auto& dir : directions)
       if (dir != "forward" && dir != "backward")
         throw UserError(fmt::format("suite: direction must be forward or backward, got '{}'", dir));
+    // An op without a backward pass (gemm's is batched_gemm's business) runs forward only.
+    if (!def.has_backward()) std::erase(directions, std::string("backward"));
+    if (directions.empty()) throw UserError(fmt::format("suite: {} has no backward pass; ask for forward", op));
     for (const auto& p : params) {
       def.validate_params(p);
       for (const auto& device : entry_devices)

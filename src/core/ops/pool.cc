@@ -31,7 +31,9 @@ enum class Kind { kMax, kAvg };
 void fill_distinct(std::vector<float>& out, int64_t plane, uint64_t seed, uint64_t stream) {
   std::vector<float> keys(out.size());
   fill_uniform(keys, seed, stream, 0.0f, 1.0f);
-  const float scale = std::ldexp(1.0f, -static_cast<int>(std::ceil(std::log2(static_cast<double>(plane)))));
+  int e = 0;  // the smallest 2^e >= plane, in integers so that every platform agrees
+  while ((int64_t{1} << e) < plane) ++e;
+  const float scale = std::ldexp(1.0f, -e);
   std::vector<int64_t> order(static_cast<size_t>(plane));
   for (size_t base = 0; base < out.size(); base += static_cast<size_t>(plane)) {
     std::iota(order.begin(), order.end(), 0);
