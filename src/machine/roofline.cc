@@ -71,7 +71,8 @@ double run_parallel(int threads, F work) {
 }
 
 double measure_peak(int threads, const FmaKernel& k) {
-  const long iters = 20'000'000;
+  // ~0.2 s per trial: long enough for turbo clocks to settle and thread start-up to vanish.
+  const long iters = 100'000'000;
   std::atomic<float> sink{0};
   double best = 0;
   for (int trial = 0; trial < 3; ++trial) {
