@@ -301,3 +301,23 @@ TEST(CsvField, QuotesOnlyWhatNeedsIt) {
 
 }  // namespace
 }  // namespace versus
+
+namespace versus {
+namespace {
+
+TEST(Report, WhoWinsWhereGivesTheRatioIntervalAndVerdict) {
+  versus::testing::TempDir tmp;
+  const fs::path root = make_results(tmp.path() / "results");
+  write_report(root, tmp.path() / "out");
+  const std::string md = slurp(tmp.path() / "out" / "report.md");
+  // torch's samples are 1.2× openblas's and do not overlap: significant and outside the margin.
+  EXPECT_NE(md.find("native:openblas is 1.20× ("), std::string::npos) << md;
+  EXPECT_NE(md.find("| torch:eager | 1.20 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("**SLOWER**"), std::string::npos);
+  // Failed runs take no part in the verdicts.
+  const auto verdicts = md.substr(md.find("## Who wins where"), md.find("## Operation") - md.find("## Who wins where"));
+  EXPECT_EQ(verdicts.find("mxnet"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace versus

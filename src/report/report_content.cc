@@ -1,5 +1,7 @@
 #include "report/report_content.h"
 
+#include "report/verdicts.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -398,6 +400,7 @@ Document build_document(const ReportData& data, const std::vector<Chart>& charts
 
   Bullets n = notes(data);
   if (!n.items.empty()) doc.sections.push_back(Section{"notes", "Notes", 2, {std::move(n)}});
+  doc.sections.push_back(verdict_section(data));
   for (Section& s : op_sections(data, charts)) doc.sections.push_back(std::move(s));
   doc.sections.push_back(methodology(data));
   doc.sections.push_back(details(data));

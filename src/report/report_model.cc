@@ -105,8 +105,11 @@ RunRow row_from_document(const json& doc) {
     if (!doc["processes"].empty()) r.stderr_tail = string_at(doc["processes"].back(), "stderr_tail");
   }
   if (doc.contains("processes") && doc["processes"].is_array()) check_sample_lengths(r, doc["processes"]);
-  if (doc.contains("samples_seconds") && doc["samples_seconds"].is_array())
+  if (doc.contains("samples_seconds") && doc["samples_seconds"].is_array()) {
     r.samples = static_cast<int64_t>(doc["samples_seconds"].size());
+    for (const json& x : doc["samples_seconds"])
+      if (x.is_number()) r.samples_seconds.push_back(x.get<double>());
+  }
   if (doc.contains("summary")) {
     const json& s = doc["summary"];
     r.median = number_at(s, "median"), r.mean = number_at(s, "mean"), r.stddev = number_at(s, "stddev");

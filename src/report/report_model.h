@@ -24,6 +24,7 @@ struct RunRow {
   bool quick = false;
   int processes = 0;    // worker processes that ran
   int64_t samples = 0;  // timing samples over all processes
+  std::vector<double> samples_seconds;  // the raw samples, for verdicts between backends
   std::optional<double> median, mean, stddev, min, max, ci_low, ci_high, cv, cv_threshold;
   std::optional<bool> unstable;
   std::optional<double> gflops, gflops_ci_low, gflops_ci_high, gbps;
