@@ -230,6 +230,29 @@ std::string script_for(const RowGroup& g, const std::vector<Series>& series, dou
 
 }  // namespace
 
+std::string gnuplot_quoted(const std::string& s) { return quoted(s); }
+
+SeriesStyle style_for(const ReportData& data, const std::string& label) {
+  std::set<std::string> labels;
+  for (const RunRow& r : data.rows) labels.insert(r.label());
+  const auto it = labels.find(label);
+  const int k = static_cast<int>(std::distance(labels.begin(), it)) % static_cast<int>(std::size(kColours));
+  return {kColours[k], kPointTypes[k]};
+}
+
+void render_chart(Chart& c, const std::function<std::string(const fs::path&, const fs::path&)>& write_script) {
+  TempDir tmp;
+  if (tmp.path().empty()) {
+    c.note = fmt::format("no chart: cannot create a temporary folder in {}", fs::temp_directory_path().string());
+    return;
+  }
+  const fs::path svg_path = tmp.path() / "chart.svg", script = tmp.path() / "chart.gp";
+  std::ofstream(script) << write_script(tmp.path(), svg_path);
+  const std::string problem = run_gnuplot(script, tmp.path() / "gnuplot.log");
+  if (problem.empty()) c.svg = inlinable_svg(read_file(svg_path), c.group_key + "-", c.title);
+  if (c.svg.empty()) c.note = "no chart: " + (problem.empty() ? "gnuplot wrote no SVG" : problem);
+}
+
 std::vector<Chart> make_charts(const ReportData& data) {
   // Styles are given out over the whole report so a backend looks the same in every chart.
   std::map<std::string, int> style_of;

@@ -1,5 +1,7 @@
 // Throughput-against-size charts, drawn by gnuplot (run as a child process) as SVG.
 #pragma once
+#include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,5 +21,18 @@ struct Chart {
 // One chart per op × direction × device × dtype × thread count that has sized shapes and at least one
 // successful run. Never throws for a missing or failing gnuplot: the chart gets a note instead.
 std::vector<Chart> make_charts(const ReportData& data);
+
+// Shared by every chart kind: the same backend keeps the same colour and marker in a report.
+struct SeriesStyle {
+  const char* colour;
+  int point_type;
+};
+SeriesStyle style_for(const ReportData& data, const std::string& label);
+// gnuplot single-quoted string literal.
+std::string gnuplot_quoted(const std::string& s);
+// Runs `script` (which must `set output` to `svg_path`) and fills c.svg, or c.note on failure.
+// `write_script` gets a fresh folder for data files and the SVG path to write.
+void render_chart(Chart& c, const std::function<std::string(const std::filesystem::path& dir,
+                                                            const std::filesystem::path& svg)>& write_script);
 
 }  // namespace versus

@@ -1,5 +1,7 @@
 #include "report/report.h"
 
+#include "report/roofline_chart.h"
+
 #include <fmt/format.h>
 
 #include "core/atomic_file.h"
@@ -21,7 +23,8 @@ ReportFiles write_report(const std::filesystem::path& results_dir, const std::fi
     throw UserError(fmt::format("cannot create the report folder {}: {}; pass another one with -o",
                                 out_dir.string(), ec ? ec.message() : "not a directory"));
 
-  const std::vector<Chart> charts = make_charts(data);
+  std::vector<Chart> charts = make_charts(data);
+  for (Chart& c : make_roofline_charts(data)) charts.push_back(std::move(c));
   // The SVGs go next to the report first, so report.md never links a file that is not there.
   for (const Chart& c : charts)
     if (!c.svg.empty()) write_file_atomically(out_dir / c.file_name, c.svg + "\n");

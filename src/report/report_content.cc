@@ -401,6 +401,11 @@ Document build_document(const ReportData& data, const std::vector<Chart>& charts
   Bullets n = notes(data);
   if (!n.items.empty()) doc.sections.push_back(Section{"notes", "Notes", 2, {std::move(n)}});
   doc.sections.push_back(verdict_section(data));
+  Section roofline{"roofline", "Against the roofline", 2, {}};
+  for (const Chart& c : charts)
+    if (c.group_key.rfind("roofline-", 0) == 0)
+      roofline.blocks.push_back(ChartBlock{c.title, c.svg.empty() ? "" : c.file_name, c.svg, c.caption, c.note});
+  if (!roofline.blocks.empty()) doc.sections.push_back(std::move(roofline));
   for (Section& s : op_sections(data, charts)) doc.sections.push_back(std::move(s));
   doc.sections.push_back(methodology(data));
   doc.sections.push_back(details(data));
