@@ -321,3 +321,21 @@ TEST(Report, WhoWinsWhereGivesTheRatioIntervalAndVerdict) {
 
 }  // namespace
 }  // namespace versus
+
+namespace versus {
+namespace {
+
+TEST(Report, RooflineChartPlacesEveryCpuRunUnderTheRoof) {
+  if (!gnuplot_on_path()) GTEST_SKIP() << "gnuplot not installed";
+  versus::testing::TempDir tmp;
+  write_report(make_results(tmp.path() / "results"), tmp.path() / "out");
+  const std::string md = slurp(tmp.path() / "out" / "report.md");
+  EXPECT_NE(md.find("## Against the roofline"), std::string::npos);
+  const std::string svg = slurp(tmp.path() / "out" / "chart-roofline-cpu-t2.svg");
+  EXPECT_NE(svg.find("<svg"), std::string::npos);
+  EXPECT_NE(svg.find("torch:eager"), std::string::npos);
+  EXPECT_NE(svg.find("native:openblas"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace versus
