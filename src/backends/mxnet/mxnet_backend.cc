@@ -1,8 +1,10 @@
 // The MXNet backend: MXNet 1.9 driven through its C API (libmxnet.so from the pip wheel), the
 // same layer the Python frontend sits on, so what is timed is MXNet's own dispatch and kernels.
 //
-// Variant "imperative": one MXImperativeInvoke per op per iteration, as `mx.nd.dot(a, b, out=c)`
-// does. The ops live in ops/, one file per op family.
+// Variant "imperative": the op's MXImperativeInvoke calls per iteration (one, or the few a Gluon
+// user composes, e.g. for the losses), as `mx.nd.dot(a, b, out=c)` does; the backward direction
+// records them with MXNet's autograd and runs its backward pass, as `with autograd.record():`
+// and `y.backward(dY)` do (mx_program.h). The ops live in ops/, one file per op family.
 #include <dlfcn.h>
 #include <mxnet/c_api.h>
 #include <nnvm/c_api.h>

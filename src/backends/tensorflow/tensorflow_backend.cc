@@ -80,12 +80,33 @@ class TensorflowBackend final : public Backend {
   std::vector<std::string> variants() const override { return {"graph"}; }
 
   nlohmann::json describe() override {
-    // The probe opens a session and runs a graph (tens of ms); the answer cannot change within
-    // one process, so it is computed once.
-    if (!described_.is_null()) return described_;
+    if (described_.is_null()) described_ = describe_build();
+    nlohmann::json d = described_;
+    // Per-case translation notes (layouts transposed in the graph, padding mapped), recorded by
+    // the op while preparing; describe() is called after prepare() when a case runs.
+    if (!notes_.empty()) d["graph_notes"] = notes_;
+    return d;
+  }
+
+  // The CPU device's intra-op pool is process-wide and sized by the first session created, so
+  // every session here (the case's and the describe() probe's) uses this same config.
+  void set_threads(int threads) override { threads_ = threads; }
+
+  nlohmann::json threads_used() override { return {{"intra_op", threads_}, {"inter_op", 1}}; }
+
+  std::unique_ptr<OpInstance> prepare(const CaseSpec& c, const std::vector<HostTensor>& in) override {
+    if (c.device != "cpu") throw UnsupportedCase("tensorflow (tensorflow-cpu wheel) runs on the CPU only");
+    if (c.dtype != "float32") throw UnsupportedCase("tensorflow backend supports float32 only");
+    return OpTable<TfContext>::get().prepare(name(), c, in, TfContext{session_config(threads_), &notes_});
+  }
+
+ private:
+  // The probe opens a session and runs a graph (tens of ms); the answer cannot change within
+  // one process, so it is computed once.
+  nlohmann::json describe_build() const {
     const Probe p = probe_build(session_config(threads_));
     const char* onednn_env = std::getenv("TF_ENABLE_ONEDNN_OPTS");
-    described_ = {
+    return {
         {"version", TF_Version()},
         {"ops", OpTable<TfContext>::get().ops()},
         {"build",
@@ -99,24 +120,11 @@ class TensorflowBackend final : public Backend {
           // Our session config leaves global_jit_level at OFF, so XLA compiles anything only if
           // TF_XLA_FLAGS turns auto-clustering on; this reports that flag.
           {"xla", TF_GetXlaAutoJitEnabled() != 0}}}};
-    return described_;
   }
 
-  // The CPU device's intra-op pool is process-wide and sized by the first session created, so
-  // every session here (the case's and the describe() probe's) uses this same config.
-  void set_threads(int threads) override { threads_ = threads; }
-
-  nlohmann::json threads_used() override { return {{"intra_op", threads_}, {"inter_op", 1}}; }
-
-  std::unique_ptr<OpInstance> prepare(const CaseSpec& c, const std::vector<HostTensor>& in) override {
-    if (c.device != "cpu") throw UnsupportedCase("tensorflow (tensorflow-cpu wheel) runs on the CPU only");
-    if (c.dtype != "float32") throw UnsupportedCase("tensorflow backend supports float32 only");
-    return OpTable<TfContext>::get().prepare(name(), c, in, TfContext{session_config(threads_)});
-  }
-
- private:
   int threads_ = 0;
   nlohmann::json described_;
+  nlohmann::json notes_ = nlohmann::json::object();
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace versus::tf {
 
@@ -144,10 +145,16 @@ inline Tensor host_to_tf(const std::vector<float>& data, int64_t rows, int64_t c
   return t;
 }
 
-
-// What every TF op gets from the backend: the serialized ConfigProto all sessions share.
+// What every TF op gets from the backend: the serialized ConfigProto all sessions share, and
+// where an op records how it translated the case (e.g. a layout it had to transpose), which the
+// backend reports with its describe() so that the result file says what was timed.
 struct TfContext {
   std::string session_config;
+  nlohmann::json* notes = nullptr;
+
+  void note(const std::string& key, const std::string& text) const {
+    if (notes) (*notes)[key] = text;
+  }
 };
 
 }  // namespace versus::tf

@@ -1,0 +1,63 @@
+// conv2d in TensorFlow graph mode: Conv2D, as tf.nn.conv2d / keras Conv2D put it in a graph.
+//
+// Layout: the catalogue's X is NCHW and W is OIHW. TF's Conv2D filter is HWIO in every data
+// format, so W goes through a Transpose(2, 3, 1, 0) in the graph; X and Y stay NCHW where this
+// build's CPU kernels take it, else are transposed to NHWC and back (layout.h). Those Transposes
+// are part of the timed graph: they are what running this NCHW/OIHW problem in TF costs.
+// Padding, symmetric `pad`: 0 is 'VALID'; 'SAME' where it places the windows identically
+// (layout.h); otherwise an explicit Pad then 'VALID', what keras ZeroPadding2D + Conv2D does.
+// Conv2D's own 'EXPLICIT' padding is avoided because TF's C++ gradient of Conv2D does not pass
+// explicit_paddings on to the backprop ops.
+// Backward: the C++ gradient (Conv2DBackpropInput, Conv2DBackpropFilter, and those of the
+// Transposes and Pad), dX and dW coming out NCHW and OIHW.
+#include <fmt/format.h>
+
+#include "backends/tensorflow/graph_builder.h"
+#include "backends/tensorflow/layout.h"
+#include "core/ops/conv2d.h"
+#include "worker/op_table.h"
+
+namespace versus::tf {
+namespace {
+
+std::unique_ptr<OpInstance> build(const CaseSpec& c, const std::vector<HostTensor>& in, const TfContext& ctx,
+                                  Layout layout) {
+  const Conv2dParams p = parse_conv2d_params(c.params);
+  const bool nchw = layout == Layout::kNchw;
+  GraphBuilder g(c, ctx);
+  const TF_Output x = g.feed(in.at(0)), w = g.feed(in.at(1));
+  TF_Output input = nchw ? x : g.transpose(x, {0, 2, 3, 1});
+  const TF_Output filter = g.transpose(w, {2, 3, 1, 0});  // OIHW -> HWIO
+  std::string padding = "VALID";
+  if (p.pad > 0 && same_matches(p.h, p.r, p.stride, p.pad) && same_matches(p.w, p.s, p.stride, p.pad)) {
+    padding = "SAME";
+    ctx.note("padding",
+             fmt::format("symmetric pad {} run as 'SAME', which places the windows identically", p.pad));
+  } else if (p.pad > 0) {
+    const auto q = static_cast<int32_t>(p.pad);
+    const std::vector<int32_t> pads =
+        nchw ? std::vector<int32_t>{0, 0, 0, 0, q, q, q, q} : std::vector<int32_t>{0, 0, q, q, q, q, 0, 0};
+    input = g.op("Pad", {input, g.const_int32(pads, {4, 2})});
+    ctx.note(
+        "padding",
+        fmt::format("symmetric pad {} as an explicit Pad op then 'VALID' (part of the timed graph)", p.pad));
+  }
+  const TF_Output conv = g.op("Conv2D", {input, filter}, [&](Desc d) {
+    attr_ints(d, "strides", spatial(layout, p.stride, p.stride));
+    attr_string(d, "padding", padding);
+    attr_string(d, "data_format", nchw ? "NCHW" : "NHWC");
+  });
+  const TF_Output y = nchw ? conv : g.transpose(conv, {0, 3, 1, 2});
+  if (!g.backward()) return g.finish({y});
+  return g.finish(g.gradients(y, g.feed(in.at(2)), {x, w}), {y});
+}
+
+std::unique_ptr<OpInstance> prepare_conv2d(const CaseSpec& c, const std::vector<HostTensor>& in,
+                                           const TfContext& ctx) {
+  const nlohmann::json tiny = {{"n", 1}, {"c", 2}, {"h", 5}, {"w", 5}, {"k", 2}, {"r", 3}, {"s", 3}};
+  return build_in_best_layout(c, in, ctx, tiny, build);
+}
+VERSUS_REGISTER_OP(TfContext, "conv2d", prepare_conv2d);
+
+}  // namespace
+}  // namespace versus::tf
