@@ -1,5 +1,6 @@
 // Helpers shared by the native ops: an OpInstance whose run() is one host function over buffers
-// it owns (the OpenBLAS, Eigen and plain-loop variants), and the variant dispatch's refusal.
+// it owns (the OpenBLAS, Eigen and plain-loop variants) — for a backward case the forward pass
+// then the backward, both every run() — and the variant dispatch's refusal.
 #pragma once
 #include <cstddef>
 #include <deque>
@@ -39,8 +40,15 @@ class HostInstance final : public OpInstance {
   // Working memory that is not an output (e.g. a forward result saved for the backward pass).
   std::vector<float>& scratch(size_t elements) { return bufs_.emplace_back(elements, 0.0f); }
   void set_body(std::function<void()> body) { body_ = std::move(body); }
+  // A backward case's forward pass (writing its result into scratch); run() executes it before
+  // the body, every time: backward cases time forward + backward, one training step of the op,
+  // the same in every backend.
+  void set_forward(std::function<void()> forward) { forward_ = std::move(forward); }
 
-  void run() override { body_(); }
+  void run() override {
+    if (forward_) forward_();
+    body_();
+  }
   std::vector<std::vector<float>> outputs() override {
     std::vector<std::vector<float>> out;
     for (const auto* b : outs_) out.push_back(*b);
@@ -50,7 +58,7 @@ class HostInstance final : public OpInstance {
  private:
   std::deque<std::vector<float>> bufs_;
   std::vector<std::vector<float>*> outs_;
-  std::function<void()> body_;
+  std::function<void()> forward_, body_;
 };
 
 }  // namespace versus

@@ -1,5 +1,7 @@
 // oneDNN plumbing for the native ops: one engine and stream per process, and an OpInstance that
-// holds primitives created in prepare and only executes them in run().
+// holds primitives created in prepare and only executes them in run(). A backward case's run()
+// executes the forward primitives and then the backward ones: backward cases time forward +
+// backward, one training step of the op, the same in every backend.
 //
 // Memory: inputs and outputs are host vectors in the op's row-major contract layout, wrapped by
 // dnnl::memory without a copy. Where a primitive picks its own layout (format "any", e.g.
@@ -87,12 +89,11 @@ class OnednnInstance final : public OpInstance {
   // A primitive execution that run() repeats, in the order added.
   void step(dnnl::primitive p, OnednnArgs args) { steps_.push_back({std::move(p), std::move(args)}); }
 
-  // Executes now, once, in prepare: the forward pass whose saved result (workspace, batch
-  // statistics, Y) a backward case starts from, as a framework's autograd has it at hand.
-  static void once(const dnnl::primitive& p, const OnednnArgs& args) {
-    p.execute(onednn().stream, args);
-    onednn().stream.wait();
-  }
+  // A step of a backward case's forward pass (writing Y, a workspace, batch statistics into
+  // scratch memory): added before the backward steps, so run() executes it first, every time.
+  // Backward cases time forward + backward: one training step of the op, the same in every
+  // backend (TensorFlow and MXNet can only time it that way).
+  void forward_step(dnnl::primitive p, OnednnArgs args) { step(std::move(p), std::move(args)); }
 
   void run() override {
     for (auto& s : steps_) s.p.execute(onednn().stream, s.args);

@@ -36,6 +36,16 @@ std::string loaded_blas_library() {
 
 class TorchBackend final : public Backend {
  public:
+  // A float32 case means float32 arithmetic: libtorch lets cuDNN convolutions round their
+  // inputs to TF32 (10-bit mantissa) by default, which core's conv2d check deliberately does not
+  // admit. cuBLAS's TF32 is off by default since 1.12, but is said so here too, and describe()
+  // records what torch reports in effect (TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1 still wins over
+  // this). No effect on a CPU build.
+  TorchBackend() {
+    at::globalContext().setAllowTF32CuDNN(false);
+    at::globalContext().setAllowTF32CuBLAS(false);
+  }
+
   std::string name() const override { return "torch"; }
   std::vector<std::string> variants() const override { return {"eager"}; }
 
@@ -56,6 +66,8 @@ class TorchBackend final : public Backend {
               {"cuda_devices", torch::cuda::device_count()},
               {"cuda_version", config_value(config, "CUDA Runtime ")},
               {"cudnn_version", config_value(config, "CuDNN ")},
+              {"tf32", {{"cudnn", at::globalContext().allowTF32CuDNN()},
+                        {"cublas", at::globalContext().allowTF32CuBLAS()}}},
               {"parallel_backend", parallel_backend(at::get_parallel_info())}}}};
   }
 

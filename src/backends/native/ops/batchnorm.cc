@@ -3,9 +3,9 @@
 // use_scale | use_shift, rather than the packed use_scale_shift).
 // Forward: forward_training, which computes the batch statistics (mean, biased variance) and
 // normalises with them, as the op defines; the statistics go to scratch memory.
-// Backward: forward_training runs once in prepare to produce the saved mean and variance (what
-// a framework's forward pass hands its backward), then prop_kind::backward computes dX,
-// dGamma and dBeta in one primitive, timed alone.
+// Backward: every run() executes forward_training (Y and the saved mean and variance, to
+// scratch), then prop_kind::backward computes dX, dGamma and dBeta in one primitive. Backward
+// cases time forward + backward: one training step of the op, the same in every backend.
 //   openblas, eigen  unsupported: neither library has batch normalisation.
 #include "backends/native/host_instance.h"
 #include "backends/native/native_context.h"
@@ -38,7 +38,7 @@ std::unique_ptr<OpInstance> prepare_onednn(const CaseSpec& c, const std::vector<
     return inst;
   }
   fwd_args[DNNL_ARG_DST] = OnednnInstance::scratch(md);
-  OnednnInstance::once(dnnl::batch_normalization_forward(fwd), fwd_args);
+  inst->forward_step(dnnl::batch_normalization_forward(fwd), std::move(fwd_args));
 
   const dnnl::batch_normalization_backward::primitive_desc bwd({prop_kind::backward, md, md, eps, flags}, eng, fwd);
   const dnnl::memory dy = inst->input(in[3], md);

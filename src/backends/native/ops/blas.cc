@@ -6,8 +6,10 @@
 //             BLAS-1/2 routines, and that is how a framework on oneDNN computes them.
 //   eigen     dot(), matrix-vector and matrix products of maps; the products are threaded by
 //             Eigen (OpenMP), dot and gemv are not (Eigen threads only matrix-matrix products).
-// Backward (batched_gemm only): dA and dB as two batched products, formed as in
-// core/ops/blas.cc so that a transposed operand's gradient comes out in its stored layout.
+// Backward (batched_gemm only): the forward product C (to scratch), then dA and dB as two batched
+// products, formed as in core/ops/blas.cc so that a transposed operand's gradient comes out in
+// its stored layout. Backward cases time forward + backward: one training step of the op, the
+// same in every backend.
 #include <cblas.h>
 
 #include <Eigen/Core>
@@ -45,7 +47,8 @@ std::vector<Product> products(const CaseSpec& c) {
   }
   const BatchedGemmParams b = parse_batched_gemm_params(c.params);
   const GemmParams& g = b.g;
-  if (!is_backward(c)) return {{0, 1, g.trans_a, g.trans_b, b.batch, g.m, g.n, g.k}};
+  const Product fwd{0, 1, g.trans_a, g.trans_b, b.batch, g.m, g.n, g.k};
+  if (!is_backward(c)) return {fwd};
   constexpr int kA = 0, kB = 1, kDc = 2;
   // dA: without trans_a, dC·op(B)ᵀ (m×k); with it, its transpose op(B)·dCᵀ (k×m).
   const Product da = g.trans_a ? Product{kB, kDc, g.trans_b, true, b.batch, g.k, g.m, g.n}
@@ -53,7 +56,15 @@ std::vector<Product> products(const CaseSpec& c) {
   // dB: without trans_b, op(A)ᵀ·dC (k×n); with it, its transpose dCᵀ·op(A) (n×k).
   const Product db = g.trans_b ? Product{kDc, kA, true, g.trans_a, b.batch, g.n, g.k, g.m}
                                : Product{kA, kDc, !g.trans_a, false, b.batch, g.k, g.n, g.m};
-  return {da, db};
+  return {fwd, da, db};
+}
+
+// The buffer product `i` of products(c) writes: an output, or scratch for a backward case's
+// forward product (the first), which is computed but is not a gradient.
+template <class Instance, class Desc>
+decltype(auto) product_dst(const CaseSpec& c, size_t i, Instance& inst, const Desc& desc) {
+  if (is_backward(c) && i == 0) return inst.scratch(desc);
+  return inst.output(desc);
 }
 
 std::unique_ptr<OpInstance> prepare_openblas(const CaseSpec& c, const std::vector<HostTensor>& in) {
@@ -78,7 +89,9 @@ std::unique_ptr<OpInstance> prepare_openblas(const CaseSpec& c, const std::vecto
     return inst;
   }
   std::vector<std::pair<Product, float*>> work;
-  for (const Product& p : products(c)) work.push_back({p, inst->output(size_t(p.batch * p.m * p.n)).data()});
+  const std::vector<Product> ps = products(c);
+  for (size_t i = 0; i < ps.size(); ++i)
+    work.push_back({ps[i], product_dst(c, i, *inst, size_t(ps[i].batch * ps[i].m * ps[i].n)).data()});
   inst->set_body([=] {
     for (const auto& [p, out] : work)
       for (int64_t b = 0; b < p.batch; ++b)
@@ -114,7 +127,9 @@ std::unique_ptr<OpInstance> prepare_eigen(const CaseSpec& c, const std::vector<H
     return inst;
   }
   std::vector<std::pair<Product, float*>> work;
-  for (const Product& p : products(c)) work.push_back({p, inst->output(size_t(p.batch * p.m * p.n)).data()});
+  const std::vector<Product> ps = products(c);
+  for (size_t i = 0; i < ps.size(); ++i)
+    work.push_back({ps[i], product_dst(c, i, *inst, size_t(ps[i].batch * ps[i].m * ps[i].n)).data()});
   inst->set_body([=] {
     for (const auto& [p, out] : work)
       for (int64_t b = 0; b < p.batch; ++b) {
@@ -135,7 +150,9 @@ std::unique_ptr<OpInstance> prepare_onednn(const CaseSpec& c, const std::vector<
   using dims = dnnl::memory::dims;
   const auto f32 = dnnl::memory::data_type::f32;
   auto inst = std::make_unique<OnednnInstance>();
-  for (const Product& p : products(c)) {
+  const std::vector<Product> ps = products(c);
+  for (size_t i = 0; i < ps.size(); ++i) {
+    const Product& p = ps[i];
     // Row-major [batch, rows, cols], or its transpose described by strides (no copy).
     const dnnl::memory::desc src({p.batch, p.m, p.k}, f32,
                                  p.left_t ? dims{p.m * p.k, 1, p.m} : dims{p.m * p.k, p.k, 1});
@@ -145,7 +162,7 @@ std::unique_ptr<OpInstance> prepare_onednn(const CaseSpec& c, const std::vector<
     const dnnl::matmul::primitive_desc pd({src, wei, dst}, onednn().engine);
     inst->step(dnnl::matmul(pd), {{DNNL_ARG_SRC, inst->input(in[size_t(p.left)], src)},
                                   {DNNL_ARG_WEIGHTS, inst->input(in[size_t(p.right)], wei)},
-                                  {DNNL_ARG_DST, inst->output(dst)}});
+                                  {DNNL_ARG_DST, product_dst(c, i, *inst, dst)}});
   }
   return inst;
 }

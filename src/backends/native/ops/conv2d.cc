@@ -5,6 +5,10 @@
 // Layouts: every primitive is created with format "any", so oneDNN picks its fastest (blocked)
 // layouts; the reorders from the NCHW/OIHW contract and back are steps of run(), timed, as a
 // framework holding plain tensors pays them too (OnednnInstance).
+// Backward cases time forward + backward: one training step of the op, the same in every
+// backend. run() executes the forward_training convolution (Y to scratch), then backward data
+// and backward weights; an operand already reordered for one pass is reused by the next when
+// the layouts agree.
 //   openblas, eigen  unsupported: neither library has a convolution (im2col + GEMM would be our
 //                    algorithm, not the library's).
 #include "backends/native/host_instance.h"
@@ -45,14 +49,23 @@ std::unique_ptr<OpInstance> prepare_onednn(const CaseSpec& c, const std::vector<
       {algorithm::convolution_direct, any(src), any(wei), any(dst), strides, pad, pad}, eng, fwd);
   const dnnl::convolution_backward_weights::primitive_desc bwd_weights(
       {algorithm::convolution_direct, any(src), any(wei), any(dst), strides, pad, pad}, eng, fwd);
+  // `plain` itself, or `done` when that already holds it in `want`, or a new reorder step.
+  auto reuse = [&](const dnnl::memory& plain, const dnnl::memory& done, const dnnl::memory::desc& want) {
+    return done.get_desc() == want ? done : inst->in_layout(plain, want);
+  };
+
+  // The forward pass: Y to scratch (dX and dW do not need it, but a training step computes it).
+  const dnnl::memory xf = inst->in_layout(x, fwd.src_desc()), wf = inst->in_layout(w, fwd.weights_desc());
+  const dnnl::memory y = OnednnInstance::scratch(fwd.dst_desc());
+  inst->forward_step(dnnl::convolution_forward(fwd), {{DNNL_ARG_SRC, xf}, {DNNL_ARG_WEIGHTS, wf}, {DNNL_ARG_DST, y}});
 
   const dnnl::memory dy_d = inst->in_layout(dy, bwd_data.diff_dst_desc());
-  const dnnl::memory w_d = inst->in_layout(w, bwd_data.weights_desc());
+  const dnnl::memory w_d = reuse(w, wf, bwd_data.weights_desc());
   const dnnl::memory dx = inst->output(plain_desc(src), bwd_data.diff_src_desc());
   inst->step(dnnl::convolution_backward_data(bwd_data),
              {{DNNL_ARG_DIFF_DST, dy_d}, {DNNL_ARG_WEIGHTS, w_d}, {DNNL_ARG_DIFF_SRC, dx}});
 
-  const dnnl::memory x_w = inst->in_layout(x, bwd_weights.src_desc());
+  const dnnl::memory x_w = reuse(x, xf, bwd_weights.src_desc());
   // Both passes usually want dY in the same layout: reorder it once then.
   const dnnl::memory dy_w = bwd_weights.diff_dst_desc() == dy_d.get_desc()
                                 ? dy_d

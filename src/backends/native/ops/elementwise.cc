@@ -7,8 +7,10 @@
 //           element-wise pass gains little from a second core anyway, and the report shows the
 //           oneDNN variant, which is threaded, next to it.
 //   openblas  unsupported: BLAS has no element-wise kernels.
-// The backward passes of sigmoid and tanh start from the forward output Y, computed once in
-// prepare, as autograd keeps it (and as the reference's tolerance assumes, see elementwise.cc).
+// Backward cases time forward + backward: one training step of the op, the same in every
+// backend. run() computes the forward output (to scratch) and then the gradients, every time;
+// the backward passes of sigmoid and tanh start from that Y, as autograd keeps it (and as the
+// reference's tolerance assumes, see elementwise.cc).
 #include <Eigen/Core>
 
 #include "backends/native/host_instance.h"
@@ -38,6 +40,9 @@ std::unique_ptr<OpInstance> prepare_eigen(const CaseSpec& c, const std::vector<H
     }
     const ConstArray dy(inst->input(in[2]).data(), n);
     Array da(inst->output(size_t(n)).data(), n), db(inst->output(size_t(n)).data(), n);
+    Array y(inst->scratch(size_t(n)).data(), n);
+    if (op == "add") inst->set_forward([=]() mutable { y = a + b; });
+    else inst->set_forward([=]() mutable { y = a * b; });
     if (op == "add") {
       inst->set_body([=]() mutable {
         da = dy;
@@ -61,16 +66,15 @@ std::unique_ptr<OpInstance> prepare_eigen(const CaseSpec& c, const std::vector<H
   }
   const ConstArray dy(inst->input(in[1]).data(), n);
   Array dx(inst->output(size_t(n)).data(), n);
-  if (op == "relu") {
-    inst->set_body([=]() mutable { dx = (x > 0.0f).select(dy, 0.0f); });
-    return inst;
-  }
   Array y(inst->scratch(size_t(n)).data(), n);
-  if (op == "sigmoid") {
-    y = x.logistic();
+  if (op == "relu") {
+    inst->set_forward([=]() mutable { y = x.max(0.0f); });
+    inst->set_body([=]() mutable { dx = (x > 0.0f).select(dy, 0.0f); });
+  } else if (op == "sigmoid") {
+    inst->set_forward([=]() mutable { y = x.logistic(); });
     inst->set_body([=]() mutable { dx = dy * y * (1.0f - y); });
   } else {
-    y = x.tanh();
+    inst->set_forward([=]() mutable { y = x.tanh(); });
     inst->set_body([=]() mutable { dx = dy * (1.0f - y.square()); });
   }
   return inst;
@@ -94,6 +98,10 @@ std::unique_ptr<OpInstance> prepare_onednn(const CaseSpec& c, const std::vector<
     }
     const dnnl::memory dy = inst->input(in[2], md);
     const dnnl::memory da = inst->output(md), db = inst->output(md);
+    const dnnl::binary::primitive_desc fwd({op == "add" ? algorithm::binary_add : algorithm::binary_mul, md, md, md},
+                                           eng);
+    inst->forward_step(dnnl::binary(fwd),
+                       {{DNNL_ARG_SRC_0, a}, {DNNL_ARG_SRC_1, b}, {DNNL_ARG_DST, OnednnInstance::scratch(md)}});
     if (op == "add") {
       // The gradient of a sum passes dY through to both operands: two copies.
       const dnnl::reorder copy(dy, da);
@@ -121,6 +129,7 @@ std::unique_ptr<OpInstance> prepare_onednn(const CaseSpec& c, const std::vector<
     // From X (the case's input), as the reference's [X > 0] is stated.
     const dnnl::eltwise_forward::primitive_desc fwd({prop_kind::forward_training, algorithm::eltwise_relu, md, 0.0f},
                                                     eng);
+    inst->forward_step(dnnl::eltwise_forward(fwd), {{DNNL_ARG_SRC, x}, {DNNL_ARG_DST, OnednnInstance::scratch(md)}});
     const dnnl::eltwise_backward::primitive_desc pd({algorithm::eltwise_relu, md, md, 0.0f}, eng, fwd);
     inst->step(dnnl::eltwise_backward(pd), {{DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_SRC, dx}});
     return inst;
@@ -130,7 +139,7 @@ std::unique_ptr<OpInstance> prepare_onednn(const CaseSpec& c, const std::vector<
       op == "sigmoid" ? algorithm::eltwise_logistic_use_dst_for_bwd : algorithm::eltwise_tanh_use_dst_for_bwd;
   const dnnl::eltwise_forward::primitive_desc fwd({prop_kind::forward_training, alg, md, 0.0f}, eng);
   const dnnl::memory y = OnednnInstance::scratch(md);
-  OnednnInstance::once(dnnl::eltwise_forward(fwd), {{DNNL_ARG_SRC, x}, {DNNL_ARG_DST, y}});
+  inst->forward_step(dnnl::eltwise_forward(fwd), {{DNNL_ARG_SRC, x}, {DNNL_ARG_DST, y}});
   const dnnl::eltwise_backward::primitive_desc pd({alg, md, md, 0.0f}, eng, fwd);
   inst->step(dnnl::eltwise_backward(pd), {{DNNL_ARG_DST, y}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_SRC, dx}});
   return inst;

@@ -3,6 +3,8 @@
 // Single-threaded: the backward scatter-add races when two positions share an index, and
 // Eigen threads only its matrix products. The float32 indices are converted to integers in
 // prepare, as a framework receives integer index tensors.
+// Backward cases time forward + backward: one training step of the op, the same in every
+// backend; run() gathers Y (to scratch) and then scatters dY, every time.
 //   openblas, onednn  unsupported: neither library has a gather or scatter (oneDNN 2.6 has no
 //                     embedding primitive).
 #include <Eigen/Core>
@@ -24,14 +26,18 @@ std::unique_ptr<OpInstance> prepare_embedding(const CaseSpec& c, const std::vect
   auto inst = std::make_unique<HostInstance>();
   const std::vector<Eigen::Index> indices(in[1].data.begin(), in[1].data.end());
   const auto positions = static_cast<Eigen::Index>(indices.size());
-  if (!is_backward(c)) {
-    const Eigen::Map<const RowArray> table(inst->input(in[0]).data(), p.vocab, p.dim);
-    Eigen::Map<RowArray> y(inst->output(size_t(positions * p.dim)).data(), positions, p.dim);
-    inst->set_body([=]() mutable {
+  const Eigen::Map<const RowArray> table(inst->input(in[0]).data(), p.vocab, p.dim);
+  auto gather = [=](float* out) {
+    return [=]() mutable {
+      Eigen::Map<RowArray> y(out, positions, p.dim);
       for (Eigen::Index t = 0; t < positions; ++t) y.row(t) = table.row(indices[size_t(t)]);
-    });
+    };
+  };
+  if (!is_backward(c)) {
+    inst->set_body(gather(inst->output(size_t(positions * p.dim)).data()));
     return inst;
   }
+  inst->set_forward(gather(inst->scratch(size_t(positions * p.dim)).data()));
   const Eigen::Map<const RowArray> dy(inst->input(in[2]).data(), positions, p.dim);
   Eigen::Map<RowArray> dtable(inst->output(size_t(p.vocab * p.dim)).data(), p.vocab, p.dim);
   inst->set_body([=]() mutable {

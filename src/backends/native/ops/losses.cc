@@ -2,6 +2,8 @@
 // backend, variant "eigen" only: Eigen array expressions (a loop over rows for the softmax), as
 // the plain-C++ baseline that framework loss kernels are compared with. Single-threaded: Eigen
 // threads only its matrix products. No dY: the upstream gradient of a loss is 1.
+// Backward cases time forward + backward: one training step of the op, the same in every
+// backend; run() computes the loss (to scratch) and then the gradient, every time.
 //   openblas, onednn  unsupported: neither library has loss functions (oneDNN 2.6 has softmax
 //                     and log-softmax but no cross-entropy; composing it would be our code).
 #include <cmath>
@@ -26,9 +28,8 @@ std::unique_ptr<OpInstance> softmax_cross_entropy(const CaseSpec& c, const std::
   const Eigen::Map<const RowArray> labels(inst->input(in[1]).data(), batch, classes);
   const float inv_batch = 1.0f / static_cast<float>(batch);
   // Per row: lse = max + log Σ exp(x - max), max-shifted so exp never overflows.
-  if (!is_backward(c)) {
-    float* loss = inst->output(1).data();
-    inst->set_body([=] {
+  auto forward = [=](float* loss) {
+    return [=] {
       float total = 0;
       for (Eigen::Index i = 0; i < batch; ++i) {
         const auto x = logits.row(i);
@@ -37,10 +38,14 @@ std::unique_ptr<OpInstance> softmax_cross_entropy(const CaseSpec& c, const std::
         total += (labels.row(i) * (lse - x)).sum();
       }
       *loss = total * inv_batch;
-    });
+    };
+  };
+  if (!is_backward(c)) {
+    inst->set_body(forward(inst->output(1).data()));
     return inst;
   }
   Eigen::Map<RowArray> grad(inst->output(in[0].data.size()).data(), batch, classes);
+  inst->set_forward(forward(inst->scratch(1).data()));
   inst->set_body([=]() mutable {
     for (Eigen::Index i = 0; i < batch; ++i) {
       const auto x = logits.row(i);
@@ -60,13 +65,16 @@ std::unique_ptr<OpInstance> element_loss(const CaseSpec& c, const std::vector<Ho
   const ConstArray p(inst->input(in[0]).data(), n), t(inst->input(in[1]).data(), n);
   const float inv_n = 1.0f / static_cast<float>(n);
   const bool bce = c.op == "binary_cross_entropy";
+  auto forward = [=](float* loss) -> std::function<void()> {
+    if (bce) return [=] { *loss = -(t * p.log() + (1.0f - t) * (1.0f - p).log()).sum() * inv_n; };
+    return [=] { *loss = (p - t).square().sum() * inv_n; };
+  };
   if (!is_backward(c)) {
-    float* loss = inst->output(1).data();
-    if (bce) inst->set_body([=] { *loss = -(t * p.log() + (1.0f - t) * (1.0f - p).log()).sum() * inv_n; });
-    else inst->set_body([=] { *loss = (p - t).square().sum() * inv_n; });
+    inst->set_body(forward(inst->output(1).data()));
     return inst;
   }
   Array grad(inst->output(size_t(n)).data(), n);
+  inst->set_forward(forward(inst->scratch(1).data()));
   if (bce) inst->set_body([=]() mutable { grad = (p - t) / (p * (1.0f - p)) * inv_n; });
   else inst->set_body([=]() mutable { grad = 2.0f * (p - t) * inv_n; });
   return inst;

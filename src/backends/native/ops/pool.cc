@@ -6,8 +6,9 @@
 // Layout: the primitives run on channel-blocked tensors (see blocked_desc), with the reorders
 // from and to the NCHW contract timed in run(), as for conv2d.
 // The forward case uses forward_inference (no workspace written: the op alone). The backward
-// case runs forward_training once in prepare — for max_pool it records the argmax workspace the
-// backward primitive needs, as a framework's forward pass does — and times the backward only.
+// case's run() executes forward_training — for max_pool it records the argmax workspace the
+// backward primitive needs, as a framework's forward pass does — then the backward primitive.
+// Backward cases time forward + backward: one training step of the op, the same in every backend.
 //   openblas, eigen  unsupported: neither library has pooling.
 #include "backends/native/host_instance.h"
 #include "backends/native/native_context.h"
@@ -55,11 +56,10 @@ std::unique_ptr<OpInstance> prepare_onednn(const CaseSpec& c, const std::vector<
   const dnnl::pooling_forward::primitive_desc fwd(
       {prop_kind::forward_training, alg, src_b, dst_b, strides, kernel, pad, pad}, eng);
   const dnnl::memory workspace = OnednnInstance::scratch(fwd.workspace_desc());
-  const dnnl::memory xb = OnednnInstance::scratch(src_b);
-  OnednnInstance::once(dnnl::reorder(x, xb), {{DNNL_ARG_FROM, x}, {DNNL_ARG_TO, xb}});
-  OnednnInstance::once(dnnl::pooling_forward(fwd), {{DNNL_ARG_SRC, xb},
-                                                    {DNNL_ARG_DST, OnednnInstance::scratch(dst_b)},
-                                                    {DNNL_ARG_WORKSPACE, workspace}});
+  const dnnl::memory xb = inst->in_layout(x, src_b);
+  OnednnArgs fwd_args = {{DNNL_ARG_SRC, xb}, {DNNL_ARG_DST, OnednnInstance::scratch(dst_b)}};
+  if (alg == algorithm::pooling_max) fwd_args[DNNL_ARG_WORKSPACE] = workspace;
+  inst->forward_step(dnnl::pooling_forward(fwd), std::move(fwd_args));
   const dnnl::pooling_backward::primitive_desc pd({alg, src_b, dst_b, strides, kernel, pad, pad}, eng, fwd);
   const dnnl::memory dyb = inst->in_layout(inst->input(in[1], dst), dst_b);
   OnednnArgs args = {{DNNL_ARG_DIFF_DST, dyb}, {DNNL_ARG_DIFF_SRC, inst->output(src, src_b)}};

@@ -3,6 +3,8 @@
 //           oneDNN has no reduction backward; the broadcast of dY is framework code.
 //   eigen   row-wise sum forward, replicate backward; single-threaded (Eigen threads only its
 //           matrix products).
+// Backward cases time forward + backward: one training step of the op, the same in every
+// backend; run() reduces X (to scratch) and then broadcasts dY, every time.
 //   openblas  unsupported: BLAS has no reduction (a GEMV with a vector of ones would be a
 //           stand-in, not a library reduction).
 #include <Eigen/Core>
@@ -22,13 +24,17 @@ bool is_mean(const CaseSpec& c) { return c.op == "reduce_mean"; }
 std::unique_ptr<OpInstance> prepare_eigen(const CaseSpec& c, const std::vector<HostTensor>& in) {
   auto inst = std::make_unique<HostInstance>();
   const Eigen::Index rows = in[0].shape.at(0), cols = in[0].shape.at(1);
+  const Eigen::Map<const RowArray> x(inst->input(in[0]).data(), rows, cols);
+  auto forward = [&](float* out) -> std::function<void()> {
+    Eigen::Map<Eigen::ArrayXf> y(out, rows);
+    if (is_mean(c)) return [=]() mutable { y = x.rowwise().mean(); };
+    return [=]() mutable { y = x.rowwise().sum(); };
+  };
   if (!is_backward(c)) {
-    const Eigen::Map<const RowArray> x(inst->input(in[0]).data(), rows, cols);
-    Eigen::Map<Eigen::ArrayXf> y(inst->output(size_t(rows)).data(), rows);
-    if (is_mean(c)) inst->set_body([=]() mutable { y = x.rowwise().mean(); });
-    else inst->set_body([=]() mutable { y = x.rowwise().sum(); });
+    inst->set_body(forward(inst->output(size_t(rows)).data()));
     return inst;
   }
+  inst->set_forward(forward(inst->scratch(size_t(rows)).data()));
   const Eigen::Map<const Eigen::ArrayXf> dy(inst->input(in[1]).data(), rows);
   Eigen::Map<RowArray> dx(inst->output(in[0].data.size()).data(), rows, cols);
   if (is_mean(c)) {

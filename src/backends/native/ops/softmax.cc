@@ -1,6 +1,8 @@
 // softmax over the last axis (core/ops/softmax.cc) in the native backend.
 //   onednn  softmax primitive forward and backward (axis 1 of [rows, cols]); the backward pass
-//           starts from the forward output Y, computed once in prepare, as autograd keeps it.
+//           starts from the forward output Y, as autograd keeps it.
+// Backward cases time forward + backward: one training step of the op, the same in every
+// backend; run() computes Y (to scratch) and then dX, every time.
 //   eigen   row-wise array expressions, max-shifted like the reference; single-threaded
 //           (Eigen threads only its matrix products).
 //   openblas  unsupported: BLAS has no exp or row reductions.
@@ -40,7 +42,7 @@ std::unique_ptr<OpInstance> prepare_eigen(const CaseSpec& c, const std::vector<H
   }
   const ConstMat dy(inst->input(in[1]).data(), rows, cols);
   const Mat y(inst->scratch(n).data(), rows, cols);
-  forward(y);
+  inst->set_forward([=]() mutable { forward(y); });
   Mat dx(inst->output(n).data(), rows, cols);
   inst->set_body([=]() mutable {
     row = (dy * y).rowwise().sum();
@@ -63,7 +65,7 @@ std::unique_ptr<OpInstance> prepare_onednn(const CaseSpec& c, const std::vector<
   }
   const dnnl::softmax_forward::primitive_desc fwd({prop_kind::forward_training, md, kAxis}, eng);
   const dnnl::memory y = OnednnInstance::scratch(md);
-  OnednnInstance::once(dnnl::softmax_forward(fwd), {{DNNL_ARG_SRC, x}, {DNNL_ARG_DST, y}});
+  inst->forward_step(dnnl::softmax_forward(fwd), {{DNNL_ARG_SRC, x}, {DNNL_ARG_DST, y}});
   const dnnl::softmax_backward::primitive_desc pd({md, md, kAxis}, eng, fwd);
   inst->step(dnnl::softmax_backward(pd),
              {{DNNL_ARG_DST, y}, {DNNL_ARG_DIFF_DST, inst->input(in[1], md)}, {DNNL_ARG_DIFF_SRC, inst->output(md)}});
