@@ -24,13 +24,19 @@ TimingResult time_op(OpInstance& op, const TimingPlan& plan) {
   r.warmup_seconds = seconds_since(warm_start);
   // Calibrate on a run of iterations, not on one: a single slow warm-up iteration (a page
   // fault, a preempted thread) would otherwise leave samples far shorter than planned.
-  const auto calib_start = Clock::now();
-  int64_t calib_iterations = 0;
-  while (seconds_since(calib_start) < plan.min_sample_seconds) {
-    op.run();
-    ++calib_iterations;
+  // Two rounds, keeping the larger count: one stall (a preempted thread, a JIT on first use
+  // at this thread count) in a round would otherwise shrink every sample to a single iteration.
+  int64_t calib_iterations = 1;
+  for (int round = 0; round < 2; ++round) {
+    const auto calib_start = Clock::now();
+    int64_t n = 0;
+    while (seconds_since(calib_start) < plan.min_sample_seconds) {
+      op.run();
+      ++n;
+    }
+    calib_iterations = std::max(calib_iterations, n);
   }
-  r.iterations_per_sample = std::max<int64_t>(1, calib_iterations);
+  r.iterations_per_sample = calib_iterations;
   r.samples_seconds.reserve(static_cast<size_t>(plan.samples));
   for (int s = 0; s < plan.samples; ++s) {
     const auto t0 = Clock::now();
