@@ -71,6 +71,25 @@ Section verdict_section(const ReportData& data) {
       }
     }
   }
+  // The question users ask: which framework, leaving the native libraries aside.
+  Bullets frameworks;
+  for (const auto& key : order) {
+    std::vector<const RunRow*> rows;
+    for (const RunRow* r : cases[key])
+      if (r->backend != "native") rows.push_back(r);
+    if (rows.size() < 2) continue;
+    std::sort(rows.begin(), rows.end(), [](const RunRow* a, const RunRow* b) { return *a->median < *b->median; });
+    const RunRow& best = *rows[0];
+    const RunRow& next = *rows[1];
+    const RatioEstimate ratio = median_ratio(best.samples_seconds, next.samples_seconds);
+    const Verdict v = judge(ratio, mann_whitney_u(best.samples_seconds, next.samples_seconds));
+    frameworks.items.push_back(
+        v == Verdict::kSlower
+            ? fmt::format("{}: {} is {:.2f}× ({:.2f}–{:.2f}) faster than {}.", case_label(best), best.backend,
+                          ratio.ratio, ratio.ci_low, ratio.ci_high, next.backend)
+            : fmt::format("{}: {} and {} cannot be told apart ({}; ratio {:.2f}, {:.2f}–{:.2f}).", case_label(best),
+                          best.backend, next.backend, to_string(v), ratio.ratio, ratio.ci_low, ratio.ci_high));
+  }
   if (t.rows.empty()) {
     s.blocks.push_back(Paragraph{"No case has two or more backends with results: nothing to compare."});
     return s;
@@ -80,6 +99,11 @@ Section verdict_section(const ReportData& data) {
       "interval (samples of both resampled independently) and a two-sided Mann-Whitney U test. SLOWER: "
       "significant (p < 0.05) and the whole interval above 1.02. SAME: the whole interval within "
       "[0.98, 1.02]. AMBIGUOUS: the data cannot tell — more processes or a quieter machine would."});
+  if (!frameworks.items.empty()) {
+    s.blocks.push_back(Paragraph{"Between the frameworks (TensorFlow, MXNet, libtorch), fastest against the runner-up:"});
+    s.blocks.push_back(std::move(frameworks));
+  }
+  s.blocks.push_back(Paragraph{"Against every backend, native libraries included:"});
   s.blocks.push_back(std::move(headlines));
   s.blocks.push_back(std::move(t));
   return s;
