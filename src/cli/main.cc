@@ -219,7 +219,21 @@ int cmd_list(const std::string& what) {
                                                       : ("not available: " + w.problem).c_str());
     }
   } else if (what == "ops") {
-    for (const OpDef* op : all_ops()) std::printf("%-11s %s\n", op->name().c_str(), op->description().c_str());
+    // Which worker implements which op (from each worker's --info), then what the op is.
+    std::vector<WorkerInfo> workers;
+    for (const auto& b : known_backends()) workers.push_back(probe_worker(b));
+    std::printf("%-22s", "op");
+    for (const auto& w : workers) std::printf(" %-10s", w.backend.c_str());
+    std::printf(" backward  description\n");
+    for (const OpDef* op : all_ops()) {
+      std::printf("%-22s", op->name().c_str());
+      for (const auto& w : workers) {
+        const auto ops = w.info.value("ops", nlohmann::json::array());
+        const bool has = std::find(ops.begin(), ops.end(), op->name()) != ops.end();
+        std::printf(" %-10s", !w.available ? "-" : has ? "yes" : "no");
+      }
+      std::printf(" %-9s %s\n", op->has_backward() ? "yes" : "no", op->description().c_str());
+    }
   } else if (what == "suites") {
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(suites_directory(), ec))
