@@ -339,3 +339,21 @@ TEST(Report, RooflineChartPlacesEveryCpuRunUnderTheRoof) {
 
 }  // namespace
 }  // namespace versus
+
+namespace versus {
+namespace {
+
+TEST(Report, AdviceNamesAFrameworkOnlyWhenTheDataSinglesItOut) {
+  versus::testing::TempDir tmp;
+  const fs::path root = make_results(tmp.path() / "results");
+  const json slower = ok_doc("mxnet", "imperative", 64, 6.0e-5);  // torch: 3.0e-5 at this size
+  write(root / "runs" / (slower["id"].get<std::string>() + ".json"), slower);
+  write_report(root, tmp.path() / "out");
+  const std::string md = slurp(tmp.path() / "out" / "report.md");
+  EXPECT_NE(md.find("matrix products on cpu: pick torch — fastest in all 1 case measured, 2.00–2.00×"),
+            std::string::npos) << md;
+  EXPECT_NE(md.find("torch is 2.00× ("), std::string::npos);
+}
+
+}  // namespace
+}  // namespace versus

@@ -20,6 +20,15 @@ Tone tone_of(Verdict v) {
   return Tone::muted;
 }
 
+// Workload classes for advice: what a user's model spends its time in.
+std::string family_of(const std::string& op) {
+  if (op == "gemm" || op == "dot" || op == "gemv" || op == "batched_gemm") return "matrix products";
+  if (op == "conv2d" || op == "max_pool" || op == "avg_pool" || op == "batch_norm") return "convolution layers";
+  if (op == "add" || op == "mul" || op == "relu" || op == "sigmoid" || op == "tanh") return "element-wise ops";
+  if (op == "embedding") return "embeddings";
+  return "softmax, losses and reductions";
+}
+
 std::string case_label(const RunRow& r) {
   std::string label = fmt::format("{} {}", r.op, r.shape);
   if (r.direction == "backward") label += " (backward)";
@@ -73,6 +82,12 @@ Section verdict_section(const ReportData& data) {
   }
   // The question users ask: which framework, leaving the native libraries aside.
   Bullets frameworks;
+  struct Tally {
+    std::map<std::string, int> significant_wins;  // framework -> cases it won significantly
+    int cases = 0, undecided = 0;
+    double min_ratio = 1e300, max_ratio = 0;
+  };
+  std::map<std::string, Tally> advice;  // "family, device" -> tally
   for (const auto& key : order) {
     std::vector<const RunRow*> rows;
     for (const RunRow* r : cases[key])
@@ -83,6 +98,15 @@ Section verdict_section(const ReportData& data) {
     const RunRow& next = *rows[1];
     const RatioEstimate ratio = median_ratio(best.samples_seconds, next.samples_seconds);
     const Verdict v = judge(ratio, mann_whitney_u(best.samples_seconds, next.samples_seconds));
+    Tally& tally = advice[family_of(best.op) + " on " + best.device];
+    ++tally.cases;
+    if (v == Verdict::kSlower) {
+      ++tally.significant_wins[best.backend];
+      tally.min_ratio = std::min(tally.min_ratio, ratio.ratio);
+      tally.max_ratio = std::max(tally.max_ratio, ratio.ratio);
+    } else {
+      ++tally.undecided;
+    }
     frameworks.items.push_back(
         v == Verdict::kSlower
             ? fmt::format("{}: {} is {:.2f}× ({:.2f}–{:.2f}) faster than {}.", case_label(best), best.backend,
@@ -99,6 +123,29 @@ Section verdict_section(const ReportData& data) {
       "interval (samples of both resampled independently) and a two-sided Mann-Whitney U test. SLOWER: "
       "significant (p < 0.05) and the whole interval above 1.02. SAME: the whole interval within "
       "[0.98, 1.02]. AMBIGUOUS: the data cannot tell — more processes or a quieter machine would."});
+  if (!advice.empty()) {
+    // Advice only where the data supports it: one framework won every case of the class, each
+    // significantly; otherwise say that the data does not decide.
+    Bullets items;
+    for (const auto& [workload, t] : advice) {
+      if (t.significant_wins.size() == 1 && t.undecided == 0) {
+        const auto& [winner, wins] = *t.significant_wins.begin();
+        items.items.push_back(fmt::format("{}: pick {} — fastest in all {} case{} measured, {:.2f}–{:.2f}× ahead of "
+                                          "the runner-up framework, each significant.",
+                                          workload, winner, wins, wins == 1 ? "" : "s", t.min_ratio, t.max_ratio));
+      } else {
+        std::string split;
+        for (const auto& [fw, wins] : t.significant_wins) split += fmt::format("{}{} won {}", split.empty() ? "" : ", ", fw, wins);
+        items.items.push_back(fmt::format("{}: no advice — the data does not single out one framework ({} case{}: {}{}{} "
+                                          "undecided).",
+                                          workload, t.cases, t.cases == 1 ? "" : "s", split, split.empty() ? "" : "; ",
+                                          t.undecided));
+      }
+    }
+    s.blocks.push_back(Paragraph{"Advice, per workload class present in these results (frameworks only; the "
+                                 "thread counts and shapes are those measured — see the cases below):"});
+    s.blocks.push_back(std::move(items));
+  }
   if (!frameworks.items.empty()) {
     s.blocks.push_back(Paragraph{"Between the frameworks (TensorFlow, MXNet, libtorch), fastest against the runner-up:"});
     s.blocks.push_back(std::move(frameworks));
