@@ -86,6 +86,17 @@ TEST(Cli, ListsOpsAndBackends) {
     EXPECT_NE(backends.stdout_text.find(b), std::string::npos) << b;
 }
 
+TEST(Cli, ListsOpsAndUnknownOpsEvenWithoutAnyWorker) {
+  testing::TempDir tmp;
+  const std::string no_workers = "VERSUS_WORKER_DIR=" + tmp.path().string();
+  const auto ops = run_versus({"list", "ops"}, {no_workers});
+  EXPECT_EQ(ops.exit_code, 0) << ops.stderr_tail;
+  EXPECT_NE(ops.stdout_text.find("conv2d"), std::string::npos);
+  // The op is judged before the (missing) backends: the more useful message comes first.
+  expect_one_line_error(run_versus({"run", "ops", "--op", "convolution9", "--sizes", "8"}, {no_workers}),
+                        "unknown op 'convolution9'");
+}
+
 TEST(Cli, InterruptedSuiteResumesWithoutRedoingFinishedRuns) {
   if (!testing::worker_built("native")) GTEST_SKIP() << "native worker not built";
   testing::TempDir tmp;

@@ -150,7 +150,11 @@ int cmd_run(RunFlags f) {
   if (f.processes) suite["processes"] = f.processes;
   if (f.timeout > 0) suite["timeout_seconds"] = f.timeout;
   suite["seed"] = f.seed;
-  // Validate the backends before anything is created on disk.
+  // Validate ops and backends before anything is created on disk; a wrong op name is the more
+  // useful message, so it comes first.
+  if (suite.contains("cases") && suite["cases"].is_array())
+    for (const auto& entry : suite["cases"])
+      if (entry.is_object()) find_op(entry.value("op", std::string()));
   std::vector<std::string> names;
   for (const auto& b : suite["backends"]) names.push_back(b.get<std::string>().substr(0, b.get<std::string>().find(':')));
   parse_backend_list(fmt::format("{}", fmt::join(names, ",")));
@@ -228,7 +232,7 @@ int cmd_list(const std::string& what) {
     for (const OpDef* op : all_ops()) {
       std::printf("%-22s", op->name().c_str());
       for (const auto& w : workers) {
-        const auto ops = w.info.value("ops", nlohmann::json::array());
+        const auto ops = w.available ? w.info.value("ops", nlohmann::json::array()) : nlohmann::json::array();
         const bool has = std::find(ops.begin(), ops.end(), op->name()) != ops.end();
         std::printf(" %-10s", !w.available ? "-" : has ? "yes" : "no");
       }
