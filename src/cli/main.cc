@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "cli/context.h"
+#include "cli/train_commands.h"
 #include "core/errors.h"
 #include "core/op_registry.h"
 #include "core/version.h"
@@ -245,8 +246,10 @@ int cmd_list(const std::string& what) {
         const auto s = read_suite_file(e.path().string());
         std::printf("%-11s %s\n", e.path().stem().c_str(), s.value("description", "").c_str());
       }
+  } else if (what == "networks") {
+    return list_networks();
   } else {
-    throw UserError(fmt::format("cannot list '{}'; choose backends, ops or suites", what));
+    throw UserError(fmt::format("cannot list '{}'; choose backends, ops, suites or networks", what));
   }
   return 0;
 }
@@ -263,11 +266,14 @@ int main_impl(int argc, char** argv) {
 
   std::string list_what;
   auto* list = app.add_subcommand("list", "list backends, ops or suites");
-  list->add_option("what", list_what, "backends | ops | suites")->required();
+  list->add_option("what", list_what, "backends | ops | suites | networks")->required();
 
   RunFlags rf;
-  auto* run = app.add_subcommand("run", "run ops from flags, a suite by name or file, or resume a folder");
+  TrainFlags tf;
+  auto* run = app.add_subcommand("run", "run ops from flags, a suite by name or file, train a network, or resume a folder");
   run->add_option("what", rf.what, "ops | suite name (e.g. quick) | suite file");
+  auto* train = run->add_subcommand("train", "train a network in every framework from the same weights and batches");
+  add_train_flags(*train, tf, false);
   run->add_option("--op", rf.op, "operation for `run ops` (see `versus list ops`)");
   run->add_option("--dtype", rf.dtype, "element type (float32; bfloat16/float16 where a backend has them)")
       ->capture_default_str();
@@ -291,6 +297,21 @@ int main_impl(int argc, char** argv) {
   run->add_flag("--quick", rf.quick, "fewer samples and processes (said in the results)");
   run->add_flag("--no-report", rf.no_report, "do not write the report at the end");
   run->add_flag("-v,--verbose", rf.verbose, "per-process details");
+
+  TrainFlags pf;
+  auto* parity = app.add_subcommand("parity", "K plain-SGD steps of a network in every framework: do the losses agree?");
+  add_train_flags(*parity, pf, true);
+
+  std::string data_action, data_name, data_dir;
+  int64_t data_train = 2000, data_test = 500;
+  uint64_t data_seed = 1;
+  auto* data = app.add_subcommand("data", "datasets: list what is there, or write synthetic stand-ins in the real formats");
+  data->add_option("action", data_action, "list | synth")->required();
+  data->add_option("name", data_name, "dataset (fashion-mnist, mnist, cifar10, imdb)");
+  data->add_option("--dir", data_dir, "where to write (default: the dataset's folder)");
+  data->add_option("--train", data_train, "synthetic training samples")->capture_default_str();
+  data->add_option("--test", data_test, "synthetic test samples")->capture_default_str();
+  data->add_option("--seed", data_seed, "seed of the synthetic data")->capture_default_str();
 
   std::string report_dir, report_out;
   auto* report = app.add_subcommand("report", "write the HTML/Markdown/CSV report of a results folder");
@@ -317,7 +338,10 @@ int main_impl(int argc, char** argv) {
   try {
     if (*info) return cmd_info(info_json, !info_no_roofline);
     if (*list) return cmd_list(list_what);
+    if (*train) return cmd_train(tf);
     if (*run) return cmd_run(rf);
+    if (*parity) return cmd_parity(pf);
+    if (*data) return cmd_data(data_action, data_name, data_dir, data_train, data_test, data_seed);
     if (*compare) {
       const ComparisonResult r = compare_results(compare_a, compare_b, compare_threshold);
       std::printf("%s", format_comparison(r, compare_a, compare_b, compare_threshold).c_str());

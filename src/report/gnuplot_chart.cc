@@ -240,6 +240,11 @@ SeriesStyle style_for(const ReportData& data, const std::string& label) {
   return {kColours[k], kPointTypes[k]};
 }
 
+SeriesStyle style_at(int index) {
+  const int k = index % static_cast<int>(std::size(kColours));
+  return {kColours[k], kPointTypes[k]};
+}
+
 void render_chart(Chart& c, const std::function<std::string(const fs::path&, const fs::path&)>& write_script) {
   TempDir tmp;
   if (tmp.path().empty()) {

@@ -28,6 +28,8 @@ struct SeriesStyle {
   int point_type;
 };
 SeriesStyle style_for(const ReportData& data, const std::string& label);
+// The style of the index-th series (wraps around the palette).
+SeriesStyle style_at(int index);
 // gnuplot single-quoted string literal.
 std::string gnuplot_quoted(const std::string& s);
 // Runs `script` (which must `set output` to `svg_path`) and fills c.svg, or c.note on failure.

@@ -12,34 +12,10 @@
 #include "machine/nvml.h"
 #include "runner/results_dir.h"
 #include "runner/spawn.h"
+#include "runner/worker_reply.h"
 
 namespace versus {
 namespace {
-
-std::string last_line(const std::string& text) {
-  const auto end = text.find_last_not_of("\n ");
-  if (end == std::string::npos) return "";
-  const auto begin = text.rfind('\n', end);
-  return text.substr(begin == std::string::npos ? 0 : begin + 1, end - (begin == std::string::npos ? 0 : begin));
-}
-
-std::vector<std::string> worker_environment(const CaseSpec& c) {
-  const std::string t = std::to_string(c.threads);
-  std::vector<std::string> env = {"OMP_NUM_THREADS=" + t, "OPENBLAS_NUM_THREADS=" + t,
-                                  "MKL_NUM_THREADS=" + t};
-  if (!std::getenv("TF_CPP_MIN_LOG_LEVEL")) env.push_back("TF_CPP_MIN_LOG_LEVEL=2");
-  return env;
-}
-
-nlohmann::json recorded_environment(const std::vector<std::string>& overrides) {
-  nlohmann::json env = nlohmann::json::object();
-  for (const auto& name : environment_that_matters()) {
-    if (const char* v = std::getenv(name.c_str())) env[name] = v;
-    for (const auto& kv : overrides)
-      if (kv.rfind(name + "=", 0) == 0) env[name] = kv.substr(name.size() + 1);
-  }
-  return env;
-}
 
 // One worker process: its reply, or a failure made from how it ended.
 nlohmann::json run_one_process(const CaseSpec& c, const RunSettings& s, const WorkerInfo& w,
@@ -49,37 +25,8 @@ nlohmann::json run_one_process(const CaseSpec& c, const RunSettings& s, const Wo
   const ProcessResult p = run_process({w.executable.string(), "--run"}, env,
                                       nlohmann::json(c).dump() + "\n", s.timeout_seconds);
   const nlohmann::json gpu = monitoring_gpu ? gpu_monitor.stop() : nlohmann::json(nullptr);
-  nlohmann::json reply;
-  const std::string line = p.stdout_text.substr(0, p.stdout_text.find('\n'));
-  if (!line.empty()) {
-    try {
-      reply = nlohmann::json::parse(line);
-    } catch (const std::exception&) {
-      reply = nullptr;
-    }
-  }
-  const std::string stderr_last = last_line(p.stderr_tail);
-  if (!p.started) {
-    reply = {{"status", "error"}, {"reason", p.start_error}};
-  } else if (p.timed_out) {
-    reply = {{"status", "timeout"},
-             {"reason", fmt::format("no result within {:.0f} s; worker killed (raise --timeout if the case is just slow)",
-                                    s.timeout_seconds)}};
-  } else if (!reply.is_object() || !reply.contains("status")) {
-    std::string how = p.signal ? fmt::format("killed by signal {} ({})", p.signal, strsignal(p.signal))
-                               : fmt::format("exited with code {} without a result", p.exit_code);
-    if (!stderr_last.empty()) how += "; last stderr line: " + stderr_last;
-    reply = {{"status", "crashed"}, {"reason", "worker " + how}};
-  }
-  reply["process"] = {{"wall_seconds", p.wall_seconds},
-                      {"user_cpu_seconds", p.user_cpu_seconds},
-                      {"system_cpu_seconds", p.system_cpu_seconds},
-                      {"max_rss_mib", static_cast<double>(p.max_rss_kib) / 1024.0},
-                      {"exit_code", p.exit_code},
-                      {"signal", p.signal},
-                      {"killed_after_reply", p.killed_after_reply}};
+  nlohmann::json reply = worker_reply(p, s.timeout_seconds);
   if (!gpu.is_null()) reply["process"]["gpu"] = gpu;
-  if (reply.value("status", "") != "ok" && !stderr_last.empty()) reply["stderr_tail"] = p.stderr_tail;
   return reply;
 }
 
@@ -99,19 +46,10 @@ std::string now_utc() {
 
 }  // namespace
 
-const std::vector<std::string>& environment_that_matters() {
-  static const std::vector<std::string> names = {
-      "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_PROC_BIND", "OMP_PLACES",
-      "KMP_AFFINITY", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "TF_ENABLE_ONEDNN_OPTS",
-      "TF_XLA_FLAGS", "TF_CPP_MIN_LOG_LEVEL", "MXNET_ENGINE_TYPE", "MXNET_MKLDNN_ENABLED",
-      "MXNET_CPU_WORKER_NTHREADS", "DNNL_MAX_CPU_ISA", "ONEDNN_MAX_CPU_ISA", "CUDA_VISIBLE_DEVICES"};
-  return names;
-}
-
 nlohmann::json execute_case(const CaseSpec& c, const RunSettings& s, const WorkerInfo& w,
                             const nlohmann::json& context) {
   const OpDef& op = find_op(c.op);
-  const std::vector<std::string> env = worker_environment(c);
+  const std::vector<std::string> env = worker_environment(c.threads);
   nlohmann::json doc = {{"schema", kResultSchema},
                         {"id", c.id()},
                         {"case", c},

@@ -5,15 +5,13 @@
 
 #include "core/case_spec.h"
 #include "runner/plan.h"
+#include "runner/worker_reply.h"
 #include "runner/workers.h"
 
 namespace versus {
 
 // Thrown when the user interrupts: the run in progress is dropped, not written.
 struct Interrupted {};
-
-// Environment variables that change what a framework does; recorded in every result.
-const std::vector<std::string>& environment_that_matters();
 
 // `context` (machine, roofline, versus version) is copied into the document for provenance.
 nlohmann::json execute_case(const CaseSpec& c, const RunSettings& settings, const WorkerInfo& worker,

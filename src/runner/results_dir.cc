@@ -77,7 +77,7 @@ void ResultsDir::write_run(const std::string& case_id, const nlohmann::json& doc
   write_file_atomically(run_path(case_id), doc.dump(1) + "\n");
 }
 
-std::vector<nlohmann::json> ResultsDir::read_runs() const {
+std::vector<nlohmann::json> ResultsDir::read_runs(const std::string& schema) const {
   std::vector<std::filesystem::path> files;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(root_ / "runs", ec))
@@ -86,9 +86,8 @@ std::vector<nlohmann::json> ResultsDir::read_runs() const {
   std::vector<nlohmann::json> runs;
   for (const auto& f : files) {
     nlohmann::json doc = read_json_file(f);
-    if (!doc.is_object() || doc.value("schema", std::string()) != kResultSchema)
-      throw UserError(fmt::format("{} is not a {} document; delete it and resume the suite",
-                                  f.string(), kResultSchema));
+    if (!doc.is_object() || doc.value("schema", std::string()) != schema)
+      throw UserError(fmt::format("{} is not a {} document; delete it (and rerun that run)", f.string(), schema));
     runs.push_back(std::move(doc));
   }
   return runs;

@@ -29,8 +29,9 @@ class ResultsDir {
   nlohmann::json read_context() const;
   bool has_run(const std::string& case_id) const;
   void write_run(const std::string& case_id, const nlohmann::json& doc) const;
-  // All run documents, sorted by file name; throws UserError naming a corrupt file.
-  std::vector<nlohmann::json> read_runs() const;
+  // All run documents, sorted by file name; throws UserError naming a corrupt file or one of
+  // another schema (training folders hold versus.train/1 runs).
+  std::vector<nlohmann::json> read_runs(const std::string& schema = kResultSchema) const;
 
  private:
   std::filesystem::path run_path(const std::string& case_id) const;

@@ -60,7 +60,7 @@ bool interrupt_requested() { return g_interrupt != 0; }
 
 ProcessResult run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                           const std::string& stdin_data, double timeout_seconds,
-                          double exit_grace_seconds) {
+                          double exit_grace_seconds, const LineHandler& on_line) {
   ProcessResult r;
   Pipe in, out, err;
   if (!in.open() || !out.open() || !err.open()) {
@@ -114,7 +114,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::vecto
 
   auto deadline = t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                            std::chrono::duration<double>(timeout_seconds));
-  bool reply_seen = false;
+  bool reply_seen = false, grace_set = false;
+  size_t scanned = 0;  // stdout_text before this offset has been split into lines
   pollfd fds[2] = {{out.fd[0], POLLIN, 0}, {err.fd[0], POLLIN, 0}};
   int open_fds = 2;
   char buf[65536];
@@ -149,8 +150,11 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::vecto
       }
       if (i == 0) {
         r.stdout_text.append(buf, static_cast<size_t>(got));
-        if (!reply_seen && r.stdout_text.find('\n') != std::string::npos) {
-          reply_seen = true;
+        for (size_t nl; !reply_seen && (nl = r.stdout_text.find('\n', scanned)) != std::string::npos;
+             scanned = nl + 1)
+          reply_seen = !on_line || on_line(r.stdout_text.substr(scanned, nl - scanned));
+        if (reply_seen && !grace_set) {
+          grace_set = true;
           deadline = std::min(deadline, std::chrono::steady_clock::now() +
                                          std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                              std::chrono::duration<double>(exit_grace_seconds)));

@@ -2,6 +2,7 @@
 // its output, enforces a timeout and measures its resource use.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,11 @@ bool interrupt_requested();
 // A child that has printed a full line but does not exit within `exit_grace_seconds` is killed
 // and keeps its output (killed_after_reply): some frameworks hang in their exit handlers.
 // `env` entries ("NAME=value") are added to (and override) this process's environment.
+// `on_line`, when given, sees every complete stdout line as it arrives and returns whether it is
+// the reply (workers print progress lines before it); without it the first line is the reply.
+using LineHandler = std::function<bool(const std::string& line)>;
 ProcessResult run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                           const std::string& stdin_data, double timeout_seconds,
-                          double exit_grace_seconds = 20);
+                          double exit_grace_seconds = 20, const LineHandler& on_line = {});
 
 }  // namespace versus

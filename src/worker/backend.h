@@ -8,7 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/case_spec.h"
+#include "core/errors.h"
 #include "core/tensor.h"
+#include "nets/network.h"
+#include "worker/model.h"
 
 namespace versus {
 
@@ -39,6 +42,14 @@ class Backend {
   // Throws UnsupportedCase when the framework cannot do this case, with the reason.
   virtual std::unique_ptr<OpInstance> prepare(const CaseSpec& c,
                                               const std::vector<HostTensor>& inputs) = 0;
+  // Builds `net` for training and inference through the framework's own API, starting from
+  // `initial` (neutral layout, Network::params order) and updated by `optimizer`. Throws
+  // UnsupportedCase naming the layer type or setting the backend cannot do.
+  virtual std::unique_ptr<Model> build_model(const Network& net, const std::vector<HostTensor>& initial,
+                                             const OptimizerSpec& optimizer) {
+    (void)net, (void)initial, (void)optimizer;
+    throw UnsupportedCase(name() + " does not train networks");
+  }
 };
 
 // Defined once in each worker executable.

@@ -3,6 +3,8 @@
 //   versus-worker-X --info   prints one JSON line: framework, version, build flags, variants
 //   versus-worker-X --run    reads one case (JSON line) on stdin, prepares it, validates the
 //                            result against the reference, times it, prints one JSON line
+//   versus-worker-X --train  reads one training request (worker/train_loop.h) on stdin, trains,
+//                            prints {"progress": ...} lines and then one reply line
 //
 // The protocol uses a private copy of stdout; fd 1 is pointed at stderr so that whatever a
 // framework prints cannot corrupt it.
@@ -22,6 +24,7 @@
 #include "core/op_registry.h"
 #include "worker/backend.h"
 #include "worker/timing.h"
+#include "worker/train_loop.h"
 
 namespace versus {
 namespace {
@@ -102,8 +105,8 @@ nlohmann::json run_case(Backend& backend, CaseSpec c) {
 int main_impl(int argc, char** argv) {
   take_over_stdout();
   const std::string mode = argc > 1 ? argv[1] : "";
-  if (mode != "--info" && mode != "--run") {
-    std::fprintf(stderr, "usage: %s --info | --run  (spawned by `versus run`, not meant for people)\n",
+  if (mode != "--info" && mode != "--run" && mode != "--train") {
+    std::fprintf(stderr, "usage: %s --info | --run | --train  (spawned by `versus run`, not meant for people)\n",
                  argv[0]);
     return 2;
   }
@@ -121,6 +124,11 @@ int main_impl(int argc, char** argv) {
     if (!std::getline(std::cin, line)) {
       reply({{"status", "error"}, {"reason", "worker received no case on stdin"}});
       return 1;
+    }
+    if (mode == "--train") {
+      reply(run_training(*backend, nlohmann::json::parse(line),
+                         [](const nlohmann::json& p) { reply({{"progress", p}}); }));
+      return 0;
     }
     const CaseSpec c = nlohmann::json::parse(line).get<CaseSpec>();
     reply(run_case(*backend, c));

@@ -5,6 +5,8 @@
 // user composes, e.g. for the losses), as `mx.nd.dot(a, b, out=c)` does; the backward direction
 // records them with MXNet's autograd and runs its backward pass, as `with autograd.record():`
 // and `y.backward(dY)` do (mx_program.h). The ops live in ops/, one file per op family.
+// Networks train as a Gluon loop does, imperatively with autograd and MXNet's update operators
+// (model/).
 #include <dlfcn.h>
 #include <mxnet/c_api.h>
 #include <nnvm/c_api.h>
@@ -16,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "backends/mxnet/model/mx_model.h"
 #include "backends/mxnet/mx_api.h"
 #include "core/errors.h"
 #include "worker/backend.h"
@@ -126,6 +129,12 @@ class MxnetBackend final : public Backend {
     if (c.device != "cpu") throw UnsupportedCase("mxnet worker runs on the CPU only");
     if (c.dtype != "float32") throw UnsupportedCase("mxnet worker supports float32 only");
     return OpTable<MxContext>::get().prepare(name(), c, in, MxContext{});
+  }
+
+  // Imperative Gluon-style training through the C API (model/).
+  std::unique_ptr<Model> build_model(const Network& net, const std::vector<HostTensor>& initial,
+                                     const OptimizerSpec& optimizer) override {
+    return mx::make_model(net, initial, optimizer);
   }
 
  private:

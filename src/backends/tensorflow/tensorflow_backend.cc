@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "backends/tensorflow/model/tf_model.h"
 #include "backends/tensorflow/tf_graph.h"
 #include "core/errors.h"
 #include "worker/backend.h"
@@ -98,6 +99,17 @@ class TensorflowBackend final : public Backend {
     if (c.device != "cpu") throw UnsupportedCase("tensorflow (tensorflow-cpu wheel) runs on the CPU only");
     if (c.dtype != "float32") throw UnsupportedCase("tensorflow backend supports float32 only");
     return OpTable<TfContext>::get().prepare(name(), c, in, TfContext{session_config(threads_), &notes_});
+  }
+
+  // Graph mode: the training step (forward, TF_AddGradients, fused optimizer ops) and the
+  // inference pass in one graph, NHWC inside (model/layers.h).
+  std::unique_ptr<Model> build_model(const Network& net, const std::vector<HostTensor>& initial,
+                                     const OptimizerSpec& optimizer) override {
+    if (net.input_kind == "image" && net.input_shape.size() == 3)
+      notes_["model_layout"] =
+          "NHWC inside the graph (this TF's CPU conv/pool kernels are NHWC): the NCHW input is transposed "
+          "once, and back to NCHW before flatten; conv filters are HWIO, dense kernels [in, out]";
+    return build_tf_model(net, initial, optimizer, session_config(threads_));
   }
 
  private:

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "backends/torch/model/torch_model.h"
 #include "backends/torch/torch_api.h"
 #include "core/errors.h"
 #include "worker/backend.h"
@@ -94,6 +95,13 @@ class TorchBackend final : public Backend {
     }
     if (c.dtype != "float32") throw UnsupportedCase("torch worker supports float32 only");
     return OpTable<th::TorchContext>::get().prepare(name(), c, in, ctx);
+  }
+
+  // nn modules, autograd and the optimizers of model/. On the CPU: build_model is not told a
+  // device; make_torch_model takes one for when it is.
+  std::unique_ptr<Model> build_model(const Network& net, const std::vector<HostTensor>& initial,
+                                     const OptimizerSpec& optimizer) override {
+    return th::make_torch_model(net, initial, optimizer, torch::kCPU);
   }
 
  private:

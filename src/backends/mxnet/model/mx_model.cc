@@ -1,0 +1,108 @@
+// The MXNet Model (model/mx_model.h).
+//
+// train_step: the forward pass and the loss are recorded (autograd recording and training mode
+// on), MXAutogradBackwardEx writes every parameter's gradient buffer (grad_req write), then the
+// update operators write the parameters in place outside autograd. The loss array belongs to
+// the forward pass, so the value returned is the loss before the update. MXNet queues
+// everything on its engine; the step waits for all of it (MXNDArrayWaitAll) before returning,
+// so a timed step is a finished step.
+// predict: recording off and training mode off (BatchNorm uses its running statistics).
+#include "backends/mxnet/model/mx_model.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "backends/mxnet/model/layers.h"
+#include "backends/mxnet/model/losses.h"
+#include "backends/mxnet/model/nd.h"
+#include "backends/mxnet/model/optimizers.h"
+#include "backends/mxnet/model/params.h"
+#include "backends/mxnet/mx_program.h"  // AutogradMode
+
+namespace versus::mx {
+namespace {
+
+class MxModel final : public Model {
+ public:
+  MxModel(const Network& net, const std::vector<HostTensor>& initial, const OptimizerSpec& optimizer)
+      : net_(net), params_(checked(net, initial)), loss_(net_.loss) {
+    body_ = build_sequence(net_.layers, params_);
+    params_.attach_grads();
+    optimizer_ = std::make_unique<Optimizer>(optimizer, params_);
+  }
+
+  float train_step(const HostTensor& x, const std::vector<float>& labels) override {
+    const Array input = to_array(x);
+    float loss_value = 0;
+    {
+      Array loss;
+      {
+        const AutogradMode mode(/*recording=*/true, /*training=*/true);
+        const Array logits = body_->forward(input);
+        loss = loss_(logits, labels);
+      }
+      NDArrayHandle head = loss.get();
+      // No head gradient: d(loss)/d(loss) = 1, as loss.backward(). retain_graph 0 frees the
+      // recorded graph; is_train 1 as under autograd.record().
+      check(MXAutogradBackwardEx(1, &head, nullptr, 0, nullptr, /*retain_graph=*/0, /*create_graph=*/0,
+                                 /*is_train=*/1, nullptr, nullptr),
+            "MXAutogradBackwardEx");
+      optimizer_->step(params_);
+      // The loss array is the forward pass's: the update above does not touch it.
+      loss_value = loss.to_host().at(0);
+    }
+    check(MXNDArrayWaitAll(), "MXNDArrayWaitAll");
+    return loss_value;
+  }
+
+  std::vector<float> predict(const HostTensor& x) override {
+    const Array input = to_array(x);
+    const AutogradMode mode(/*recording=*/false, /*training=*/false);
+    const Array logits = body_->forward(input);
+    return logits.to_host();
+  }
+
+  std::vector<HostTensor> parameters() override {
+    check(MXNDArrayWaitAll(), "MXNDArrayWaitAll");
+    return params_.neutral();
+  }
+
+ private:
+  static const std::vector<HostTensor>& checked(const Network& net, const std::vector<HostTensor>& initial) {
+    if (initial.size() != net.params.size())
+      throw std::invalid_argument(fmt::format("mxnet: {} initial tensors for {} parameters of {}",
+                                              initial.size(), net.params.size(), net.name));
+    for (size_t i = 0; i < initial.size(); ++i)
+      if (initial[i].shape != net.params[i].shape ||
+          static_cast<size_t>(initial[i].elements()) != initial[i].data.size())
+        throw std::invalid_argument(
+            fmt::format("mxnet: initial tensor {} does not match {}'s shape", i, net.params[i].name));
+    return initial;
+  }
+
+  Array to_array(const HostTensor& x) const {
+    std::vector<int64_t> want = net_.input_shape;
+    if (x.shape.size() != want.size() + 1 || !std::equal(want.begin(), want.end(), x.shape.begin() + 1))
+      throw std::invalid_argument(
+          fmt::format("mxnet: input of shape [{}] for {}", fmt::join(x.shape, ", "), net_.name));
+    return Array::from_host(x.shape, x.data);
+  }
+
+  Network net_;  // the layers the blocks refer to
+  ParamStore params_;
+  Loss loss_;
+  std::unique_ptr<Block> body_;
+  std::unique_ptr<Optimizer> optimizer_;
+};
+
+}  // namespace
+
+std::unique_ptr<Model> make_model(const Network& net, const std::vector<HostTensor>& initial,
+                                  const OptimizerSpec& optimizer) {
+  return std::make_unique<MxModel>(net, initial, optimizer);
+}
+
+}  // namespace versus::mx

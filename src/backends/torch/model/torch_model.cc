@@ -1,0 +1,88 @@
+// The Model a PyTorch user writes: module.train(), zero_grad, forward, loss, backward, step;
+// predictions under module.eval() and NoGradGuard. Losses are torch's functional ones with
+// their default mean reduction.
+#include "backends/torch/model/torch_model.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "backends/torch/model/layers.h"
+#include "backends/torch/model/optimizers.h"
+#include "core/errors.h"
+
+namespace versus::th {
+namespace {
+
+class TorchModel final : public Model {
+ public:
+  TorchModel(const Network& net, const std::vector<HostTensor>& initial, const OptimizerSpec& optimizer,
+             const torch::Device& device)
+      : device_(device), specs_(net.params), loss_kind_(net.loss) {
+    if (loss_kind_ != "softmax_cross_entropy" && loss_kind_ != "sigmoid_cross_entropy")
+      throw UnsupportedCase("torch: loss '" + loss_kind_ +
+                            "' is not supported: known are softmax_cross_entropy and sigmoid_cross_entropy");
+    BuiltLayers built = build_layers(net, initial, device_);
+    module_ = std::move(built.module);
+    params_ = std::move(built.params);
+    updater_ = make_updater(optimizer, params_);
+  }
+
+  float train_step(const HostTensor& x, const std::vector<float>& labels) override {
+    const int64_t batch = x.shape.empty() ? 0 : x.shape[0];
+    if (static_cast<int64_t>(labels.size()) != batch)
+      throw std::invalid_argument("torch: " + std::to_string(labels.size()) + " labels for a batch of " +
+                                  std::to_string(batch));
+    module_->train();
+    updater_->zero_grad();
+    const torch::Tensor logits = module_->forward(from_host(x, device_));
+    const torch::Tensor loss = loss_of(logits, labels);
+    loss.backward();
+    updater_->step();
+    return loss.item<float>();  // on CUDA this waits for the step's kernels
+  }
+
+  std::vector<float> predict(const HostTensor& x) override {
+    torch::NoGradGuard no_grad;
+    module_->eval();
+    const torch::Tensor logits = module_->forward(from_host(x, device_));
+    std::vector<float> out = to_host(logits);
+    module_->train();
+    return out;
+  }
+
+  std::vector<HostTensor> parameters() override {
+    torch::NoGradGuard no_grad;
+    std::vector<HostTensor> out;
+    out.reserve(params_.size());
+    for (size_t i = 0; i < params_.size(); ++i)
+      out.push_back(HostTensor{specs_[i].name, params_[i].sizes().vec(), to_host(params_[i].detach())});
+    return out;
+  }
+
+ private:
+  torch::Tensor loss_of(const torch::Tensor& logits, const std::vector<float>& labels) const {
+    namespace F = torch::nn::functional;
+    const auto batch = static_cast<int64_t>(labels.size());
+    const torch::Tensor y = torch::from_blob(const_cast<float*>(labels.data()), {batch}, torch::kFloat32)
+                                .to(device_, false, true);
+    if (loss_kind_ == "softmax_cross_entropy") return F::cross_entropy(logits, y.to(torch::kLong));
+    // sigmoid_cross_entropy: logits [B, 1], labels 0/1
+    return F::binary_cross_entropy_with_logits(logits, y.view(logits.sizes()));
+  }
+
+  torch::Device device_;
+  std::vector<ParamSpec> specs_;
+  std::string loss_kind_;
+  torch::nn::Sequential module_{nullptr};
+  std::vector<torch::Tensor> params_;
+  std::unique_ptr<Updater> updater_;
+};
+
+}  // namespace
+
+std::unique_ptr<Model> make_torch_model(const Network& net, const std::vector<HostTensor>& initial,
+                                        const OptimizerSpec& optimizer, const torch::Device& device) {
+  return std::make_unique<TorchModel>(net, initial, optimizer, device);
+}
+
+}  // namespace versus::th

@@ -1,0 +1,228 @@
+#include "cli/train_commands.h"
+
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "cli/context.h"
+#include "core/atomic_file.h"
+#include "core/errors.h"
+#include "core/stats.h"
+#include "data/dataset.h"
+#include "report/report.h"
+#include "runner/execute.h"
+#include "runner/plan.h"
+#include "runner/results_dir.h"
+#include "runner/spawn.h"
+#include "runner/train_runner.h"
+
+namespace versus {
+namespace {
+
+TrainSettings settings_from(const TrainFlags& f, const Network& net) {
+  TrainSettings s;
+  s.dataset = f.dataset;
+  s.dataset_dir = f.dataset_dir;
+  if (f.epochs > 0) s.epochs = f.epochs;
+  if (f.batch > 0) s.batch = f.batch;
+  if (!f.optimizer.empty() || f.learning_rate > 0 || f.momentum >= 0) {
+    OptimizerSpec o = net.optimizer;
+    if (!f.optimizer.empty() && f.optimizer != o.kind) o = nlohmann::json{{"kind", f.optimizer}}.get<OptimizerSpec>();
+    if (f.learning_rate > 0) o.learning_rate = f.learning_rate;
+    if (f.momentum >= 0) o.momentum = f.momentum;
+    s.optimizer = o;
+  }
+  s.max_steps = f.steps;
+  s.seed = f.seed;
+  s.threads = f.threads > 0 ? f.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (f.timeout > 0) s.timeout_seconds = f.timeout;
+  return s;
+}
+
+std::map<std::string, WorkerInfo> available_workers(const std::string& list) {
+  std::map<std::string, WorkerInfo> workers;
+  for (const auto& choice : parse_backend_list(list)) {
+    if (!choice.variant.empty())
+      throw UserError(fmt::format("training has no variants yet: use --backends {} without ':{}'", choice.backend, choice.variant));
+    WorkerInfo w = probe_worker(choice.backend);
+    if (!w.available)
+      throw UserError(fmt::format("backend {} is not available: {}; or leave it out of --backends", choice.backend, w.problem));
+    workers[choice.backend] = std::move(w);
+  }
+  return workers;
+}
+
+struct TrainingOutcome {
+  std::filesystem::path dir;
+  int failed = 0;
+  ParityOutcome parity;
+};
+
+// Trains `net` in every worker, one after the other, into a new results folder.
+TrainingOutcome train_everywhere(const Network& net, const TrainSettings& s, const std::string& folder_name,
+                                 const std::map<std::string, WorkerInfo>& workers, const TrainFlags& f,
+                                 double tolerance) {
+  const nlohmann::json request = training_request(net, s);
+  nlohmann::json context = build_context(workers, false, s.threads);
+  const ResultsDir dir = ResultsDir::create_new(f.out, folder_name);
+  nlohmann::json plan = {{"kind", "train"}, {"network", net.name}, {"backends", nlohmann::json::array()}, {"request", request}};
+  for (const auto& [b, w] : workers) plan["backends"].push_back(b);
+  write_file_atomically(dir.root() / "training.json", plan.dump(2) + "\n");
+  dir.write_context(context);
+  const auto dataset = request["dataset"];
+  std::fprintf(stderr, "versus: training %s (%lld parameters) on %s, %lld epochs%s, batch %lld, %s lr %g, %d threads -> %s\n",
+               net.name.c_str(), static_cast<long long>(net.parameter_count()), dataset["name"].get<std::string>().c_str(),
+               static_cast<long long>(request["epochs"].get<int64_t>()),
+               s.max_steps > 0 ? fmt::format(" (at most {} steps)", s.max_steps).c_str() : "",
+               static_cast<long long>(request["batch"].get<int64_t>()), request["optimizer"]["kind"].get<std::string>().c_str(),
+               request["optimizer"]["learning_rate"].get<double>(), s.threads, dir.root().c_str());
+  TrainingOutcome out{dir.root(), 0, {}};
+  std::map<std::string, nlohmann::json> runs;
+  for (const auto& [backend, worker] : workers) {
+    std::fprintf(stderr, "[%s] building and training...\n", backend.c_str());
+    nlohmann::json doc = execute_training(request, worker, s, context, f.verbose);
+    const std::string status = doc.value("status", "error");
+    if (status == "ok") {
+      const auto& epochs = doc["epochs"];
+      const auto& last = epochs.back();
+      std::fprintf(stderr, "[%s] done: build %.2f s, first step %.3f s, %s median step %.2f ms%s\n", backend.c_str(),
+                   doc["build_seconds"].get<double>(), doc["first_step_seconds"].get<double>(),
+                   fmt::format("{} steps,", doc["step_seconds"].size()).c_str(),
+                   median(doc["step_seconds"].get<std::vector<double>>()) * 1e3,
+                   last.contains("test_accuracy") ? fmt::format(", test accuracy {:.2f} %", last["test_accuracy"].get<double>() * 100).c_str() : "");
+    } else {
+      ++out.failed;
+      std::fprintf(stderr, "[%s] %s: %s\n", backend.c_str(), status.c_str(), doc.value("reason", std::string()).c_str());
+    }
+    dir.write_run(backend, doc);
+    runs[backend] = std::move(doc);
+  }
+  out.parity = check_parity(runs, tolerance);
+  write_file_atomically(dir.root() / "parity.json", out.parity.doc.dump(2) + "\n");
+  return out;
+}
+
+}  // namespace
+
+void add_train_flags(CLI::App& cmd, TrainFlags& f, bool parity) {
+  cmd.add_option("--model", f.model, "network name (see `versus list networks`) or a network .json file");
+  cmd.add_option("--dataset", f.dataset, "dataset name (default: the network's), or 'generated' (random, in memory)");
+  cmd.add_option("--data-dir", f.dataset_dir, "folder holding the dataset files (default: versus data dir)");
+  if (!parity) {
+    cmd.add_option("--epochs", f.epochs, "epochs (default: the network file's)");
+    cmd.add_option("--optimizer", f.optimizer, "sgd | momentum | adam (default: the network file's)");
+    cmd.add_option("--momentum", f.momentum, "momentum coefficient");
+  }
+  cmd.add_option("--batch", f.batch, "batch size (default: the network file's)");
+  cmd.add_option("--lr,--learning-rate", f.learning_rate, "learning rate (default: the network file's)");
+  cmd.add_option("--steps", f.steps, parity ? "plain-SGD steps compared (default 50)" : "stop after this many steps");
+  cmd.add_option("--tolerance", f.tolerance, "largest relative loss difference parity accepts")->capture_default_str();
+  cmd.add_option("--backends", f.backends, "comma list of frameworks")->capture_default_str();
+  cmd.add_option("--threads", f.threads, "intra-op threads (default: all cores)");
+  cmd.add_option("--seed", f.seed, "seed of weights and batch order")->capture_default_str();
+  cmd.add_option("--timeout", f.timeout, "seconds per worker before it is killed (default 3600)");
+  cmd.add_option("--out", f.out, "parent folder of the results folder")->capture_default_str();
+  cmd.add_flag("--no-report", f.no_report, "do not write the report at the end");
+  cmd.add_flag("-v,--verbose", f.verbose, "progress every few seconds, not only per epoch");
+}
+
+int cmd_train(const TrainFlags& f) {
+  if (f.model.empty()) throw UserError("say which network: versus run train --model lenet (see `versus list networks`)");
+  install_interrupt_handler();
+  const Network net = load_network(f.model);
+  const auto workers = available_workers(f.backends);
+  const TrainSettings s = settings_from(f, net);
+  TrainingOutcome out;
+  try {
+    out = train_everywhere(net, s, "train-" + net.name, workers, f, f.tolerance);
+  } catch (const Interrupted&) {
+    std::fprintf(stderr, "versus: interrupted; the finished backends' runs are saved\n");
+    return 130;
+  }
+  std::fprintf(stderr, "versus: parity %s\n", out.parity.doc["verdict"].get<std::string>().c_str());
+  if (!f.no_report) {
+    const ReportFiles r = write_report(out.dir, out.dir);
+    std::printf("report: %s\n        %s\n", r.html.c_str(), r.markdown.c_str());
+  }
+  std::printf("results: %s\n", out.dir.c_str());
+  return out.failed > 0 ? 3 : 0;
+}
+
+int cmd_parity(TrainFlags f) {
+  if (f.model.empty()) throw UserError("say which network: versus parity --model mlp (see `versus list networks`)");
+  install_interrupt_handler();
+  const Network net = load_network(f.model);
+  const auto workers = available_workers(f.backends);
+  if (workers.size() < 2) throw UserError("parity compares frameworks: give at least two in --backends");
+  TrainSettings s = settings_from(f, net);
+  // Plain SGD at the network's learning rate: momentum and Adam only add state to disagree on.
+  OptimizerSpec sgd;
+  sgd.kind = "sgd";
+  sgd.learning_rate = f.learning_rate > 0 ? f.learning_rate : net.optimizer.learning_rate;
+  s.optimizer = sgd;
+  s.max_steps = f.steps > 0 ? f.steps : 50;
+  s.epochs = 1000000;  // bounded by max_steps
+  s.evaluate = false;
+  s.inference = false;
+  TrainingOutcome out;
+  try {
+    out = train_everywhere(net, s, "parity-" + net.name, workers, f, f.tolerance);
+  } catch (const Interrupted&) {
+    return 130;
+  }
+  const auto& doc = out.parity.doc;
+  const auto& losses = doc["step_losses"];
+  if (!losses.empty()) {
+    std::printf("%-6s", "step");
+    for (const auto& [b, l] : losses.items()) std::printf(" %14s", b.c_str());
+    std::printf(" %12s\n", "rel. diff");
+    const size_t steps = doc["steps"].get<size_t>();
+    for (size_t k = 0; k < steps; ++k) {
+      if (!f.verbose && k >= 5 && k + 5 < steps && (k + 1) % 10 != 0) continue;
+      std::printf("%-6zu", k + 1);
+      for (const auto& [b, l] : losses.items()) std::printf(" %14.8f", l[k].get<double>());
+      std::printf(" %12.2e\n", doc["step_relative_difference"][k].get<double>());
+    }
+  }
+  for (const auto& [b, why] : doc["not_compared"].items()) std::printf("%s not compared: %s\n", b.c_str(), why.get<std::string>().c_str());
+  std::printf("parity %s: %s\nresults: %s\n", net.name.c_str(), doc["verdict"].get<std::string>().c_str(), out.dir.c_str());
+  return out.parity.passed ? 0 : 5;
+}
+
+int cmd_data(const std::string& action, const std::string& name, const std::string& dir, int64_t train, int64_t test,
+             uint64_t seed) {
+  if (action == "list") {
+    for (const auto& d : known_datasets()) {
+      const auto where = data_directory(d);
+      std::string state;
+      try {
+        const Dataset ds = load_dataset(d, where);
+        state = fmt::format("{} train / {} test{}", ds.train.count, ds.test.count, ds.synthetic ? ", SYNTHETIC" : "");
+      } catch (const UserError& e) {
+        state = std::string("not usable: ") + e.what();
+      }
+      std::printf("%-14s %s\n               %s\n", d.c_str(), where.c_str(), state.c_str());
+    }
+    return 0;
+  }
+  if (action == "synth") {
+    if (name.empty()) throw UserError("say which dataset: versus data synth cifar10 (see `versus data list`)");
+    const std::filesystem::path where = dir.empty() ? local_data_directory(name) : std::filesystem::path(dir);
+    write_synthetic_dataset(name, where, seed, train, test);
+    std::printf("wrote synthetic %s (%lld train, %lld test) to %s\n", name.c_str(), static_cast<long long>(train),
+                static_cast<long long>(test), where.c_str());
+    return 0;
+  }
+  throw UserError(fmt::format("unknown data action '{}': use list or synth", action));
+}
+
+int list_networks() {
+  for (const auto& name : available_networks()) {
+    const Network n = load_network(name);
+    std::printf("%-11s %9lld params  %-14s %s\n", name.c_str(), static_cast<long long>(n.parameter_count()),
+                n.dataset.c_str(), n.description.c_str());
+  }
+  return 0;
+}
+
+}  // namespace versus

@@ -1,0 +1,32 @@
+// `versus run train`, `versus parity` and `versus data`: the end-to-end side of the CLI.
+#pragma once
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace versus {
+
+struct TrainFlags {
+  std::string model, dataset, dataset_dir, optimizer, backends = "tensorflow,mxnet,torch";
+  int64_t epochs = 0, batch = 0, steps = 0;   // 0: the network file's setting (steps: whole epochs)
+  double learning_rate = 0, momentum = -1, tolerance = 1e-3;
+  int threads = 0;                            // 0: all cores
+  uint64_t seed = 1;
+  double timeout = 0;
+  std::string out = "results";
+  bool verbose = false, no_report = false;
+};
+
+// Adds the training flags (--model, --dataset, --epochs...) to `cmd`.
+void add_train_flags(CLI::App& cmd, TrainFlags& f, bool parity);
+// `versus run train`: exit 0, 2 bad input, 3 a backend failed, 5 parity failed.
+int cmd_train(const TrainFlags& f);
+// `versus parity --model NAME`: K plain-SGD steps everywhere; exit 5 when the losses differ.
+int cmd_parity(TrainFlags f);
+// `versus data synth|list NAME`.
+int cmd_data(const std::string& action, const std::string& name, const std::string& dir, int64_t train, int64_t test,
+             uint64_t seed);
+// `versus list networks`.
+int list_networks();
+
+}  // namespace versus

@@ -1,0 +1,82 @@
+#include "nets/layout.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace versus::layout {
+namespace {
+
+void require_rank(const HostTensor& t, size_t rank, const char* what) {
+  if (t.shape.size() != rank)
+    throw std::invalid_argument(std::string(what) + ": expected a rank-" + std::to_string(rank) +
+                                " tensor, got rank " + std::to_string(t.shape.size()) + " (" + t.name + ")");
+}
+
+// out[perm-ordered index] = in[index] for a 4-D tensor: out's axis i is in's axis perm[i].
+HostTensor permute4(const HostTensor& t, const int (&perm)[4]) {
+  const int64_t* d = t.shape.data();
+  HostTensor out{t.name, {d[perm[0]], d[perm[1]], d[perm[2]], d[perm[3]]}, std::vector<float>(t.data.size())};
+  const int64_t stride[4] = {d[1] * d[2] * d[3], d[2] * d[3], d[3], 1};
+  int64_t o = 0;
+  int64_t i[4];
+  for (i[0] = 0; i[0] < out.shape[0]; ++i[0])
+    for (i[1] = 0; i[1] < out.shape[1]; ++i[1])
+      for (i[2] = 0; i[2] < out.shape[2]; ++i[2])
+        for (i[3] = 0; i[3] < out.shape[3]; ++i[3])
+          out.data[o++] = t.data[i[0] * stride[perm[0]] + i[1] * stride[perm[1]] + i[2] * stride[perm[2]] +
+                                 i[3] * stride[perm[3]]];
+  return out;
+}
+
+int inverse_slot(const std::vector<int>& order, int gate) {
+  for (int s = 0; s < 4; ++s)
+    if (order[s] == gate) return s;
+  throw std::invalid_argument("gate order must be a permutation of 0..3");
+}
+
+}  // namespace
+
+HostTensor transpose2d(const HostTensor& t) {
+  require_rank(t, 2, "transpose2d");
+  const int64_t rows = t.shape[0], cols = t.shape[1];
+  HostTensor out{t.name, {cols, rows}, std::vector<float>(t.data.size())};
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) out.data[c * rows + r] = t.data[r * cols + c];
+  return out;
+}
+
+HostTensor oihw_to_hwio(const HostTensor& t) {
+  require_rank(t, 4, "oihw_to_hwio");
+  return permute4(t, {2, 3, 1, 0});
+}
+HostTensor hwio_to_oihw(const HostTensor& t) {
+  require_rank(t, 4, "hwio_to_oihw");
+  return permute4(t, {3, 2, 0, 1});
+}
+HostTensor nchw_to_nhwc(const HostTensor& t) {
+  require_rank(t, 4, "nchw_to_nhwc");
+  return permute4(t, {0, 2, 3, 1});
+}
+HostTensor nhwc_to_nchw(const HostTensor& t) {
+  require_rank(t, 4, "nhwc_to_nchw");
+  return permute4(t, {0, 3, 1, 2});
+}
+
+HostTensor reorder_gates(const HostTensor& t, const std::vector<int>& order) {
+  if (t.shape.empty() || t.shape[0] % 4 != 0 || order.size() != 4)
+    throw std::invalid_argument("reorder_gates: first axis must hold 4 gate blocks (" + t.name + ")");
+  const size_t block = t.data.size() / 4;
+  HostTensor out = t;
+  for (int slot = 0; slot < 4; ++slot)
+    std::copy_n(t.data.begin() + order[slot] * block, block, out.data.begin() + slot * block);
+  return out;
+}
+
+HostTensor restore_gates(const HostTensor& t, const std::vector<int>& order) {
+  std::vector<int> inverse(4);
+  for (int gate = 0; gate < 4; ++gate) inverse[gate] = inverse_slot(order, gate);
+  return reorder_gates(t, inverse);
+}
+
+}  // namespace versus::layout

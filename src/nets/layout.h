@@ -1,0 +1,25 @@
+// Conversions from the neutral layouts (nets/network.h) to those frameworks use, and back.
+// Each is a pure permutation of a row-major float array; tests check every pair round-trips.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace versus::layout {
+
+// [rows, cols] -> [cols, rows]: dense weights OI <-> IO (TF's MatMul takes x·W with W [in, out]).
+HostTensor transpose2d(const HostTensor& t);
+// OIHW -> HWIO (TF's Conv2D filter) and back.
+HostTensor oihw_to_hwio(const HostTensor& t);
+HostTensor hwio_to_oihw(const HostTensor& t);
+// NCHW <-> NHWC activations.
+HostTensor nchw_to_nhwc(const HostTensor& t);
+HostTensor nhwc_to_nchw(const HostTensor& t);
+// LSTM gate blocks along the first axis ([4H, ...]): neutral i,f,g,o -> `order`, a permutation
+// naming which neutral gate goes in each slot, e.g. {0, 2, 1, 3} for TF's i,g,f,o (LSTMBlockCell
+// and Keras' kernel order is i,f,c,o = neutral; tf.contrib's was i,c,f,o).
+HostTensor reorder_gates(const HostTensor& t, const std::vector<int>& order);
+HostTensor restore_gates(const HostTensor& t, const std::vector<int>& order);
+
+}  // namespace versus::layout

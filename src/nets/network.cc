@@ -1,0 +1,291 @@
+#include "nets/network.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/errors.h"
+
+namespace versus {
+
+void to_json(nlohmann::json& j, const OptimizerSpec& o) {
+  j = {{"kind", o.kind}, {"learning_rate", o.learning_rate}};
+  if (o.kind == "momentum") j["momentum"] = o.momentum;
+  if (o.kind == "adam") j.update({{"beta1", o.beta1}, {"beta2", o.beta2}, {"epsilon", o.epsilon}});
+}
+
+void from_json(const nlohmann::json& j, OptimizerSpec& o) {
+  o.kind = j.value("kind", o.kind);
+  if (o.kind != "sgd" && o.kind != "momentum" && o.kind != "adam")
+    throw UserError("unknown optimizer '" + o.kind + "': use sgd, momentum or adam");
+  o.learning_rate = j.value("learning_rate", o.learning_rate);
+  o.momentum = j.value("momentum", o.momentum);
+  o.beta1 = j.value("beta1", o.beta1);
+  o.beta2 = j.value("beta2", o.beta2);
+  o.epsilon = j.value("epsilon", o.epsilon);
+  if (!(o.learning_rate > 0)) throw UserError("learning rate must be positive");
+}
+
+int64_t Network::parameter_count() const {
+  int64_t n = 0;
+  for (const ParamSpec& p : params) {
+    int64_t e = 1;
+    for (int64_t d : p.shape) e *= d;
+    n += e;
+  }
+  return n;
+}
+
+namespace {
+
+// Builds layers in order, resolving shapes and appending parameters to the network.
+class LayerParser {
+ public:
+  explicit LayerParser(Network& net) : net_(net) {}
+
+  std::vector<Layer> parse_list(const nlohmann::json& list, Shape in, const std::string& where) {
+    if (!list.is_array()) throw UserError(where + ": 'layers' must be a list");
+    std::vector<Layer> layers;
+    for (const auto& doc : list) {
+      layers.push_back(parse_layer(doc, in));
+      in = layers.back().out_shape;
+    }
+    return layers;
+  }
+
+ private:
+  Network& net_;
+  std::map<std::string, int> type_counts_;
+  std::set<std::string> names_;
+
+  static const std::set<std::string>& keys_for(const std::string& type) {
+    static const std::map<std::string, std::set<std::string>> keys = {
+        {"dense", {"units"}},
+        {"conv2d", {"filters", "kernel", "stride", "padding"}},
+        {"max_pool", {"kernel", "stride", "padding"}},
+        {"avg_pool", {"kernel", "stride", "padding"}},
+        {"relu", {}}, {"sigmoid", {}}, {"tanh", {}}, {"flatten", {}},
+        {"batch_norm", {"epsilon", "momentum"}},
+        {"embedding", {"dim", "vocab"}},
+        {"lstm", {"hidden"}},
+        {"residual", {"body", "shortcut"}},
+    };
+    static const std::set<std::string> none;
+    const auto it = keys.find(type);
+    return it == keys.end() ? none : it->second;
+  }
+
+  [[noreturn]] void fail(const Layer& l, const std::string& what) const {
+    throw UserError(fmt::format("network '{}', layer {} ({}): {}", net_.name, l.name, l.type, what));
+  }
+
+  int64_t positive(const nlohmann::json& doc, const Layer& l, const char* key, int64_t fallback = -1) const {
+    if (!doc.contains(key)) {
+      if (fallback >= 0) return fallback;
+      fail(l, fmt::format("needs '{}'", key));
+    }
+    if (!doc[key].is_number_integer() || doc[key].get<int64_t>() < (std::string(key) == "padding" ? 0 : 1))
+      fail(l, fmt::format("'{}' must be a positive integer, got {}", key, doc[key].dump()));
+    return doc[key].get<int64_t>();
+  }
+
+  void add_param(Layer& l, const std::string& role, Shape shape, Init init, int64_t fan_in = 0, int64_t fan_out = 0) {
+    l.params.push_back(static_cast<int>(net_.params.size()));
+    net_.params.push_back({l.name + "." + role, std::move(shape), init, fan_in, fan_out});
+  }
+
+  void windowed_output(Layer& l) const {
+    const Shape& in = l.in_shape;
+    if (in.size() != 3) fail(l, fmt::format("needs a [C, H, W] input, got [{}]", fmt::join(in, ", ")));
+    const int64_t h = (in[1] + 2 * l.padding - l.kernel) / l.stride + 1;
+    const int64_t w = (in[2] + 2 * l.padding - l.kernel) / l.stride + 1;
+    if (h < 1 || w < 1 || l.kernel > in[1] + 2 * l.padding)
+      fail(l, fmt::format("kernel {} does not fit the {}x{} input", l.kernel, in[1], in[2]));
+    l.out_shape = {l.type == "conv2d" ? l.units : in[0], h, w};
+  }
+
+  Layer parse_layer(const nlohmann::json& doc, const Shape& in) {
+    Layer l;
+    if (!doc.is_object() || !doc.contains("type") || !doc["type"].is_string())
+      throw UserError(fmt::format("network '{}': every layer needs a \"type\", got {}", net_.name, doc.dump()));
+    l.type = doc["type"];
+    const int n = ++type_counts_[l.type];
+    l.name = doc.value("name", l.type + std::to_string(n));
+    if (!names_.insert(l.name).second) fail(l, "the layer name is used twice");
+    l.in_shape = in;
+    const auto& allowed = keys_for(l.type);
+    if (allowed.empty() && !(l.type == "relu" || l.type == "sigmoid" || l.type == "tanh" || l.type == "flatten"))
+      fail(l, "unknown layer type: use dense, conv2d, max_pool, avg_pool, relu, sigmoid, tanh, flatten, "
+              "batch_norm, embedding, lstm or residual");
+    for (const auto& [key, value] : doc.items())
+      if (key != "type" && key != "name" && !allowed.count(key)) fail(l, fmt::format("unknown setting '{}'", key));
+
+    if (l.type == "dense") {
+      if (in.size() != 1) fail(l, fmt::format("needs a flat input (add a flatten layer), got [{}]", fmt::join(in, ", ")));
+      l.units = positive(doc, l, "units");
+      l.out_shape = {l.units};
+      add_param(l, "weight", {l.units, in[0]}, Init::kGlorotUniform, in[0], l.units);
+      add_param(l, "bias", {l.units}, Init::kZeros);
+    } else if (l.type == "conv2d") {
+      l.units = positive(doc, l, "filters");
+      l.kernel = positive(doc, l, "kernel");
+      l.stride = positive(doc, l, "stride", 1);
+      l.padding = positive(doc, l, "padding", 0);
+      windowed_output(l);
+      const int64_t k2 = l.kernel * l.kernel;
+      add_param(l, "weight", {l.units, in[0], l.kernel, l.kernel}, Init::kGlorotUniform, in[0] * k2, l.units * k2);
+      add_param(l, "bias", {l.units}, Init::kZeros);
+    } else if (l.type == "max_pool" || l.type == "avg_pool") {
+      l.kernel = positive(doc, l, "kernel");
+      l.stride = positive(doc, l, "stride", l.kernel);
+      l.padding = positive(doc, l, "padding", 0);
+      if (2 * l.padding > l.kernel) fail(l, "padding must be at most half the kernel");
+      windowed_output(l);
+    } else if (l.type == "relu" || l.type == "sigmoid" || l.type == "tanh") {
+      l.out_shape = in;
+    } else if (l.type == "flatten") {
+      int64_t n_el = 1;
+      for (int64_t d : in) n_el *= d;
+      l.out_shape = {n_el};
+    } else if (l.type == "batch_norm") {
+      if (in.size() != 3 && in.size() != 1) fail(l, "needs a [C, H, W] or [features] input");
+      l.epsilon = doc.value("epsilon", l.epsilon);
+      l.momentum = doc.value("momentum", l.momentum);
+      if (!(l.epsilon > 0) || !(l.momentum >= 0 && l.momentum < 1)) fail(l, "needs epsilon > 0 and 0 <= momentum < 1");
+      l.out_shape = in;
+      add_param(l, "gamma", {in[0]}, Init::kOnes);
+      add_param(l, "beta", {in[0]}, Init::kZeros);
+    } else if (l.type == "embedding") {
+      if (net_.input_kind != "tokens" || in.size() != 1)
+        fail(l, "needs token input ({\"kind\": \"tokens\"}) as its input");
+      l.vocab = positive(doc, l, "vocab", net_.vocab);
+      if (l.vocab < net_.vocab) fail(l, fmt::format("vocab {} is smaller than the input's {}", l.vocab, net_.vocab));
+      l.units = positive(doc, l, "dim");
+      l.out_shape = {in[0], l.units};
+      add_param(l, "weight", {l.vocab, l.units}, Init::kUniform005);
+    } else if (l.type == "lstm") {
+      if (in.size() != 2) fail(l, "needs a [time, features] input (e.g. after an embedding)");
+      l.units = positive(doc, l, "hidden");
+      const int64_t h = l.units, f = in[1];
+      l.out_shape = {h};
+      add_param(l, "w_ih", {4 * h, f}, Init::kGlorotUniform, f, 4 * h);
+      add_param(l, "w_hh", {4 * h, h}, Init::kGlorotUniform, h, 4 * h);
+      add_param(l, "b_ih", {4 * h}, Init::kForgetBiasOne);
+      add_param(l, "b_hh", {4 * h}, Init::kZeros);
+    } else if (l.type == "residual") {
+      if (!doc.contains("body")) fail(l, "needs a 'body' list of layers");
+      l.body = parse_list(doc["body"], in, l.name + ".body");
+      l.shortcut = parse_list(doc.value("shortcut", nlohmann::json::array()), in, l.name + ".shortcut");
+      const Shape body_out = l.body.empty() ? in : l.body.back().out_shape;
+      const Shape short_out = l.shortcut.empty() ? in : l.shortcut.back().out_shape;
+      if (body_out != short_out)
+        fail(l, fmt::format("body gives [{}] but the shortcut gives [{}]: they are added, so they must match",
+                            fmt::join(body_out, ", "), fmt::join(short_out, ", ")));
+      l.out_shape = body_out;
+    }
+    return l;
+  }
+};
+
+Shape shape_from(const nlohmann::json& j, const std::string& what) {
+  if (!j.is_array() || j.empty()) throw UserError(what + " must be a non-empty list of sizes");
+  Shape s;
+  for (const auto& d : j) {
+    if (!d.is_number_integer() || d.get<int64_t>() < 1) throw UserError(what + " must hold positive integers");
+    s.push_back(d.get<int64_t>());
+  }
+  return s;
+}
+
+}  // namespace
+
+Network parse_network(const nlohmann::json& doc) {
+  if (!doc.is_object()) throw UserError("a network file must hold one JSON object");
+  Network net;
+  net.name = doc.value("name", "");
+  if (net.name.empty()) throw UserError("a network needs a \"name\"");
+  net.description = doc.value("description", "");
+  net.source = doc.value("source", "");
+  if (!doc.contains("input") || !doc["input"].is_object())
+    throw UserError("network '" + net.name + "': needs an \"input\" object ({\"kind\": \"image\", \"shape\": [C, H, W]})");
+  const auto& input = doc["input"];
+  net.input_kind = input.value("kind", "");
+  net.input_shape = shape_from(input.value("shape", nlohmann::json()), "network '" + net.name + "': input.shape");
+  if (net.input_kind == "image") {
+    if (net.input_shape.size() != 3) throw UserError("network '" + net.name + "': image input.shape is [C, H, W]");
+  } else if (net.input_kind == "tokens") {
+    if (net.input_shape.size() != 1) throw UserError("network '" + net.name + "': tokens input.shape is [T]");
+    net.vocab = input.value("vocab", int64_t{0});
+    if (net.vocab < 2) throw UserError("network '" + net.name + "': tokens input needs \"vocab\" (at least 2)");
+  } else {
+    throw UserError("network '" + net.name + "': input.kind must be \"image\" or \"tokens\"");
+  }
+  net.classes = doc.value("classes", int64_t{0});
+  net.loss = doc.value("loss", "softmax_cross_entropy");
+  if (net.loss != "softmax_cross_entropy" && net.loss != "sigmoid_cross_entropy")
+    throw UserError("network '" + net.name + "': loss must be softmax_cross_entropy or sigmoid_cross_entropy");
+  if (net.loss == "softmax_cross_entropy" && net.classes < 2)
+    throw UserError("network '" + net.name + "': needs \"classes\" (at least 2)");
+  if (net.loss == "sigmoid_cross_entropy") net.classes = 2;
+  net.dataset = doc.value("dataset", "");
+  const auto training = doc.value("training", nlohmann::json::object());
+  net.optimizer = training.value("optimizer", nlohmann::json::object()).get<OptimizerSpec>();
+  net.batch = training.value("batch", net.batch);
+  net.epochs = training.value("epochs", net.epochs);
+  if (net.batch < 1 || net.epochs < 1) throw UserError("network '" + net.name + "': batch and epochs must be positive");
+
+  LayerParser parser(net);
+  net.layers = parser.parse_list(doc.value("layers", nlohmann::json()), net.input_shape, "network '" + net.name + "'");
+  if (net.layers.empty()) throw UserError("network '" + net.name + "': has no layers");
+  const Shape out = net.layers.back().out_shape;
+  const Shape expected = net.loss == "sigmoid_cross_entropy" ? Shape{1} : Shape{net.classes};
+  if (out != expected)
+    throw UserError(fmt::format("network '{}': the last layer gives [{}] but the loss needs [{}] (one logit per class)",
+                                net.name, fmt::join(out, ", "), fmt::join(expected, ", ")));
+  net.source_json = doc;
+  return net;
+}
+
+std::filesystem::path networks_directory() {
+  if (const char* dir = std::getenv("VERSUS_NETWORKS_DIR"); dir && *dir) return dir;
+  return VERSUS_SOURCE_DIR "/networks";
+}
+
+std::vector<std::string> available_networks() {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(networks_directory(), ec))
+    if (entry.path().extension() == ".json") names.push_back(entry.path().stem().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Network load_network(const std::string& name_or_path) {
+  std::filesystem::path path = name_or_path;
+  if (path.extension() != ".json") path = networks_directory() / (name_or_path + ".json");
+  std::ifstream in(path);
+  if (!in) {
+    std::string known;
+    for (const auto& n : available_networks()) known += (known.empty() ? "" : ", ") + n;
+    throw UserError(fmt::format("unknown network '{}' (no {}): known networks are {}", name_or_path, path.string(),
+                                known.empty() ? "none" : known));
+  }
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw UserError(fmt::format("{} is not valid JSON: {}", path.string(), e.what()));
+  }
+  try {
+    return parse_network(doc);
+  } catch (const nlohmann::json::exception& e) {
+    throw UserError(fmt::format("{}: a setting has the wrong type: {}", path.string(), e.what()));
+  }
+}
+
+}  // namespace versus

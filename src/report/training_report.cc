@@ -1,0 +1,299 @@
+#include "report/training_report.h"
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/atomic_file.h"
+#include "core/errors.h"
+#include "core/stats.h"
+#include "report/gnuplot_chart.h"
+#include "report/html_writer.h"
+#include "report/markdown_writer.h"
+#include "report/report_format.h"
+#include "runner/results_dir.h"
+#include "runner/train_runner.h"
+
+namespace versus {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TrainingData {
+  nlohmann::json plan, context, parity;
+  std::vector<nlohmann::json> runs;  // sorted by backend
+};
+
+TrainingData load(const fs::path& dir) {
+  TrainingData d;
+  d.plan = read_json_file(dir / "training.json");
+  d.context = read_json_file(dir / "context.json");
+  if (fs::exists(dir / "parity.json")) d.parity = read_json_file(dir / "parity.json");
+  d.runs = ResultsDir(dir).read_runs(kTrainSchema);
+  if (d.runs.empty()) throw UserError(fmt::format("{} holds no training runs yet", dir.string()));
+  return d;
+}
+
+bool ok(const nlohmann::json& run) { return run.value("status", "") == "ok"; }
+
+std::vector<double> doubles(const nlohmann::json& j) { return j.is_array() ? j.get<std::vector<double>>() : std::vector<double>{}; }
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[static_cast<size_t>(std::min<double>(static_cast<double>(v.size() - 1), p * static_cast<double>(v.size() - 1) + 0.5))];
+}
+
+// Line chart of one series per backend; `points` gives (x, y) pairs of a run.
+Chart line_chart(const TrainingData& d, const std::string& key, const std::string& title, const std::string& xlabel,
+                 const std::string& ylabel, const std::string& caption, bool log_y,
+                 const std::function<std::vector<std::pair<double, double>>(const nlohmann::json&)>& points) {
+  Chart c{key, title, "chart-" + key + ".svg", caption, "", ""};
+  render_chart(c, [&](const fs::path& dir, const fs::path& svg) {
+    std::string gp = "set encoding utf8\n";
+    gp += "set terminal svg size 900,480 dynamic noenhanced font 'sans,13' background rgb 'white'\n";
+    gp += fmt::format("set output {}\nset title {}\n", gnuplot_quoted(svg.string()), gnuplot_quoted(title));
+    gp += fmt::format("set xlabel {}\nset ylabel {}\n", gnuplot_quoted(xlabel), gnuplot_quoted(ylabel));
+    if (log_y) gp += "set logscale y\n";
+    gp += "set grid lc rgb '#d8d8d8'\nset border 3 lc rgb '#444444'\nset tics nomirror\n";
+    gp += "set key below center horizontal Left reverse samplen 2 width 2\n";
+    std::string plot;
+    int i = 0;
+    for (const auto& run : d.runs) {
+      const auto pts = ok(run) ? points(run) : std::vector<std::pair<double, double>>{};
+      const int style = i++;
+      if (pts.empty()) continue;
+      const fs::path file = dir / fmt::format("s{}.dat", style);
+      std::ofstream f(file);
+      for (const auto& [x, y] : pts) f << fmt::format("{} {}\n", x, y);
+      const SeriesStyle st = style_at(style);
+      plot += fmt::format("{}{} using 1:2 with linespoints lw 1.5 pt {} ps {} lc rgb '{}' title {}", plot.empty() ? "plot " : ", \\\n     ",
+                          gnuplot_quoted(file.string()), st.point_type, pts.size() > 60 ? 0.3 : 1.0, st.colour,
+                          gnuplot_quoted(run.value("backend", "?")));
+    }
+    if (plot.empty()) plot = "plot 0 notitle";
+    return gp + plot + "\n";
+  });
+  return c;
+}
+
+// Median step time per backend with its 95 % bootstrap interval, as bars with error bars.
+Chart step_time_chart(const TrainingData& d) {
+  Chart c{"step-time", "Training step time (median, 95 % CI)", "chart-step-time.svg",
+          "Median time of one optimizer step (forward, backward, update; the batch already in host memory) over "
+          "all steps after the first, with the 95 % bootstrap interval of the median as error bars. Lower is better.",
+          "", ""};
+  render_chart(c, [&](const fs::path& dir, const fs::path& svg) {
+    const fs::path file = dir / "bars.dat";
+    std::ofstream f(file);
+    int i = 0;
+    for (const auto& run : d.runs) {
+      const int style = i++;
+      if (!ok(run)) continue;
+      std::vector<double> steps = doubles(run["step_seconds"]);
+      if (steps.size() > 1) steps.erase(steps.begin());
+      const Summary s = summarize(steps);
+      f << fmt::format("{} \"{}\" {} {} {} {}\n", style, run.value("backend", "?"), s.median * 1e3, s.ci_low * 1e3,
+                       s.ci_high * 1e3, style_at(style).colour);
+    }
+    std::string gp = "set encoding utf8\n";
+    gp += "set terminal svg size 700,420 dynamic noenhanced font 'sans,13' background rgb 'white'\n";
+    gp += fmt::format("set output {}\nset title {}\n", gnuplot_quoted(svg.string()), gnuplot_quoted(c.title));
+    gp += "set ylabel 'milliseconds per step'\nset yrange [0:*]\nset style fill solid 0.8 border -1\nset boxwidth 0.6\n";
+    gp += "set grid ytics lc rgb '#d8d8d8'\nset border 3 lc rgb '#444444'\nset tics nomirror\nunset key\nset xrange [-0.7:*]\n";
+    gp += fmt::format("plot {} using 1:3:(0.6):(0):xtic(2) with boxes lc rgb '#0072B2', \\\n     '' using 1:3:4:5 with yerrorbars lc rgb '#222222' pt 0 lw 1.5\n",
+                      gnuplot_quoted(file.string()));
+    return gp;
+  });
+  return c;
+}
+
+std::string fmt_opt(const nlohmann::json& j, const char* key, double scale, const char* unit) {
+  return j.contains(key) && j[key].is_number() ? fmt::format("{}{}", format_sig(j[key].get<double>() * scale), unit) : "–";
+}
+
+Document build(const TrainingData& d, const std::vector<Chart>& charts) {
+  const auto& request = d.plan["request"];
+  Document doc;
+  doc.title = fmt::format("versus training report — {}", d.plan.value("network", "?"));
+  doc.subtitle = fmt::format("{} on {}, {} epochs, batch {}, {} (lr {}), seed {}, {} threads",
+                             d.plan.value("network", "?"), request["dataset"].value("name", "?"),
+                             request.value("epochs", 0), request.value("batch", 0),
+                             request["optimizer"].value("kind", "?"), request["optimizer"].value("learning_rate", 0.0),
+                             request.value("seed", 0), request.value("threads", 0));
+
+  Section summary{"summary", "Summary", 2, {}};
+  KeyValues kv;
+  const nlohmann::json* first_ok = nullptr;
+  for (const auto& run : d.runs)
+    if (ok(run) && !first_ok) first_ok = &run;
+  if (first_ok) {
+    const auto& ds = (*first_ok)["dataset"];
+    kv.items.push_back({"network", fmt::format("{} ({} parameters)", first_ok->value("network", "?"), first_ok->value("parameters", 0))});
+    kv.items.push_back({"dataset", fmt::format("{}: {} train / {} test samples, {}", ds.value("name", "?"), ds.value("train", 0),
+                                               ds.value("test", 0), ds.value("origin", "?"))});
+  }
+  kv.items.push_back({"optimizer", request["optimizer"].dump()});
+  std::set<std::string> weights, orders;
+  for (const auto& run : d.runs)
+    if (ok(run)) weights.insert(run.value("initial_weights_checksum", "")), orders.insert(run.value("batch_order_checksum", ""));
+  kv.items.push_back({"same initial weights", weights.size() <= 1 ? fmt::format("yes (checksum {})", weights.empty() ? "–" : *weights.begin())
+                                                                  : "NO: the backends started from different weights"});
+  kv.items.push_back({"same batches", orders.size() <= 1 ? fmt::format("yes (order checksum {})", orders.empty() ? "–" : *orders.begin())
+                                                         : "NO: the backends saw different batches"});
+  if (!d.parity.is_null()) kv.items.push_back({"parity", d.parity.value("verdict", "?")});
+  summary.blocks.push_back(kv);
+  for (const auto& run : d.runs)
+    if (ok(run) && run["dataset"].value("synthetic", false)) {
+      summary.blocks.push_back(Bullets{{"These runs used SYNTHETIC data (" + run["dataset"].value("origin", std::string()) +
+                                        "): times are real, accuracies say nothing about the real dataset."}, Tone::warn});
+      break;
+    }
+
+  Table t{{"backend", "status", "test accuracy", "epoch time", "samples/s", "step (median)", "step 95 % CI", "build",
+           "first step", "peak RSS", "CPU cores busy"},
+          {false, false, true, true, true, true, true, true, true, true, true}, {}};
+  Bullets failures{{}, Tone::bad};
+  for (const auto& run : d.runs) {
+    const std::string backend = run.value("backend", "?");
+    if (!ok(run)) {
+      t.rows.push_back({{backend}, {run.value("status", "error"), Tone::bad}, {"–"}, {"–"}, {"–"}, {"–"}, {"–"}, {"–"}, {"–"}, {"–"}, {"–"}});
+      failures.items.push_back(fmt::format("{}: {} — {}", backend, run.value("status", "error"), run.value("reason", std::string())));
+      continue;
+    }
+    std::vector<double> steps = doubles(run["step_seconds"]);
+    if (steps.size() > 1) steps.erase(steps.begin());
+    const Summary s = summarize(steps);
+    std::vector<double> epoch_times, rates;
+    for (const auto& e : run["epochs"]) epoch_times.push_back(e.value("seconds", 0.0)), rates.push_back(e.value("samples_per_second", 0.0));
+    const auto& last = run["epochs"].back();
+    t.rows.push_back({{backend}, {"ok", Tone::good},
+                      {last.contains("test_accuracy") ? format_percent(last["test_accuracy"].get<double>()) : "–"},
+                      {format_time(median(epoch_times))}, {format_sig(median(rates))}, {format_time(s.median)},
+                      {fmt::format("{} – {}", format_time(s.ci_low), format_time(s.ci_high))},
+                      {format_time(run.value("build_seconds", 0.0))}, {format_time(run.value("first_step_seconds", 0.0))},
+                      {fmt::format("{} MiB", format_sig(run["process"].value("max_rss_mib", 0.0)))},
+                      {fmt_opt(run, "cpu_utilisation_cores", 1, "")}});
+  }
+  Section results{"results", "Training", 2, {}};
+  results.blocks.push_back(Paragraph{"Epoch time and samples/s are medians over epochs (evaluation excluded); "
+                                     "step times exclude the first step, which includes graph construction and warm-up "
+                                     "(shown as \"first step\"). CPU cores busy = process CPU time / wall time."});
+  results.blocks.push_back(t);
+  if (!failures.items.empty()) results.blocks.push_back(failures);
+  for (const Chart& c : charts) results.blocks.push_back(ChartBlock{c.title, c.svg.empty() ? "" : c.file_name, c.svg, c.caption, c.note});
+  doc.sections.push_back(std::move(summary));
+  doc.sections.push_back(std::move(results));
+
+  Table inf{{"backend", "latency p50 (batch 1)", "latency p99 (batch 1)", "throughput batch", "throughput (samples/s)"},
+            {false, true, true, true, true}, {}};
+  for (const auto& run : d.runs) {
+    if (!ok(run) || !run.contains("inference")) continue;
+    const auto& i = run["inference"];
+    const std::vector<double> lat = doubles(i["latency_seconds"]), thr = doubles(i["throughput_seconds"]);
+    const auto b = i.value("throughput_batch", 0);
+    inf.rows.push_back({{run.value("backend", "?")}, {format_time(percentile(lat, 0.5))}, {format_time(percentile(lat, 0.99))},
+                        {std::to_string(b)}, {thr.empty() ? "–" : format_sig(b / median(thr))}});
+  }
+  if (!inf.rows.empty()) {
+    Section s{"inference", "Inference", 2, {}};
+    s.blocks.push_back(Paragraph{"After training: 50 single-sample predictions timed one by one (after 5 warm-up runs), and "
+                                 "5 predictions of a large batch (after 2 warm-up runs)."});
+    s.blocks.push_back(inf);
+    doc.sections.push_back(std::move(s));
+  }
+
+  if (!d.parity.is_null() && d.parity.contains("step_losses") && d.parity["step_losses"].size() >= 2 &&
+      d.parity["step_relative_difference"].size() >= d.parity.value("steps", size_t{0})) {
+    Section s{"parity", "Parity", 2, {}};
+    s.blocks.push_back(Paragraph{fmt::format("Per-step training losses of every framework, from the same weights on the "
+                                             "same batches. Largest relative difference {} at step {} ({}); tolerance {}.",
+                                             format_sci(d.parity.value("largest_relative_difference", 0.0)),
+                                             d.parity.value("worst_step", 0), d.parity.value("worst_pair", std::string("–")),
+                                             format_sci(d.parity.value("tolerance", 0.0)))});
+    Table p{{"step"}, {true}, {}};
+    for (const auto& [b, l] : d.parity["step_losses"].items()) p.header.push_back(b), p.numeric.push_back(true);
+    p.header.push_back("relative difference"), p.numeric.push_back(true);
+    const size_t steps = d.parity.value("steps", size_t{0});
+    const double tol = d.parity.value("tolerance", 0.0);
+    for (size_t k = 0; k < steps; ++k) {
+      if (k >= 5 && k + 3 < steps && (k + 1) % 10 != 0) continue;
+      std::vector<Cell> row{{std::to_string(k + 1)}};
+      for (const auto& [b, l] : d.parity["step_losses"].items()) row.push_back({fmt::format("{:.6f}", l[k].get<double>())});
+      const double rel = d.parity["step_relative_difference"][k].get<double>();
+      row.push_back({format_sci(rel), rel <= tol ? Tone::good : Tone::bad});
+      p.rows.push_back(std::move(row));
+    }
+    s.blocks.push_back(p);
+    doc.sections.push_back(std::move(s));
+  }
+
+  Section machine{"machine", "Machine and frameworks", 2, {}};
+  KeyValues m;
+  if (d.context.contains("machine")) {
+    const auto& mc = d.context["machine"];
+    if (mc.contains("cpu")) m.items.push_back({"cpu", fmt::format("{} ({} cores)", mc["cpu"].value("model", "?"), mc["cpu"].value("logical_cores", 0))});
+    m.items.push_back({"os", mc.value("os", "?")});
+  }
+  for (const auto& run : d.runs)
+    if (run.contains("framework")) m.items.push_back({run.value("backend", "?"), run["framework"].value("version", "?")});
+  machine.blocks.push_back(m);
+  doc.sections.push_back(std::move(machine));
+  return doc;
+}
+
+std::string render_training_csv(const TrainingData& d) {
+  std::string csv = "backend,status,epoch,epoch_seconds,samples_per_second,train_loss,test_loss,test_accuracy\n";
+  for (const auto& run : d.runs) {
+    if (!ok(run)) {
+      csv += fmt::format("{},{},,,,,,\n", run.value("backend", "?"), run.value("status", "error"));
+      continue;
+    }
+    for (const auto& e : run["epochs"])
+      csv += fmt::format("{},ok,{},{},{},{},{},{}\n", run.value("backend", "?"), e.value("epoch", 0), e.value("seconds", 0.0),
+                         e.value("samples_per_second", 0.0), e.value("train_loss", 0.0),
+                         e.contains("test_loss") ? fmt::format("{}", e["test_loss"].get<double>()) : "",
+                         e.contains("test_accuracy") ? fmt::format("{}", e["test_accuracy"].get<double>()) : "");
+  }
+  return csv;
+}
+
+}  // namespace
+
+bool is_training_folder(const fs::path& results_dir) { return fs::exists(results_dir / "training.json"); }
+
+ReportFiles write_training_report(const fs::path& results_dir, const fs::path& out_dir) {
+  const TrainingData d = load(results_dir);
+  prepare_report_folder(out_dir);
+  std::vector<Chart> charts;
+  charts.push_back(line_chart(d, "loss", "Training loss per step", "step", "batch loss (log scale)",
+                              "The loss of every optimizer step, computed in each framework's forward pass. From the same "
+                              "weights on the same batches the curves lie on top of each other while the frameworks compute "
+                              "the same thing; float32 rounding makes them drift apart slowly.",
+                              true, [](const nlohmann::json& run) {
+                                std::vector<std::pair<double, double>> pts;
+                                const auto losses = doubles(run["step_losses"]);
+                                for (size_t k = 0; k < losses.size(); ++k) pts.push_back({static_cast<double>(k + 1), losses[k]});
+                                return pts;
+                              }));
+  bool any_accuracy = false;
+  for (const auto& run : d.runs)
+    if (ok(run) && run["epochs"].back().contains("test_accuracy")) any_accuracy = true;
+  if (any_accuracy)
+    charts.push_back(line_chart(d, "accuracy", "Test accuracy after each epoch", "epoch", "test accuracy (%)",
+                                "Accuracy on the whole test split after every epoch (inference mode).", false,
+                                [](const nlohmann::json& run) {
+                                  std::vector<std::pair<double, double>> pts;
+                                  for (const auto& e : run["epochs"])
+                                    if (e.contains("test_accuracy"))
+                                      pts.push_back({e.value("epoch", 0.0), e["test_accuracy"].get<double>() * 100});
+                                  return pts;
+                                }));
+  charts.push_back(step_time_chart(d));
+  return write_report_files(out_dir, charts, build(d, charts), render_training_csv(d));
+}
+
+}  // namespace versus

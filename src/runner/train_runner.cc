@@ -1,0 +1,150 @@
+#include "runner/train_runner.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "core/errors.h"
+#include "data/dataset.h"
+#include "runner/execute.h"
+#include "runner/spawn.h"
+#include "runner/worker_reply.h"
+
+namespace versus {
+namespace {
+
+std::string duration_text(double seconds) {
+  if (seconds < 60) return fmt::format("{:.0f}s", seconds);
+  return fmt::format("{:.0f}m{:02.0f}s", std::floor(seconds / 60), std::fmod(seconds, 60));
+}
+
+// "torch: epoch 2/10, step 1200/9370, loss 0.412, ETA 1m20s" from a worker's progress line.
+void print_progress(const std::string& backend, const nlohmann::json& p) {
+  const auto step = p.value("step", int64_t{0}), steps = p.value("steps", int64_t{1});
+  const double elapsed = p.value("elapsed_seconds", 0.0);
+  const std::string eta = step > 0 ? duration_text(elapsed / static_cast<double>(step) * static_cast<double>(steps - step)) : "?";
+  if (p.contains("epoch_done")) {
+    const auto& e = p["epoch_done"];
+    std::string acc = e.contains("test_accuracy") ? fmt::format(", test accuracy {:.2f} %", e["test_accuracy"].get<double>() * 100) : "";
+    std::fprintf(stderr, "  %-10s epoch %lld/%lld done in %.1f s, train loss %.4f%s%s\n", backend.c_str(),
+                 static_cast<long long>(p.value("epoch", int64_t{0})), static_cast<long long>(p.value("epochs", int64_t{0})),
+                 e.value("seconds", 0.0), e.value("train_loss", 0.0), acc.c_str(),
+                 step < steps ? (", ETA " + eta).c_str() : "");
+  } else {
+    std::fprintf(stderr, "  %-10s epoch %lld/%lld, step %lld/%lld, loss %.4f, ETA %s\n", backend.c_str(),
+                 static_cast<long long>(p.value("epoch", int64_t{0})), static_cast<long long>(p.value("epochs", int64_t{0})),
+                 static_cast<long long>(step), static_cast<long long>(steps), p.value("loss", 0.0), eta.c_str());
+  }
+}
+
+}  // namespace
+
+nlohmann::json training_request(const Network& net, const TrainSettings& s) {
+  const std::string dataset = s.dataset.empty() ? net.dataset : s.dataset;
+  nlohmann::json data = {{"name", dataset}};
+  if (dataset == "generated") {
+    data["train"] = s.generated_train;
+    data["test"] = s.generated_test;
+  } else {
+    const std::filesystem::path dir = s.dataset_dir.empty() ? data_directory(dataset) : std::filesystem::path(s.dataset_dir);
+    const Dataset d = load_dataset(dataset, dir, dataset_options_for(net));  // throws UserError naming the file and the problem
+    if (d.train.sample_shape != net.input_shape)
+      throw UserError(fmt::format("dataset {} has samples of shape [{}], but network {} takes [{}]: pick a matching --dataset",
+                                  dataset, fmt::join(d.train.sample_shape, ", "), net.name, fmt::join(net.input_shape, ", ")));
+    if (d.classes != net.classes)
+      throw UserError(fmt::format("dataset {} has {} classes, but network {} has {}", dataset, d.classes, net.name, net.classes));
+    data["dir"] = dir.string();
+  }
+  nlohmann::json request = {{"network", net.source_json},
+                            {"dataset", data},
+                            {"seed", s.seed},
+                            {"threads", s.threads},
+                            {"optimizer", s.optimizer.value_or(net.optimizer)},
+                            {"batch", s.batch.value_or(net.batch)},
+                            {"epochs", s.epochs.value_or(net.epochs)},
+                            {"max_steps", s.max_steps},
+                            {"evaluate", s.evaluate}};
+  if (s.inference) request["inference"] = {{"latency_runs", 50}, {"batch", 256}};
+  return request;
+}
+
+nlohmann::json execute_training(const nlohmann::json& request, const WorkerInfo& worker, const TrainSettings& s,
+                                const nlohmann::json& context, bool verbose) {
+  const std::vector<std::string> env = worker_environment(s.threads);
+  auto on_line = [&](const std::string& line) {
+    if (is_reply_line(line)) return true;
+    try {
+      const auto p = nlohmann::json::parse(line).at("progress");
+      if (verbose || p.contains("epoch_done")) print_progress(worker.backend, p);
+    } catch (const std::exception&) {
+    }
+    return false;
+  };
+  const ProcessResult p = run_process({worker.executable.string(), "--train"}, env, request.dump() + "\n",
+                                      s.timeout_seconds, 20, on_line);
+  if (interrupt_requested()) throw Interrupted();
+  nlohmann::json reply = worker_reply(p, s.timeout_seconds);
+  nlohmann::json doc = {{"schema", kTrainSchema},
+                        {"id", worker.backend},
+                        {"backend", worker.backend},
+                        {"network", request["network"].value("name", "")},
+                        {"settings", {{"seed", request["seed"]}, {"threads", request["threads"]},
+                                      {"optimizer", request["optimizer"]}, {"batch", request["batch"]},
+                                      {"epochs", request["epochs"]}, {"max_steps", request["max_steps"]},
+                                      {"dataset", request["dataset"]}}},
+                        {"environment", recorded_environment(env)},
+                        {"context", context}};
+  doc.update(reply);
+  const auto& proc = reply["process"];
+  const double cpu = proc["user_cpu_seconds"].get<double>() + proc["system_cpu_seconds"].get<double>();
+  const double wall = proc["wall_seconds"].get<double>();
+  // Cores kept busy on average over the whole process (1.0 = one core): with a thread budget
+  // of N, values well under N show a framework that does not use what it was given.
+  if (wall > 0) doc["cpu_utilisation_cores"] = cpu / wall;
+  return doc;
+}
+
+ParityOutcome check_parity(const std::map<std::string, nlohmann::json>& runs, double tolerance) {
+  ParityOutcome out;
+  nlohmann::json losses = nlohmann::json::object(), failed = nlohmann::json::object();
+  size_t steps = SIZE_MAX;
+  for (const auto& [backend, run] : runs) {
+    if (run.value("status", "") == "ok" && run.contains("step_losses")) {
+      losses[backend] = run["step_losses"];
+      steps = std::min(steps, run["step_losses"].size());
+    } else {
+      failed[backend] = fmt::format("{}: {}", run.value("status", "error"), run.value("reason", std::string()));
+    }
+  }
+  double worst = 0;
+  size_t worst_step = 0;
+  std::string worst_pair;
+  std::vector<double> per_step;
+  if (losses.size() >= 2) {
+    for (size_t k = 0; k < steps; ++k) {
+      double step_worst = 0;
+      for (auto a = losses.begin(); a != losses.end(); ++a)
+        for (auto b = std::next(a); b != losses.end(); ++b) {
+          const double x = (*a)[k].get<double>(), y = (*b)[k].get<double>();
+          const double rel = std::abs(x - y) / std::max({std::abs(x), std::abs(y), 1e-12});
+          step_worst = std::max(step_worst, rel);
+          if (rel > worst) worst = rel, worst_step = k + 1, worst_pair = a.key() + " vs " + b.key();
+        }
+      per_step.push_back(step_worst);
+    }
+  }
+  out.passed = losses.size() >= 2 && steps > 0 && worst <= tolerance;
+  std::string verdict;
+  if (losses.size() < 2) verdict = "not shown: fewer than two backends finished";
+  else if (out.passed) verdict = fmt::format("passed: the losses of {} steps agree within {:.2g} (tolerance {:.2g})", steps, worst, tolerance);
+  else verdict = fmt::format("FAILED: step {} differs by {:.3g} relative ({}), tolerance {:.2g}", worst_step, worst, worst_pair, tolerance);
+  out.doc = {{"schema", kParitySchema}, {"passed", out.passed}, {"verdict", verdict}, {"tolerance", tolerance},
+             {"steps", steps == SIZE_MAX ? 0 : steps}, {"largest_relative_difference", worst},
+             {"worst_step", worst_step}, {"worst_pair", worst_pair}, {"step_relative_difference", per_step},
+             {"step_losses", losses}, {"not_compared", failed}};
+  return out;
+}
+
+}  // namespace versus

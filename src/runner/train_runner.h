@@ -1,0 +1,55 @@
+// Trains one network in several frameworks from the same weights on the same batches, one
+// worker process each, and checks that they computed the same thing (parity).
+//
+// A training results folder: training.json (the settings and the request every worker got),
+// context.json, runs/<backend>.json (schema versus.train/1) and parity.json.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "nets/network.h"
+#include "runner/workers.h"
+
+namespace versus {
+
+inline constexpr const char* kTrainSchema = "versus.train/1";
+inline constexpr const char* kParitySchema = "versus.parity/1";
+
+struct TrainSettings {
+  std::string dataset;          // empty: the network's default; "generated": made up in memory
+  std::string dataset_dir;      // empty: data_directory(dataset)
+  int64_t generated_train = 2048, generated_test = 512;
+  std::optional<int64_t> epochs, batch;
+  std::optional<OptimizerSpec> optimizer;
+  int64_t max_steps = 0;        // 0: whole epochs
+  uint64_t seed = 1;
+  int threads = 1;
+  double timeout_seconds = 3600;
+  bool evaluate = true;         // test accuracy after every epoch
+  bool inference = true;        // latency and throughput after training
+};
+
+// The request every worker receives (worker/train_loop.h); checks the dataset first, so a
+// missing or corrupt file is reported once, before any framework starts.
+nlohmann::json training_request(const Network& net, const TrainSettings& s);
+
+// Runs `request` in one worker, printing progress, and returns the run document.
+nlohmann::json execute_training(const nlohmann::json& request, const WorkerInfo& worker, const TrainSettings& s,
+                                const nlohmann::json& context, bool verbose);
+
+struct ParityOutcome {
+  bool passed = false;
+  nlohmann::json doc;  // schema versus.parity/1: per-step losses, largest difference, verdict
+};
+
+// Compares the per-step losses of the runs (backend -> run document). Passes when at least two
+// backends finished and every step's losses agree within `tolerance` (relative).
+ParityOutcome check_parity(const std::map<std::string, nlohmann::json>& runs, double tolerance);
+
+}  // namespace versus

@@ -1,0 +1,25 @@
+// A network built and made trainable in one framework (Backend::build_model). The worker's
+// training loop (worker/train_loop.cc) feeds every backend the same batches in the same order.
+#pragma once
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace versus {
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  // One optimizer step on a batch: x in the neutral layout ([B, C, H, W] images, [B, T] token
+  // ids as floats), labels as floats (class ids, or 0/1 for sigmoid_cross_entropy). Returns the
+  // batch-mean loss computed in the forward pass of this step, i.e. before the update. The
+  // batch size may differ between calls (the last batch of an epoch can be short).
+  virtual float train_step(const HostTensor& x, const std::vector<float>& labels) = 0;
+  // The last layer's outputs (logits) in inference mode (batch-norm uses its running
+  // statistics, no parameter changes), [B, classes] or [B, 1], row-major.
+  virtual std::vector<float> predict(const HostTensor& x) = 0;
+  // The current parameters in the neutral layout, in Network::params order.
+  virtual std::vector<HostTensor> parameters() = 0;
+};
+
+}  // namespace versus

@@ -1,0 +1,197 @@
+#include "worker/train_loop.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "core/errors.h"
+#include "nets/weights.h"
+#include "worker/batches.h"
+
+namespace versus {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// Batch-mean loss and the number of correct predictions, in float64, from a model's logits.
+struct Scores {
+  double loss_sum = 0;
+  int64_t correct = 0;
+};
+
+Scores score(const Network& net, const std::vector<float>& logits, const std::vector<float>& labels) {
+  Scores s;
+  const size_t b = labels.size();
+  if (net.loss == "sigmoid_cross_entropy") {
+    if (logits.size() != b) throw std::runtime_error("model returned the wrong number of outputs");
+    for (size_t i = 0; i < b; ++i) {
+      const double x = logits[i], z = labels[i];
+      s.loss_sum += std::max(x, 0.0) - x * z + std::log1p(std::exp(-std::abs(x)));
+      s.correct += (x > 0) == (z > 0.5);
+    }
+    return s;
+  }
+  const auto c = static_cast<size_t>(net.classes);
+  if (logits.size() != b * c) throw std::runtime_error("model returned the wrong number of outputs");
+  for (size_t i = 0; i < b; ++i) {
+    const float* row = logits.data() + i * c;
+    const size_t best = static_cast<size_t>(std::max_element(row, row + c) - row);
+    double m = row[best], sum = 0;
+    for (size_t k = 0; k < c; ++k) sum += std::exp(row[k] - m);
+    s.loss_sum += m + std::log(sum) - row[static_cast<size_t>(labels[i])];
+    s.correct += best == static_cast<size_t>(labels[i]);
+  }
+  return s;
+}
+
+nlohmann::json evaluate(Model& model, const Network& net, const Split& test, int64_t batch) {
+  std::vector<int64_t> all(static_cast<size_t>(test.count));
+  for (int64_t i = 0; i < test.count; ++i) all[static_cast<size_t>(i)] = i;
+  Scores total;
+  std::vector<float> labels;
+  const auto t0 = Clock::now();
+  for (size_t begin = 0; begin < all.size(); begin += static_cast<size_t>(batch)) {
+    const size_t end = std::min(all.size(), begin + static_cast<size_t>(batch));
+    const HostTensor x = gather_batch(test, all, begin, end, labels);
+    const Scores s = score(net, model.predict(x), labels);
+    total.loss_sum += s.loss_sum, total.correct += s.correct;
+  }
+  const auto n = static_cast<double>(std::max<int64_t>(test.count, 1));
+  return {{"test_loss", total.loss_sum / n}, {"test_accuracy", static_cast<double>(total.correct) / n},
+          {"eval_seconds", seconds_since(t0)}};
+}
+
+// Latency at batch 1 (each run timed) and throughput at a large batch, after training.
+nlohmann::json measure_inference(Model& model, const Split& test, const nlohmann::json& settings) {
+  const int64_t runs = settings.value("latency_runs", int64_t{50});
+  const int64_t big = std::min<int64_t>(settings.value("batch", int64_t{256}), test.count);
+  std::vector<int64_t> all(static_cast<size_t>(test.count));
+  for (int64_t i = 0; i < test.count; ++i) all[static_cast<size_t>(i)] = i;
+  std::vector<float> labels;
+  std::vector<double> latency, throughput;
+  for (int64_t r = 0; r < runs + 5; ++r) {  // five warm-up runs
+    const size_t at = static_cast<size_t>(r % test.count);
+    const HostTensor x = gather_batch(test, all, at, at + 1, labels);
+    const auto t0 = Clock::now();
+    model.predict(x);
+    if (r >= 5) latency.push_back(seconds_since(t0));
+  }
+  const HostTensor xb = gather_batch(test, all, 0, static_cast<size_t>(big), labels);
+  for (int r = 0; r < 7; ++r) {
+    const auto t0 = Clock::now();
+    model.predict(xb);
+    if (r >= 2) throughput.push_back(seconds_since(t0));
+  }
+  return {{"latency_batch", 1}, {"latency_seconds", latency}, {"throughput_batch", big},
+          {"throughput_seconds", throughput}};
+}
+
+Dataset load_requested_data(const Network& net, const nlohmann::json& request, uint64_t seed) {
+  const auto spec = request.value("dataset", nlohmann::json::object());
+  const std::string name = spec.value("name", net.dataset);
+  if (name == "generated")
+    return generated_dataset(net, seed, spec.value("train", int64_t{1024}), spec.value("test", int64_t{256}));
+  Dataset d = load_dataset(name, spec.value("dir", std::string()), dataset_options_for(net));
+  if (d.train.sample_shape != net.input_shape)
+    throw UserError(fmt::format("dataset {} has samples of shape [{}] but network {} takes [{}]", name,
+                                fmt::join(d.train.sample_shape, ", "), net.name, fmt::join(net.input_shape, ", ")));
+  if (d.classes != net.classes)
+    throw UserError(fmt::format("dataset {} has {} classes but network {} has {}", name, d.classes, net.name, net.classes));
+  return d;
+}
+
+}  // namespace
+
+nlohmann::json run_training(Backend& backend, const nlohmann::json& request, const ProgressSink& progress) {
+  const Network net = parse_network(request.at("network"));
+  const auto seed = request.value("seed", uint64_t{1});
+  const OptimizerSpec optimizer = request.contains("optimizer") ? request["optimizer"].get<OptimizerSpec>() : net.optimizer;
+  const int64_t batch = request.value("batch", net.batch);
+  const int64_t epochs = request.value("epochs", net.epochs);
+  const int64_t max_steps = request.value("max_steps", int64_t{0});
+  const bool evaluate_each_epoch = request.value("evaluate", true);
+  backend.set_threads(request.value("threads", 1));
+
+  const Dataset data = load_requested_data(net, request, seed);
+  const std::vector<HostTensor> initial = initial_parameters(net, seed);
+
+  auto t0 = Clock::now();
+  std::unique_ptr<Model> model = backend.build_model(net, initial, optimizer);
+  const double build_seconds = seconds_since(t0);
+
+  const auto steps_per_epoch = static_cast<int64_t>(data.train.count / batch);  // the short tail is dropped
+  if (steps_per_epoch < 1)
+    throw UserError(fmt::format("batch {} is larger than the {} training samples", batch, data.train.count));
+  const int64_t total_steps = max_steps > 0 ? std::min(max_steps, steps_per_epoch * epochs) : steps_per_epoch * epochs;
+  const int64_t epochs_run = (total_steps + steps_per_epoch - 1) / steps_per_epoch;  // --steps may end one early
+
+  nlohmann::json epochs_out = nlohmann::json::array();
+  std::vector<double> step_seconds, step_losses;
+  uint64_t order_hash = 0xcbf29ce484222325ULL;
+  std::vector<float> labels;
+  int64_t step = 0;
+  const auto train_start = Clock::now();
+  auto last_progress = train_start;
+  for (int64_t epoch = 1; step < total_steps; ++epoch) {
+    const std::vector<int64_t> order = epoch_order(data.train.count, seed, epoch);
+    const auto epoch_start = Clock::now();
+    double loss_sum = 0;
+    int64_t epoch_steps = 0;
+    for (int64_t s = 0; s < steps_per_epoch && step < total_steps; ++s, ++step, ++epoch_steps) {
+      const auto begin = static_cast<size_t>(s * batch);
+      const HostTensor x = gather_batch(data.train, order, begin, begin + static_cast<size_t>(batch), labels);
+      for (size_t i = begin; i < begin + static_cast<size_t>(batch); ++i) order_hash = (order_hash ^ static_cast<uint64_t>(order[i])) * 0x100000001b3ULL;
+      const auto st = Clock::now();
+      const float loss = model->train_step(x, labels);
+      step_seconds.push_back(seconds_since(st));
+      if (!std::isfinite(loss))
+        throw std::runtime_error(fmt::format("the loss became {} at step {}: training diverged", loss, step + 1));
+      step_losses.push_back(loss);
+      loss_sum += loss;
+      if (seconds_since(last_progress) > 2.0) {
+        last_progress = Clock::now();
+        progress({{"epoch", epoch}, {"epochs", epochs_run}, {"step", step + 1}, {"steps", total_steps}, {"loss", loss},
+                  {"elapsed_seconds", seconds_since(train_start)}});
+      }
+    }
+    const double epoch_seconds = seconds_since(epoch_start);
+    nlohmann::json e = {{"epoch", epoch}, {"steps", epoch_steps}, {"seconds", epoch_seconds},
+                        {"samples_per_second", static_cast<double>(epoch_steps * batch) / epoch_seconds},
+                        {"train_loss", loss_sum / static_cast<double>(std::max<int64_t>(epoch_steps, 1))}};
+    if (evaluate_each_epoch) e.update(evaluate(*model, net, data.test, std::max<int64_t>(batch, 256)));
+    progress({{"epoch", epoch}, {"epochs", epochs_run}, {"step", step}, {"steps", total_steps}, {"epoch_done", e},
+              {"elapsed_seconds", seconds_since(train_start)}});
+    epochs_out.push_back(std::move(e));
+  }
+
+  nlohmann::json out = {{"status", "ok"},
+                        {"network", net.name},
+                        {"parameters", net.parameter_count()},
+                        {"dataset", {{"name", data.name}, {"origin", data.origin}, {"synthetic", data.synthetic},
+                                     {"train", data.train.count}, {"test", data.test.count}}},
+                        {"optimizer", optimizer},
+                        {"batch", batch},
+                        {"seed", seed},
+                        {"initial_weights_checksum", fmt::format("{:016x}", checksum(initial))},
+                        {"batch_order_checksum", fmt::format("{:016x}", order_hash)},
+                        {"build_seconds", build_seconds},
+                        {"first_step_seconds", step_seconds.front()},
+                        {"step_seconds", step_seconds},
+                        {"step_losses", step_losses},
+                        {"epochs", epochs_out},
+                        {"train_seconds", seconds_since(train_start)},
+                        {"framework", backend.describe()},
+                        {"threads_used", backend.threads_used()}};
+  if (request.contains("inference")) out["inference"] = measure_inference(*model, data.test, request["inference"]);
+  if (request.value("return_parameters", false)) {
+    nlohmann::json params = nlohmann::json::array();
+    for (const HostTensor& p : model->parameters()) params.push_back({{"name", p.name}, {"shape", p.shape}, {"data", p.data}});
+    out["final_parameters"] = std::move(params);
+  }
+  return out;
+}
+
+}  // namespace versus

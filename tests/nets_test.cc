@@ -1,0 +1,125 @@
+// The neutral network description: every shipped network parses with the expected parameter
+// count, bad files are rejected by name, weights are seeded, layout conversions round-trip.
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "core/errors.h"
+#include "nets/layout.h"
+#include "nets/network.h"
+#include "nets/weights.h"
+
+namespace versus {
+namespace {
+
+nlohmann::json tiny(nlohmann::json layers, nlohmann::json input = {{"kind", "image"}, {"shape", {1, 8, 8}}}) {
+  return {{"name", "tiny"}, {"input", input}, {"classes", 3}, {"layers", layers}};
+}
+
+std::string error_of(const nlohmann::json& doc) {
+  try {
+    parse_network(doc);
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(Networks, ShippedNetworksParseWithTheirKnownParameterCounts) {
+  // Counted by hand from the definitions (convolutions keep their bias).
+  EXPECT_EQ(load_network("mlp").parameter_count(), 784 * 512 + 512 + 512 * 512 + 512 + 512 * 10 + 10);
+  EXPECT_EQ(load_network("lenet").parameter_count(), 156 + 2416 + 48120 + 10164 + 850);
+  EXPECT_EQ(load_network("paper_mlp").parameter_count(), 784 * 128 + 128 + 128 * 64 + 64 + 64 * 10 + 10);
+  // LSTM: 4H(F + H) weights and two 4H biases.
+  EXPECT_EQ(load_network("imdb_lstm").parameter_count(), 20000 * 128 + 4 * 128 * (128 + 128) + 8 * 128 + 128 + 1);
+  const Network lenet = load_network("lenet");
+  EXPECT_EQ(lenet.layers[3].in_shape, (Shape{6, 14, 14}));
+  EXPECT_EQ(lenet.layers[6].out_shape, (Shape{400}));
+  const Network resnet = load_network("resnet20");
+  EXPECT_EQ(resnet.layers.back().out_shape, (Shape{10}));
+  EXPECT_NEAR(static_cast<double>(resnet.parameter_count()), 0.27e6, 0.01e6);  // He et al.: 0.27M
+  for (const auto& name : available_networks()) EXPECT_NO_THROW(load_network(name)) << name;
+  EXPECT_GE(available_networks().size(), 8u);
+}
+
+TEST(Networks, BadDescriptionsAreRejectedNamingTheLayerAndTheProblem) {
+  EXPECT_NE(error_of(tiny({{{"type", "dense"}, {"units", 3}}})).find("layer dense1 (dense): needs a flat input (add a flatten layer)"),
+            std::string::npos);
+  EXPECT_NE(error_of(tiny({{{"type", "flatten"}}, {{"type", "dense"}, {"units", 4}}})).find("the last layer gives [4] but the loss needs [3]"),
+            std::string::npos);
+  EXPECT_NE(error_of(tiny({{{"type", "convolution"}}})).find("unknown layer type"), std::string::npos);
+  EXPECT_NE(error_of(tiny({{{"type", "conv2d"}, {"filters", 2}, {"kernel", 9}}})).find("kernel 9 does not fit the 8x8 input"),
+            std::string::npos);
+  EXPECT_NE(error_of(tiny({{{"type", "conv2d"}, {"filter", 2}, {"kernel", 3}}})).find("unknown setting 'filter'"), std::string::npos);
+  EXPECT_NE(error_of(tiny({{{"type", "residual"}, {"body", {{{"type", "conv2d"}, {"filters", 2}, {"kernel", 3}, {"padding", 1}}}}}})).find("they must match"),
+            std::string::npos);
+  EXPECT_NE(error_of(tiny({{{"type", "embedding"}, {"dim", 4}}})).find("needs token input"), std::string::npos);
+  EXPECT_NE(error_of({{"name", "x"}}).find("needs an \"input\""), std::string::npos);
+  try {
+    load_network("nosuchnet");
+    ADD_FAILURE();
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown network 'nosuchnet'"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("lenet"), std::string::npos);  // lists what exists
+  }
+}
+
+TEST(Weights, SeededGlorotInTheNeutralLayoutAndZeroBiases) {
+  const Network net = load_network("lenet");
+  const auto a = initial_parameters(net, 7), b = initial_parameters(net, 7), c = initial_parameters(net, 8);
+  ASSERT_EQ(a.size(), net.params.size());
+  EXPECT_EQ(checksum(a), checksum(b));
+  EXPECT_NE(checksum(a), checksum(c));
+  EXPECT_EQ(a[0].name, "conv2d1.weight");
+  EXPECT_EQ(a[0].shape, (Shape{6, 1, 5, 5}));
+  const double limit = std::sqrt(6.0 / (25 + 150));
+  double max_abs = 0;
+  for (float v : a[0].data) max_abs = std::max(max_abs, std::abs(static_cast<double>(v)));
+  EXPECT_LE(max_abs, limit);
+  EXPECT_GT(max_abs, 0.8 * limit);
+  for (float v : a[1].data) EXPECT_EQ(v, 0.0f);  // conv2d1.bias
+  const Network lstm = load_network("imdb_lstm");
+  const auto p = initial_parameters(lstm, 1);
+  EXPECT_EQ(p[3].name, "lstm1.b_ih");
+  EXPECT_EQ(p[3].data[0], 0.0f);     // input gate
+  EXPECT_EQ(p[3].data[128], 1.0f);   // forget gate starts open
+}
+
+HostTensor iota(Shape shape) {
+  HostTensor t{"t", shape, {}};
+  t.data.resize(static_cast<size_t>(t.elements()));
+  for (size_t i = 0; i < t.data.size(); ++i) t.data[i] = static_cast<float>(i);
+  return t;
+}
+
+TEST(Layout, ConversionsPutEveryElementWhereTheTargetLayoutExpectsIt) {
+  const HostTensor w = iota({2, 3, 4, 5});  // OIHW
+  const HostTensor hwio = layout::oihw_to_hwio(w);
+  EXPECT_EQ(hwio.shape, (Shape{4, 5, 3, 2}));
+  // element (o=1, i=2, h=3, w=4) sits at [h][w][i][o]
+  EXPECT_EQ(hwio.data[((3 * 5 + 4) * 3 + 2) * 2 + 1], w.data[((1 * 3 + 2) * 4 + 3) * 5 + 4]);
+  EXPECT_EQ(layout::hwio_to_oihw(hwio).data, w.data);
+  const HostTensor nhwc = layout::nchw_to_nhwc(w);
+  EXPECT_EQ(nhwc.shape, (Shape{2, 4, 5, 3}));
+  EXPECT_EQ(nhwc.data[((1 * 4 + 3) * 5 + 4) * 3 + 2], w.data[((1 * 3 + 2) * 4 + 3) * 5 + 4]);
+  EXPECT_EQ(layout::nhwc_to_nchw(nhwc).data, w.data);
+  const HostTensor m = iota({3, 7});
+  const HostTensor mt = layout::transpose2d(m);
+  EXPECT_EQ(mt.shape, (Shape{7, 3}));
+  EXPECT_EQ(mt.data[5 * 3 + 2], m.data[2 * 7 + 5]);
+  EXPECT_EQ(layout::transpose2d(mt).data, m.data);
+}
+
+TEST(Layout, LstmGateBlocksReorderAndRestore) {
+  const HostTensor b = iota({8});  // H = 2: i i f f g g o o
+  const std::vector<int> icfo = {0, 2, 1, 3};
+  const HostTensor r = layout::reorder_gates(b, icfo);
+  EXPECT_EQ(r.data, (std::vector<float>{0, 1, 4, 5, 2, 3, 6, 7}));
+  EXPECT_EQ(layout::restore_gates(r, icfo).data, b.data);
+  const std::vector<int> rotate = {3, 0, 1, 2};
+  EXPECT_EQ(layout::restore_gates(layout::reorder_gates(iota({8, 3}), rotate), rotate).data, iota({8, 3}).data);
+  EXPECT_THROW(layout::reorder_gates(iota({6}), icfo), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace versus

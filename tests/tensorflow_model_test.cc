@@ -1,0 +1,606 @@
+// The TensorFlow worker trains networks: its per-step losses, final parameters and inference
+// (test loss from predict) match a float64 reference trained here from the same initial weights
+// on the same batches (nets/weights.h, worker/batches.h), for every layer type, loss and
+// optimizer. Guards against layout slips (NHWC/HWIO/IO, flatten order, gate order), a loss
+// fetched after the update, wrong optimizer formulas and batch-norm running statistics.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "nets/network.h"
+#include "nets/weights.h"
+#include "runner/spawn.h"
+#include "test_util.h"
+#include "worker/batches.h"
+
+namespace versus {
+namespace {
+
+using json = nlohmann::json;
+
+// ---- A float64 reference: forward on a tape, backward by replaying it in reverse ---------------
+
+struct Node {
+  Shape shape;  // with the batch axis
+  std::vector<double> v, g;
+};
+using P = std::shared_ptr<Node>;
+
+P make_node(Shape shape) {
+  auto n = std::make_shared<Node>();
+  int64_t count = 1;
+  for (int64_t d : shape) count *= d;
+  n->shape = std::move(shape);
+  n->v.assign(static_cast<size_t>(count), 0.0);
+  n->g.assign(static_cast<size_t>(count), 0.0);
+  return n;
+}
+
+double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+class Reference {
+ public:
+  Reference(const Network& net, const std::vector<HostTensor>& initial, OptimizerSpec opt)
+      : net_(net), opt_(std::move(opt)) {
+    for (const HostTensor& t : initial) {
+      w_.emplace_back(t.data.begin(), t.data.end());
+      dw_.emplace_back(t.data.size(), 0.0);
+      slot1_.emplace_back(t.data.size(), 0.0);
+      slot2_.emplace_back(t.data.size(), 0.0);
+    }
+  }
+
+  double train_step(const HostTensor& x, const std::vector<float>& labels) {
+    for (auto& d : dw_) std::fill(d.begin(), d.end(), 0.0);
+    tape_.clear();
+    const P logits = run(x, true);
+    const double loss = loss_and_seed(*logits, labels);
+    for (auto it = tape_.rbegin(); it != tape_.rend(); ++it) (*it)();
+    update();
+    return loss;
+  }
+
+  // Batch-mean loss in inference mode.
+  double eval_loss(const HostTensor& x, const std::vector<float>& labels) {
+    tape_.clear();
+    const P logits = run(x, false);
+    return loss_and_seed(*logits, labels);
+  }
+
+  const std::vector<std::vector<double>>& params() const { return w_; }
+
+ private:
+  P run(const HostTensor& x, bool training) {
+    Shape s = x.shape;
+    P in = make_node(s);
+    std::copy(x.data.begin(), x.data.end(), in->v.begin());
+    return layers(net_.layers, in, training);
+  }
+
+  P layers(const std::vector<Layer>& ls, P x, bool training) {
+    for (const Layer& l : ls) x = layer(l, x, training);
+    return x;
+  }
+
+  std::vector<double>& W(const Layer& l, size_t i) { return w_[static_cast<size_t>(l.params.at(i))]; }
+  std::vector<double>& dW(const Layer& l, size_t i) { return dw_[static_cast<size_t>(l.params.at(i))]; }
+
+  P layer(const Layer& l, P x, bool training) {
+    const int64_t B = x->shape[0];
+    Shape out{B};
+    out.insert(out.end(), l.out_shape.begin(), l.out_shape.end());
+    P y = make_node(out);
+    const size_t n = x->v.size();
+    if (l.type == "relu" || l.type == "sigmoid" || l.type == "tanh") {
+      for (size_t i = 0; i < n; ++i) {
+        const double v = x->v[i];
+        y->v[i] = l.type == "relu" ? std::max(v, 0.0) : l.type == "sigmoid" ? sigmoid(v) : std::tanh(v);
+      }
+      tape_.push_back([x, y, t = l.type, n] {
+        for (size_t i = 0; i < n; ++i) {
+          const double yv = y->v[i];
+          const double d = t == "relu"      ? (x->v[i] > 0 ? 1.0 : 0.0)
+                           : t == "sigmoid" ? yv * (1 - yv)
+                                            : 1 - yv * yv;
+          x->g[i] += y->g[i] * d;
+        }
+      });
+    } else if (l.type == "flatten") {
+      y->v = x->v;
+      tape_.push_back([x, y, n] {
+        for (size_t i = 0; i < n; ++i) x->g[i] += y->g[i];
+      });
+    } else if (l.type == "dense") {
+      dense(l, x, y);
+    } else if (l.type == "conv2d") {
+      conv2d(l, x, y);
+    } else if (l.type == "max_pool" || l.type == "avg_pool") {
+      pool(l, x, y);
+    } else if (l.type == "batch_norm") {
+      batch_norm(l, x, y, training);
+    } else if (l.type == "residual") {
+      const P body = layers(l.body, x, training);
+      const P shortcut = l.shortcut.empty() ? x : layers(l.shortcut, x, training);
+      for (size_t i = 0; i < y->v.size(); ++i) y->v[i] = body->v[i] + shortcut->v[i];
+      tape_.push_back([body, shortcut, y] {
+        for (size_t i = 0; i < y->v.size(); ++i) body->g[i] += y->g[i], shortcut->g[i] += y->g[i];
+      });
+    } else if (l.type == "embedding") {
+      const int64_t dim = l.units;
+      for (size_t i = 0; i < n; ++i)
+        for (int64_t d = 0; d < dim; ++d) y->v[i * dim + d] = W(l, 0)[static_cast<size_t>(x->v[i]) * dim + d];
+      tape_.push_back([this, &l, x, y, n, dim] {
+        for (size_t i = 0; i < n; ++i)
+          for (int64_t d = 0; d < dim; ++d)
+            dW(l, 0)[static_cast<size_t>(x->v[i]) * dim + d] += y->g[i * dim + d];
+      });
+    } else if (l.type == "lstm") {
+      lstm(l, x, y);
+    } else {
+      ADD_FAILURE() << "reference has no layer " << l.type;
+    }
+    return y;
+  }
+
+  void dense(const Layer& l, P x, P y) {
+    const int64_t B = x->shape[0], in = x->shape[1], units = l.units;
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t o = 0; o < units; ++o) {
+        double s = W(l, 1)[o];
+        for (int64_t i = 0; i < in; ++i) s += x->v[b * in + i] * W(l, 0)[o * in + i];
+        y->v[b * units + o] = s;
+      }
+    tape_.push_back([this, &l, x, y, B, in, units] {
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t o = 0; o < units; ++o) {
+          const double g = y->g[b * units + o];
+          dW(l, 1)[o] += g;
+          for (int64_t i = 0; i < in; ++i) {
+            dW(l, 0)[o * in + i] += g * x->v[b * in + i];
+            x->g[b * in + i] += g * W(l, 0)[o * in + i];
+          }
+        }
+    });
+  }
+
+  // Visits every (output, input, weight) triple of a convolution with zero padding.
+  template <typename F>
+  static void conv_walk(const Shape& xs, const Shape& ys, int64_t k, int64_t stride, int64_t pad, F f) {
+    const int64_t B = xs[0], C = xs[1], H = xs[2], Wd = xs[3], O = ys[1], OH = ys[2], OW = ys[3];
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t o = 0; o < O; ++o)
+        for (int64_t i = 0; i < OH; ++i)
+          for (int64_t j = 0; j < OW; ++j)
+            for (int64_t c = 0; c < C; ++c)
+              for (int64_t u = 0; u < k; ++u)
+                for (int64_t v = 0; v < k; ++v) {
+                  const int64_t h = i * stride + u - pad, w = j * stride + v - pad;
+                  if (h < 0 || h >= H || w < 0 || w >= Wd) continue;
+                  f(((b * O + o) * OH + i) * OW + j, ((b * C + c) * H + h) * Wd + w,
+                    ((o * C + c) * k + u) * k + v, o);
+                }
+  }
+
+  void conv2d(const Layer& l, P x, P y) {
+    const int64_t plane = y->shape[2] * y->shape[3];
+    for (size_t i = 0; i < y->v.size(); ++i) y->v[i] = W(l, 1)[(static_cast<int64_t>(i) / plane) % l.units];
+    conv_walk(x->shape, y->shape, l.kernel, l.stride, l.padding,
+              [&](int64_t yi, int64_t xi, int64_t wi, int64_t) { y->v[yi] += x->v[xi] * W(l, 0)[wi]; });
+    tape_.push_back([this, &l, x, y, plane] {
+      for (size_t i = 0; i < y->v.size(); ++i)
+        dW(l, 1)[(static_cast<int64_t>(i) / plane) % l.units] += y->g[i];
+      conv_walk(x->shape, y->shape, l.kernel, l.stride, l.padding,
+                [&](int64_t yi, int64_t xi, int64_t wi, int64_t) {
+                  dW(l, 0)[wi] += y->g[yi] * x->v[xi];
+                  x->g[xi] += y->g[yi] * W(l, 0)[wi];
+                });
+    });
+  }
+
+  // Padding never counts: max ignores it, the average divides by the real elements.
+  void pool(const Layer& l, P x, P y) {
+    const int64_t planes = x->shape[0] * x->shape[1], H = x->shape[2], Wd = x->shape[3];
+    const int64_t OH = y->shape[2], OW = y->shape[3];
+    auto windows = std::make_shared<std::vector<std::vector<int64_t>>>();
+    for (int64_t p = 0; p < planes; ++p)
+      for (int64_t i = 0; i < OH; ++i)
+        for (int64_t j = 0; j < OW; ++j) {
+          std::vector<int64_t> win;
+          for (int64_t u = 0; u < l.kernel; ++u)
+            for (int64_t v = 0; v < l.kernel; ++v) {
+              const int64_t h = i * l.stride + u - l.padding, w = j * l.stride + v - l.padding;
+              if (h >= 0 && h < H && w >= 0 && w < Wd) win.push_back((p * H + h) * Wd + w);
+            }
+          windows->push_back(win);
+        }
+    const bool max = l.type == "max_pool";
+    for (size_t o = 0; o < windows->size(); ++o) {
+      const auto& win = (*windows)[o];
+      double s = max ? -1e300 : 0.0;
+      for (int64_t xi : win) s = max ? std::max(s, x->v[xi]) : s + x->v[xi];
+      y->v[o] = max ? s : s / static_cast<double>(win.size());
+    }
+    tape_.push_back([x, y, windows, max] {
+      for (size_t o = 0; o < windows->size(); ++o) {
+        const auto& win = (*windows)[o];
+        if (max) {
+          const int64_t best = *std::max_element(win.begin(), win.end(),
+                                                 [&](int64_t a, int64_t b) { return x->v[a] < x->v[b]; });
+          x->g[best] += y->g[o];
+        } else {
+          for (int64_t xi : win) x->g[xi] += y->g[o] / static_cast<double>(win.size());
+        }
+      }
+    });
+  }
+
+  void batch_norm(const Layer& l, P x, P y, bool training) {
+    const int64_t B = x->shape[0], C = x->shape[1];
+    const int64_t plane = x->shape.size() == 4 ? x->shape[2] * x->shape[3] : 1, count = B * plane;
+    auto& [rmean, rvar] =
+        running_.try_emplace(l.name, std::vector<double>(C, 0.0), std::vector<double>(C, 1.0)).first->second;
+    auto at = [=](int64_t b, int64_t c, int64_t p) { return (b * C + c) * plane + p; };
+    auto xhat = std::make_shared<std::vector<double>>(x->v.size());
+    auto inv_std = std::make_shared<std::vector<double>>(C);
+    for (int64_t c = 0; c < C; ++c) {
+      double mean = 0, var = 0;
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t p = 0; p < plane; ++p) mean += x->v[at(b, c, p)];
+      mean /= count;
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t p = 0; p < plane; ++p) var += std::pow(x->v[at(b, c, p)] - mean, 2);
+      var /= count;
+      if (training) {
+        rmean[c] = l.momentum * rmean[c] + (1 - l.momentum) * mean;
+        rvar[c] = l.momentum * rvar[c] + (1 - l.momentum) * var * count / (count - 1);
+      } else {
+        mean = rmean[c], var = rvar[c];
+      }
+      (*inv_std)[c] = 1 / std::sqrt(var + l.epsilon);
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t p = 0; p < plane; ++p) {
+          const int64_t i = at(b, c, p);
+          (*xhat)[i] = (x->v[i] - mean) * (*inv_std)[c];
+          y->v[i] = W(l, 0)[c] * (*xhat)[i] + W(l, 1)[c];
+        }
+    }
+    if (!training) return;
+    tape_.push_back([this, &l, x, y, xhat, inv_std, B, C, plane, count, at] {
+      for (int64_t c = 0; c < C; ++c) {
+        double sum_g = 0, sum_gx = 0;
+        for (int64_t b = 0; b < B; ++b)
+          for (int64_t p = 0; p < plane; ++p) {
+            const int64_t i = at(b, c, p);
+            sum_g += y->g[i], sum_gx += y->g[i] * (*xhat)[i];
+          }
+        dW(l, 0)[c] += sum_gx;
+        dW(l, 1)[c] += sum_g;
+        const double gamma = W(l, 0)[c];
+        for (int64_t b = 0; b < B; ++b)
+          for (int64_t p = 0; p < plane; ++p) {
+            const int64_t i = at(b, c, p);
+            x->g[i] += gamma * (*inv_std)[c] / count * (count * y->g[i] - sum_g - (*xhat)[i] * sum_gx);
+          }
+      }
+    });
+  }
+
+  // Neutral gate order i, f, g, o; from h = c = 0; returns the last h.
+  void lstm(const Layer& l, P x, P y) {
+    const int64_t B = x->shape[0], T = x->shape[1], F = x->shape[2], H = l.units;
+    struct Step {
+      std::vector<double> gates, c, h;  // activated gates [B, 4H], c and h [B, H] after the step
+    };
+    auto steps = std::make_shared<std::vector<Step>>();
+    std::vector<double> h(B * H, 0.0), c(B * H, 0.0);
+    for (int64_t t = 0; t < T; ++t) {
+      Step s{std::vector<double>(B * 4 * H), std::vector<double>(B * H), std::vector<double>(B * H)};
+      for (int64_t b = 0; b < B; ++b) {
+        for (int64_t r = 0; r < 4 * H; ++r) {
+          double a = W(l, 2)[r] + W(l, 3)[r];
+          for (int64_t f = 0; f < F; ++f) a += W(l, 0)[r * F + f] * x->v[(b * T + t) * F + f];
+          for (int64_t k = 0; k < H; ++k) a += W(l, 1)[r * H + k] * h[b * H + k];
+          s.gates[b * 4 * H + r] = r / H == 2 ? std::tanh(a) : sigmoid(a);
+        }
+        for (int64_t k = 0; k < H; ++k) {
+          const double* g = &s.gates[b * 4 * H];
+          s.c[b * H + k] = g[H + k] * c[b * H + k] + g[k] * g[2 * H + k];
+          s.h[b * H + k] = g[3 * H + k] * std::tanh(s.c[b * H + k]);
+        }
+      }
+      h = s.h, c = s.c;
+      steps->push_back(std::move(s));
+    }
+    y->v = h;
+    tape_.push_back([this, &l, x, y, steps, B, T, F, H] {
+      std::vector<double> dh = y->g, dc(B * H, 0.0);
+      for (int64_t t = T - 1; t >= 0; --t) {
+        const Step& s = (*steps)[t];
+        const std::vector<double> zeros(B * H, 0.0);
+        const std::vector<double>& c_prev = t > 0 ? (*steps)[t - 1].c : zeros;
+        const std::vector<double>& h_prev = t > 0 ? (*steps)[t - 1].h : zeros;
+        std::vector<double> da(B * 4 * H), dh_prev(B * H, 0.0), dc_prev(B * H);
+        for (int64_t b = 0; b < B; ++b)
+          for (int64_t k = 0; k < H; ++k) {
+            const double* g = &s.gates[b * 4 * H];
+            const double i = g[k], f = g[H + k], gg = g[2 * H + k], o = g[3 * H + k];
+            const double tc = std::tanh(s.c[b * H + k]);
+            const double dcc = dc[b * H + k] + dh[b * H + k] * o * (1 - tc * tc);
+            double* a = &da[b * 4 * H];
+            a[k] = dcc * gg * i * (1 - i);
+            a[H + k] = dcc * c_prev[b * H + k] * f * (1 - f);
+            a[2 * H + k] = dcc * i * (1 - gg * gg);
+            a[3 * H + k] = dh[b * H + k] * tc * o * (1 - o);
+            dc_prev[b * H + k] = dcc * f;
+          }
+        for (int64_t b = 0; b < B; ++b)
+          for (int64_t r = 0; r < 4 * H; ++r) {
+            const double a = da[b * 4 * H + r];
+            dW(l, 2)[r] += a, dW(l, 3)[r] += a;
+            for (int64_t f = 0; f < F; ++f) {
+              dW(l, 0)[r * F + f] += a * x->v[(b * T + t) * F + f];
+              x->g[(b * T + t) * F + f] += a * W(l, 0)[r * F + f];
+            }
+            for (int64_t k = 0; k < H; ++k) {
+              dW(l, 1)[r * H + k] += a * h_prev[b * H + k];
+              dh_prev[b * H + k] += a * W(l, 1)[r * H + k];
+            }
+          }
+        dh = dh_prev, dc = dc_prev;
+      }
+    });
+  }
+
+  double loss_and_seed(Node& logits, const std::vector<float>& labels) {
+    const auto B = static_cast<int64_t>(labels.size());
+    double loss = 0;
+    if (net_.loss == "sigmoid_cross_entropy") {
+      for (int64_t b = 0; b < B; ++b) {
+        const double x = logits.v[b], z = labels[b];
+        loss += std::max(x, 0.0) - x * z + std::log1p(std::exp(-std::abs(x)));
+        logits.g[b] = (sigmoid(x) - z) / B;
+      }
+      return loss / B;
+    }
+    const int64_t C = net_.classes;
+    for (int64_t b = 0; b < B; ++b) {
+      const double* row = &logits.v[b * C];
+      const double m = *std::max_element(row, row + C);
+      double sum = 0;
+      for (int64_t k = 0; k < C; ++k) sum += std::exp(row[k] - m);
+      const auto label = static_cast<int64_t>(labels[b]);
+      loss += m + std::log(sum) - row[label];
+      for (int64_t k = 0; k < C; ++k) logits.g[b * C + k] = (std::exp(row[k] - m) / sum - (k == label)) / B;
+    }
+    return loss / B;
+  }
+
+  void update() {
+    ++step_;
+    for (size_t p = 0; p < w_.size(); ++p)
+      for (size_t i = 0; i < w_[p].size(); ++i) {
+        const double g = dw_[p][i];
+        double& w = w_[p][i];
+        if (opt_.kind == "sgd") {
+          w -= opt_.learning_rate * g;
+        } else if (opt_.kind == "momentum") {
+          slot1_[p][i] = opt_.momentum * slot1_[p][i] + g;
+          w -= opt_.learning_rate * slot1_[p][i];
+        } else {
+          double &m = slot1_[p][i], &v = slot2_[p][i];
+          m = opt_.beta1 * m + (1 - opt_.beta1) * g;
+          v = opt_.beta2 * v + (1 - opt_.beta2) * g * g;
+          const double t = static_cast<double>(step_);
+          w -= opt_.learning_rate * std::sqrt(1 - std::pow(opt_.beta2, t)) / (1 - std::pow(opt_.beta1, t)) *
+               m / (std::sqrt(v) + opt_.epsilon);
+        }
+      }
+  }
+
+  const Network& net_;
+  OptimizerSpec opt_;
+  std::vector<std::vector<double>> w_, dw_, slot1_, slot2_;
+  std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> running_;
+  std::vector<std::function<void()>> tape_;
+  int64_t step_ = 0;
+};
+
+// ---- Running the worker and the reference on the same request --------------------------------
+
+constexpr uint64_t kSeed = 7;
+constexpr int64_t kBatch = 8, kTrain = 96, kTest = 24, kSteps = 20;  // 20 steps cross an epoch
+
+json request(const json& network, const json& optimizer) {
+  return {{"network", network},     {"dataset", {{"name", "generated"}, {"train", kTrain}, {"test", kTest}}},
+          {"seed", kSeed},          {"threads", 1},
+          {"optimizer", optimizer}, {"batch", kBatch},
+          {"epochs", 10},           {"max_steps", kSteps},
+          {"evaluate", true},       {"return_parameters", true}};
+}
+
+json run_worker(const json& req) {
+  const std::string worker = (testing::bin_dir() / "versus-worker-tensorflow").string();
+  const ProcessResult r =
+      run_process({worker, "--train"}, {}, req.dump() + "\n", 300, 20,
+                  [](const std::string& line) { return !json::parse(line).contains("progress"); });
+  EXPECT_TRUE(r.started) << r.start_error;
+  std::string last;
+  for (size_t at = 0; at < r.stdout_text.size();) {
+    const size_t end = r.stdout_text.find('\n', at);
+    const std::string line = r.stdout_text.substr(at, end - at);
+    if (!line.empty() && !json::parse(line).contains("progress")) last = line;
+    at = end == std::string::npos ? r.stdout_text.size() : end + 1;
+  }
+  if (last.empty()) {
+    ADD_FAILURE() << "no reply; stderr: " << r.stderr_tail;
+    return json::object();
+  }
+  return json::parse(last);
+}
+
+struct ReferenceRun {
+  std::vector<double> losses;
+  double test_loss = 0;
+  std::vector<std::vector<double>> params;
+};
+
+ReferenceRun run_reference(const json& req) {
+  const Network net = parse_network(req["network"]);
+  const int64_t kBatch = req["batch"], kSteps = req["max_steps"];
+  const int64_t kTrain = req["dataset"]["train"], kTest = req["dataset"]["test"];
+  const Dataset data = generated_dataset(net, kSeed, kTrain, kTest);
+  Reference ref(net, initial_parameters(net, kSeed), req["optimizer"].get<OptimizerSpec>());
+  ReferenceRun out;
+  std::vector<float> labels;
+  const int64_t per_epoch = kTrain / kBatch;
+  for (int64_t epoch = 1, step = 0; step < kSteps; ++epoch) {
+    const std::vector<int64_t> order = epoch_order(kTrain, kSeed, epoch);
+    for (int64_t s = 0; s < per_epoch && step < kSteps; ++s, ++step) {
+      const auto begin = static_cast<size_t>(s * kBatch);
+      const HostTensor x = gather_batch(data.train, order, begin, begin + kBatch, labels);
+      out.losses.push_back(ref.train_step(x, labels));
+    }
+  }
+  std::vector<int64_t> all(kTest);
+  for (int64_t i = 0; i < kTest; ++i) all[static_cast<size_t>(i)] = i;
+  const HostTensor x = gather_batch(data.test, all, 0, kTest, labels);
+  out.test_loss = ref.eval_loss(x, labels);
+  out.params = ref.params();
+  return out;
+}
+
+double relative(double a, double b) { return std::abs(a - b) / std::max(std::abs(b), 1e-3); }
+
+// Trains `network` in the worker and the reference; per-step losses within `tolerance` relative.
+void expect_parity(const json& network, const json& optimizer, bool must_learn = true, int64_t steps = kSteps,
+                   double tolerance = 1e-3) {
+  if (!testing::worker_built("tensorflow")) GTEST_SKIP() << "versus-worker-tensorflow is not built";
+  json req = request(network, optimizer);
+  req["max_steps"] = steps;
+  const json got = run_worker(req);
+  ASSERT_EQ(got.value("status", ""), "ok") << got.dump().substr(0, 2000);
+  const ReferenceRun want = run_reference(req);
+  const auto losses = got["step_losses"].get<std::vector<double>>();
+  ASSERT_EQ(losses.size(), want.losses.size());
+  double worst_loss = 0;
+  for (size_t i = 0; i < losses.size(); ++i) {
+    worst_loss = std::max(worst_loss, relative(losses[i], want.losses[i]));
+    EXPECT_LT(relative(losses[i], want.losses[i]), tolerance)
+        << "step " << i + 1 << ": tensorflow " << losses[i] << ", float64 reference " << want.losses[i];
+  }
+  std::printf("losses %.6f -> %.6f over %zu steps; largest relative difference from float64: %.2e\n",
+              want.losses.front(), want.losses.back(), losses.size(), worst_loss);
+  if (must_learn) {
+    EXPECT_LT(want.losses.back(), want.losses.front()) << "the reference itself should learn";
+  }
+  // Inference (predict, batch-norm on running statistics) after the last step.
+  EXPECT_LT(relative(got["epochs"].back()["test_loss"].get<double>(), want.test_loss), tolerance);
+  // Final parameters, read back in the neutral layout.
+  const json& params = got["final_parameters"];
+  ASSERT_EQ(params.size(), want.params.size());
+  for (size_t p = 0; p < params.size(); ++p) {
+    const auto v = params[p]["data"].get<std::vector<double>>();
+    ASSERT_EQ(v.size(), want.params[p].size()) << params[p]["name"];
+    double worst = 0, scale = 1e-3;
+    for (size_t i = 0; i < v.size(); ++i) {
+      worst = std::max(worst, std::abs(v[i] - want.params[p][i]));
+      scale = std::max(scale, std::abs(want.params[p][i]));
+    }
+    EXPECT_LT(worst / scale, tolerance) << params[p]["name"];
+  }
+}
+
+const json kSgd = {{"kind", "sgd"}, {"learning_rate", 0.1}};
+const json kMomentum = {{"kind", "momentum"}, {"learning_rate", 0.05}, {"momentum", 0.9}};
+const json kAdam = {{"kind", "adam"}, {"learning_rate", 0.01}};
+
+const json kMlp = json::parse(R"({
+  "name": "tiny_mlp", "input": {"kind": "image", "shape": [1, 5, 5]}, "classes": 4,
+  "loss": "softmax_cross_entropy",
+  "layers": [{"type": "flatten"}, {"type": "dense", "units": 12, "name": "hidden layer #1"}, {"type": "relu"},
+             {"type": "dense", "units": 8}, {"type": "tanh"}, {"type": "dense", "units": 6},
+             {"type": "sigmoid"}, {"type": "dense", "units": 4}]})");
+
+// 'SAME'-equivalent padding, explicit Pad, max pooling with explicit padding, average pooling,
+// flatten of a multi-channel map (C·H·W order). The residual net has the stride-2 explicit Pad.
+const json kConv = json::parse(R"({
+  "name": "tiny_conv", "input": {"kind": "image", "shape": [2, 10, 10]}, "classes": 3,
+  "loss": "softmax_cross_entropy",
+  "layers": [{"type": "conv2d", "filters": 4, "kernel": 3, "padding": 1}, {"type": "relu"},
+             {"type": "max_pool", "kernel": 3, "stride": 2, "padding": 1},
+             {"type": "conv2d", "filters": 5, "kernel": 4, "padding": 1}, {"type": "tanh"},
+             {"type": "conv2d", "filters": 6, "kernel": 1}, {"type": "relu"},
+             {"type": "avg_pool", "kernel": 2, "stride": 1},
+             {"type": "flatten"}, {"type": "dense", "units": 3}]})");
+
+const json kResidual = json::parse(R"({
+  "name": "tiny_resnet", "input": {"kind": "image", "shape": [3, 6, 6]}, "classes": 3,
+  "loss": "softmax_cross_entropy",
+  "layers": [{"type": "conv2d", "filters": 4, "kernel": 3, "padding": 1}, {"type": "batch_norm"}, {"type": "relu"},
+             {"type": "residual", "body": [{"type": "conv2d", "filters": 4, "kernel": 3, "padding": 1},
+                                           {"type": "batch_norm"}, {"type": "relu"},
+                                           {"type": "conv2d", "filters": 4, "kernel": 3, "padding": 1},
+                                           {"type": "batch_norm"}]},
+             {"type": "relu"},
+             {"type": "residual", "body": [{"type": "conv2d", "filters": 6, "kernel": 3, "padding": 1, "stride": 2},
+                                           {"type": "batch_norm"}],
+                                  "shortcut": [{"type": "conv2d", "filters": 6, "kernel": 1, "stride": 2},
+                                               {"type": "batch_norm"}]},
+             {"type": "relu"}, {"type": "avg_pool", "kernel": 3}, {"type": "flatten"},
+             {"type": "dense", "units": 8}, {"type": "batch_norm", "momentum": 0.8}, {"type": "relu"},
+             {"type": "dense", "units": 3}]})");
+
+const json kLstm = json::parse(R"({
+  "name": "tiny_lstm", "input": {"kind": "tokens", "shape": [7], "vocab": 11},
+  "loss": "sigmoid_cross_entropy",
+  "layers": [{"type": "embedding", "dim": 5}, {"type": "lstm", "hidden": 6}, {"type": "dense", "units": 1}]})");
+
+TEST(TensorflowModel, MlpMatchesFloat64ReferenceWithSgd) { expect_parity(kMlp, kSgd); }
+TEST(TensorflowModel, MlpMatchesFloat64ReferenceWithMomentum) { expect_parity(kMlp, kMomentum); }
+TEST(TensorflowModel, MlpMatchesFloat64ReferenceWithAdam) { expect_parity(kMlp, kAdam); }
+TEST(TensorflowModel, ConvNetMatchesFloat64ReferenceWithSgd) { expect_parity(kConv, kSgd); }
+TEST(TensorflowModel, ConvNetMatchesFloat64ReferenceWithMomentum) { expect_parity(kConv, kMomentum); }
+TEST(TensorflowModel, BatchNormResidualNetMatchesFloat64Reference) { expect_parity(kResidual, kSgd); }
+TEST(TensorflowModel, EmbeddingLstmMatchesFloat64ReferenceWithSgd) { expect_parity(kLstm, kSgd); }
+TEST(TensorflowModel, EmbeddingLstmMatchesFloat64ReferenceWithAdam) { expect_parity(kLstm, kAdam); }
+
+// The networks of networks/*.json, 20 plain-SGD steps each (opt-in: minutes in float64).
+TEST(TensorflowModel, ShippedNetworksMatchFloat64Reference) {
+  const char* names = std::getenv("VERSUS_TEST_NETWORKS");  // e.g. "lenet,mlp,imdb_lstm"
+  if (!names) GTEST_SKIP() << "set VERSUS_TEST_NETWORKS=name,name to train networks/*.json";
+  std::string list = names;
+  for (size_t at = 0; at < list.size();) {
+    const size_t end = std::min(list.find(',', at), list.size());
+    const std::string name = list.substr(at, end - at);
+    at = end + 1;
+    SCOPED_TRACE(name);
+    std::printf("%s: ", name.c_str());
+    expect_parity(load_network(name).source_json, {{"kind", "sgd"}, {"learning_rate", 0.01}},
+                  /*must_learn=*/false);
+  }
+}
+
+TEST(TensorflowModel, UnsupportedLayerIsReportedNotFaked) {
+  if (!testing::worker_built("tensorflow")) GTEST_SKIP() << "versus-worker-tensorflow is not built";
+  // Average pooling whose symmetric padding 'SAME' cannot express.
+  json net = json::parse(R"({
+    "name": "odd_pool", "input": {"kind": "image", "shape": [1, 4, 4]}, "classes": 2,
+    "loss": "softmax_cross_entropy",
+    "layers": [{"type": "avg_pool", "kernel": 3, "stride": 2, "padding": 1}, {"type": "flatten"},
+               {"type": "dense", "units": 2}]})");
+  const json got = run_worker(request(net, kSgd));
+  EXPECT_EQ(got.value("status", ""), "unsupported") << got.dump().substr(0, 500);
+  EXPECT_NE(got.value("reason", "").find("avg_pool"), std::string::npos) << got.dump().substr(0, 500);
+}
+
+}  // namespace
+}  // namespace versus

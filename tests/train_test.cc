@@ -1,0 +1,176 @@
+// Training through the real CLI and workers: a tiny model learns in every framework, the
+// frameworks agree step by step (parity), bad networks and datasets are named, the report reads
+// the folder back.
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <numeric>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "test_util.h"
+
+namespace versus {
+namespace {
+
+using testing::run_versus;
+using testing::TempDir;
+
+const std::vector<std::string> kFrameworks = {"tensorflow", "mxnet", "torch"};
+
+std::vector<std::string> built_frameworks() {
+  std::vector<std::string> out;
+  for (const auto& b : kFrameworks) {
+    if (testing::worker_built(b)) out.push_back(b);
+    else if (std::getenv("VERSUS_REQUIRE_ALL_WORKERS")) ADD_FAILURE() << "worker " << b << " was not built";
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
+  return s;
+}
+
+std::filesystem::path write_network(const TempDir& tmp, const std::string& name, const nlohmann::json& layers,
+                                    const nlohmann::json& input = {{"kind", "image"}, {"shape", {1, 8, 8}}}) {
+  const nlohmann::json doc = {{"name", name}, {"input", input}, {"classes", 4}, {"loss", "softmax_cross_entropy"},
+                              {"dataset", "generated"},
+                              {"training", {{"optimizer", {{"kind", "sgd"}, {"learning_rate", 0.1}}}, {"batch", 32}, {"epochs", 2}}},
+                              {"layers", layers}};
+  const auto path = tmp.path() / (name + ".json");
+  std::ofstream(path) << doc.dump(1);
+  return path;
+}
+
+const nlohmann::json kTinyMlp = {{{"type", "flatten"}}, {{"type", "dense"}, {"units", 16}}, {{"type", "relu"}},
+                                 {{"type", "dense"}, {"units", 4}}};
+const nlohmann::json kTinyConv = {{{"type", "conv2d"}, {"filters", 3}, {"kernel", 3}, {"padding", 1}},
+                                  {{"type", "relu"}},
+                                  {{"type", "max_pool"}, {"kernel", 2}},
+                                  {{"type", "flatten"}},
+                                  {{"type", "dense"}, {"units", 4}}};
+
+std::filesystem::path only_subfolder(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> found;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.is_directory()) found.push_back(e.path());
+  EXPECT_EQ(found.size(), 1u);
+  return found.empty() ? dir : found.front();
+}
+
+nlohmann::json read_json(const std::filesystem::path& p) {
+  std::ifstream f(p);
+  return nlohmann::json::parse(f);
+}
+
+double mean(const std::vector<double>& v, size_t begin, size_t end) {
+  return std::accumulate(v.begin() + static_cast<long>(begin), v.begin() + static_cast<long>(end), 0.0) /
+         static_cast<double>(end - begin);
+}
+
+TEST(Training, TinyModelsLearnInEveryFramework) {
+  const auto frameworks = built_frameworks();
+  if (frameworks.empty()) GTEST_SKIP() << "no framework worker built here";
+  TempDir tmp;
+  for (const auto& [name, layers] : {std::pair{"tiny_mlp", kTinyMlp}, std::pair{"tiny_conv", kTinyConv}}) {
+    const auto net = write_network(tmp, name, layers);
+    const auto out = tmp.path() / (std::string("out-") + name);
+    const auto r = run_versus({"run", "train", "--model", net.string(), "--dataset", "generated", "--epochs", "3",
+                               "--backends", join(frameworks), "--threads", "1", "--out", out.string()});
+    ASSERT_EQ(r.exit_code, 0) << r.stderr_tail;
+    const auto folder = only_subfolder(out);
+    for (const auto& b : frameworks) {
+      SCOPED_TRACE(b + " " + name);
+      const auto run = read_json(folder / "runs" / (b + ".json"));
+      ASSERT_EQ(run["status"], "ok") << run.dump().substr(0, 600);
+      EXPECT_EQ(run["schema"], "versus.train/1");
+      const auto losses = run["step_losses"].get<std::vector<double>>();
+      ASSERT_EQ(losses.size(), 3u * (2048 / 32));
+      EXPECT_LT(mean(losses, losses.size() - 20, losses.size()), 0.8 * mean(losses, 0, 20));
+      EXPECT_GT(run["epochs"].back()["test_accuracy"].get<double>(), 0.5);  // 4 classes: chance is 0.25
+      EXPECT_EQ(run["epochs"].size(), 3u);
+      EXPECT_EQ(run["inference"]["latency_seconds"].size(), 50u);
+      EXPECT_GT(run["cpu_utilisation_cores"].get<double>(), 0.0);
+    }
+    // Every backend started from the same weights and saw the same batches.
+    std::set<std::string> weights, orders;
+    for (const auto& b : frameworks) {
+      const auto run = read_json(folder / "runs" / (b + ".json"));
+      weights.insert(run["initial_weights_checksum"].get<std::string>());
+      orders.insert(run["batch_order_checksum"].get<std::string>());
+    }
+    EXPECT_EQ(weights.size(), 1u);
+    EXPECT_EQ(orders.size(), 1u);
+    // The report reads the folder back.
+    const std::string md = [&] {
+      std::ifstream f(folder / "report.md");
+      return std::string(std::istreambuf_iterator<char>(f), {});
+    }();
+    EXPECT_NE(md.find("versus training report"), std::string::npos);
+    for (const auto& b : frameworks) EXPECT_NE(md.find("| " + b), std::string::npos) << md;
+  }
+}
+
+TEST(Parity, TinyNetworksComputeTheSameLossesInEveryFramework) {
+  const auto frameworks = built_frameworks();
+  if (frameworks.size() < 2) GTEST_SKIP() << "parity needs two framework workers";
+  TempDir tmp;
+  for (const auto& [name, layers] : {std::pair{"tiny_mlp", kTinyMlp}, std::pair{"tiny_conv", kTinyConv}}) {
+    SCOPED_TRACE(name);
+    const auto net = write_network(tmp, name, layers);
+    const auto out = tmp.path() / (std::string("out-") + name);
+    const auto r = run_versus({"parity", "--model", net.string(), "--dataset", "generated", "--steps", "20",
+                               "--backends", join(frameworks), "--threads", "1", "--out", out.string()});
+    EXPECT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_tail;
+    const auto parity = read_json(only_subfolder(out) / "parity.json");
+    EXPECT_TRUE(parity["passed"].get<bool>()) << parity["verdict"];
+    EXPECT_EQ(parity["steps"], 20);
+    EXPECT_EQ(parity["step_losses"].size(), frameworks.size());
+    EXPECT_LE(parity["largest_relative_difference"].get<double>(), 1e-3);
+  }
+}
+
+TEST(Parity, FailsAndSaysByHowMuchWhenTheLossesDifferBeyondTheTolerance) {
+  // float32 frameworks never agree to 1e-12: the check must fail, exit 5, and name the step.
+  const auto frameworks = built_frameworks();
+  if (frameworks.size() < 2) GTEST_SKIP() << "parity needs two framework workers";
+  TempDir tmp;
+  const auto net = write_network(tmp, "tiny_mlp", kTinyMlp);
+  const auto r = run_versus({"parity", "--model", net.string(), "--dataset", "generated", "--steps", "5",
+                             "--backends", join(frameworks), "--lr", "0.1", "--tolerance", "1e-12", "--threads", "1",
+                             "--out", tmp.path().string()});
+  EXPECT_EQ(r.exit_code, 5) << r.stdout_text << r.stderr_tail;
+  EXPECT_NE(r.stdout_text.find("FAILED: step"), std::string::npos) << r.stdout_text;
+}
+
+TEST(Training, BadNetworksAndDatasetsAreNamedWithOneLine) {
+  TempDir tmp;
+  auto expect_error = [](const ProcessResult& r, const std::string& needle) {
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.stderr_tail.find(needle), std::string::npos) << r.stderr_tail;
+    EXPECT_EQ(std::count(r.stderr_tail.begin(), r.stderr_tail.end(), '\n'), 1) << r.stderr_tail;
+  };
+  expect_error(run_versus({"run", "train", "--model", "nosuchnet", "--out", tmp.path().string()}),
+               "unknown network 'nosuchnet'");
+  const auto bad = write_network(tmp, "bad", {{{"type", "dense"}, {"units", 4}}});
+  expect_error(run_versus({"run", "train", "--model", bad.string(), "--backends", "native", "--out", tmp.path().string()}),
+               "needs a flat input (add a flatten layer)");
+  // A truncated IDX file in the data folder is named before any framework starts.
+  const auto data = tmp.path() / "mnist";
+  std::filesystem::create_directories(data);
+  ASSERT_EQ(run_versus({"data", "synth", "mnist", "--dir", data.string(), "--train", "100", "--test", "20"}).exit_code, 0);
+  const auto images = data / "train-images-idx3-ubyte.gz";
+  ASSERT_TRUE(std::filesystem::exists(images));
+  std::filesystem::resize_file(images, std::filesystem::file_size(images) / 2);
+  expect_error(run_versus({"run", "train", "--model", "paper_mlp", "--dataset", "mnist", "--data-dir", data.string(),
+                           "--backends", "native", "--out", tmp.path().string()}),
+               "train-images-idx3-ubyte.gz");
+  for (const auto& e : std::filesystem::directory_iterator(tmp.path()))  // nothing half-made on disk
+    EXPECT_EQ(e.path().filename().string().rfind("train-", 0), std::string::npos) << e.path();
+}
+
+}  // namespace
+}  // namespace versus
