@@ -6,7 +6,9 @@
 
 #include "core/errors.h"
 #include "nets/layout.h"
+#include "core/op_registry.h"
 #include "nets/network.h"
+#include "nets/network_ops.h"
 #include "nets/weights.h"
 
 namespace versus {
@@ -83,6 +85,33 @@ TEST(Weights, SeededGlorotInTheNeutralLayoutAndZeroBiases) {
   EXPECT_EQ(p[3].name, "lstm1.b_ih");
   EXPECT_EQ(p[3].data[0], 0.0f);     // input gate
   EXPECT_EQ(p[3].data[128], 1.0f);   // forget gate starts open
+}
+
+TEST(NetworkOps, EveryNetworkBringsValidOpCasesAtItsOwnShapes) {
+  const nlohmann::json lenet = network_op_cases(load_network("lenet"), 64);
+  const nlohmann::json conv1 = {{"n", 64}, {"c", 1}, {"h", 28}, {"w", 28}, {"k", 6}, {"r", 5}, {"s", 5}, {"stride", 1}, {"pad", 2}};
+  const nlohmann::json fc1 = {{"m", 64}, {"n", 120}, {"k", 400}, {"trans_b", true}};
+  int found = 0;
+  for (const auto& c : lenet["cases"]) {
+    found += (c["op"] == "conv2d" && c["params"] == conv1) + (c["op"] == "gemm" && c["params"] == fc1);
+    if (c["op"] == "conv2d") {
+      EXPECT_EQ(c["directions"], nlohmann::json({"forward", "backward"}));
+    }
+  }
+  EXPECT_EQ(found, 2) << lenet.dump();
+  EXPECT_EQ(lenet["cases"].back()["op"], "softmax_cross_entropy");
+  // ReLUs of equal size are one case naming both layers.
+  const nlohmann::json mlp = network_op_cases(load_network("mlp"), 64);
+  int relus = 0;
+  for (const auto& c : mlp["cases"]) relus += c["op"] == "relu";
+  EXPECT_EQ(relus, 1);
+  for (const auto& name : available_networks()) {
+    const nlohmann::json ops = network_op_cases(load_network(name), 8);
+    EXPECT_GE(ops["cases"].size(), 2u) << name;
+    for (const auto& c : ops["cases"]) EXPECT_NO_THROW(find_op(c["op"]).validate_params(c["params"])) << name << " " << c.dump();
+  }
+  const nlohmann::json lstm = network_op_cases(load_network("imdb_lstm"), 32);
+  EXPECT_NE(lstm["skipped"].dump().find("lstm1 (lstm)"), std::string::npos);
 }
 
 HostTensor iota(Shape shape) {

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "runner/train_runner.h"
 #include "test_util.h"
 
 namespace versus {
@@ -144,6 +145,46 @@ TEST(Parity, FailsAndSaysByHowMuchWhenTheLossesDifferBeyondTheTolerance) {
                              "--out", tmp.path().string()});
   EXPECT_EQ(r.exit_code, 5) << r.stdout_text << r.stderr_tail;
   EXPECT_NE(r.stdout_text.find("FAILED: step"), std::string::npos) << r.stdout_text;
+}
+
+nlohmann::json fake_run(std::vector<double> losses, std::vector<double> accuracies) {
+  nlohmann::json epochs = nlohmann::json::array();
+  for (size_t i = 0; i < accuracies.size(); ++i)
+    epochs.push_back({{"epoch", i + 1}, {"seconds", 10.0}, {"test_accuracy", accuracies[i]}});
+  return {{"status", "ok"}, {"step_losses", losses}, {"epochs", epochs}};
+}
+
+TEST(TrainRunner, ParityComparesTheFirstStepsAndAccuracySpreadIsInPoints) {
+  // b drifts from a by 1e-4 relative at step 3 and by 10 % at step 4.
+  const std::map<std::string, nlohmann::json> runs = {
+      {"a", fake_run({2.0, 1.5, 1.0, 0.5}, {0.80, 0.85})},
+      {"b", fake_run({2.0, 1.5, 1.0001, 0.55}, {0.81, 0.845})},
+      {"c", {{"status", "crashed"}, {"reason", "worker killed by signal 11"}}}};
+  const ParityOutcome first3 = check_parity(runs, 1e-3, 3);
+  EXPECT_TRUE(first3.passed) << first3.doc.dump();
+  EXPECT_EQ(first3.doc["steps"], 3);
+  EXPECT_NEAR(first3.doc["largest_relative_difference"].get<double>(), 1e-4, 1e-6);
+  EXPECT_EQ(first3.doc["step_losses"]["a"].size(), 3u);
+  EXPECT_NE(first3.doc["not_compared"]["c"].get<std::string>().find("signal 11"), std::string::npos);
+  const ParityOutcome all = check_parity(runs, 1e-3);
+  EXPECT_FALSE(all.passed);
+  EXPECT_EQ(all.doc["worst_step"], 4);
+  EXPECT_EQ(all.doc["worst_pair"], "a vs b");
+  EXPECT_NEAR(all.doc["largest_relative_difference"].get<double>(), 0.05 / 0.55, 1e-9);
+  const auto spread = all.doc["test_accuracy_spread_points"];
+  ASSERT_EQ(spread.size(), 2u);
+  EXPECT_NEAR(spread[0].get<double>(), 1.0, 1e-9);
+  EXPECT_NEAR(spread[1].get<double>(), 0.5, 1e-9);
+  // One backend alone proves nothing.
+  EXPECT_FALSE(check_parity({{"a", runs.at("a")}}, 1.0).passed);
+}
+
+TEST(TrainRunner, TimeToAccuracyCountsTrainingTimeUntilTheFirstEpochThatReachesIt) {
+  const nlohmann::json run = fake_run({1.0}, {0.70, 0.86, 0.84, 0.90});
+  EXPECT_EQ(time_to_accuracy(run, 0.85)["epoch"], 2);
+  EXPECT_DOUBLE_EQ(time_to_accuracy(run, 0.85)["seconds"].get<double>(), 20.0);
+  EXPECT_DOUBLE_EQ(time_to_accuracy(run, 0.9)["seconds"].get<double>(), 40.0);
+  EXPECT_TRUE(time_to_accuracy(run, 0.95)["seconds"].is_null());
 }
 
 TEST(Training, BadNetworksAndDatasetsAreNamedWithOneLine) {

@@ -13,6 +13,7 @@
 #include "core/errors.h"
 #include "core/op_registry.h"
 #include "core/version.h"
+#include "nets/network_ops.h"
 #include "machine/warnings.h"
 #include "report/compare.h"
 #include "report/report.h"
@@ -30,6 +31,8 @@ int default_threads() { return std::max(1u, std::thread::hardware_concurrency())
 struct RunFlags {
   std::string what;  // "ops", a suite name, or a suite file
   std::string op;  // empty: gemm when sizes are given, else the default catalogue (suites/ops.json)
+  std::string network;  // `run ops --network lenet`: the ops of that network's training step
+  int64_t batch = 0;    // with --network: batch size (default: the network file's)
   std::vector<std::string> params;  // "key=v1,v2" from --param
   std::vector<int64_t> sizes, m, n, k;
   bool trans_a = false, trans_b = false;
@@ -78,6 +81,20 @@ nlohmann::json suite_from_flags(const RunFlags& f) {
     throw UserError(fmt::format("give the shape of {}: --sizes 128,512 (square gemm), --m/--n/--k lists, or "
                                 "--param name=v1,v2 (see `versus list ops`)", op));
   return {{"name", op}, {"description", "ad-hoc run from the command line"}, {"cases", {entry}}};
+}
+
+// `versus run ops --network lenet`: the ops of one training step of that network, at its shapes.
+nlohmann::json suite_from_network(const RunFlags& f) {
+  if (!f.op.empty() || !f.sizes.empty() || !f.params.empty())
+    throw UserError("--network picks the ops and shapes itself: leave out --op, --sizes and --param");
+  const Network net = load_network(f.network);
+  const int64_t batch = f.batch > 0 ? f.batch : net.batch;
+  const nlohmann::json ops = network_op_cases(net, batch);
+  for (const auto& s : ops["skipped"]) std::fprintf(stderr, "versus: %s: not measured (%s)\n", net.name.c_str(), s.get<std::string>().c_str());
+  return {{"name", "ops-" + net.name},
+          {"description", fmt::format("the ops of one training step of {} at batch {}, derived from networks/{}.json",
+                                      net.name, batch, net.name)},
+          {"cases", ops["cases"]}};
 }
 
 std::vector<std::string> backend_names(const SuitePlan& plan) {
@@ -136,11 +153,12 @@ int cmd_run(RunFlags f) {
   }
   if (f.what.empty()) throw UserError("say what to run: `versus run quick`, `versus run ops --op gemm --sizes 512`, or a suite file");
   // `versus run ops` with no shape runs the default catalogue.
+  const bool from_network = f.what == "ops" && !f.network.empty();
   const bool catalogue = f.what == "ops" && f.op.empty() && f.sizes.empty() && f.params.empty() && f.m.empty() &&
-                         f.n.empty() && f.k.empty();
-  const bool adhoc = f.what == "ops" && !catalogue;
-  nlohmann::json suite = adhoc ? suite_from_flags(f) : read_suite_file(catalogue ? "ops" : f.what);
-  if (adhoc || f.backends_given || !suite.contains("backends")) {
+                         f.n.empty() && f.k.empty() && !from_network;
+  const bool adhoc = f.what == "ops" && !catalogue && !from_network;
+  nlohmann::json suite = from_network ? suite_from_network(f) : adhoc ? suite_from_flags(f) : read_suite_file(catalogue ? "ops" : f.what);
+  if (adhoc || from_network || f.backends_given || !suite.contains("backends")) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& b : parse_backend_list(f.backends)) list.push_back(b.variant.empty() ? b.backend : b.backend + ":" + b.variant);
     suite["backends"] = list;
@@ -275,6 +293,8 @@ int main_impl(int argc, char** argv) {
   auto* train = run->add_subcommand("train", "train a network in every framework from the same weights and batches");
   add_train_flags(*train, tf, false);
   run->add_option("--op", rf.op, "operation for `run ops` (see `versus list ops`)");
+  run->add_option("--network", rf.network, "`run ops --network NAME`: the ops of that network's training step, at its shapes");
+  run->add_option("--batch", rf.batch, "batch size for --network (default: the network file's)");
   run->add_option("--dtype", rf.dtype, "element type (float32; bfloat16/float16 where a backend has them)")
       ->capture_default_str();
   run->add_option("--param", rf.params, "op parameter name=v1,v2 (repeatable), e.g. --param stride=1,2");

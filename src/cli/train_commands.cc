@@ -97,8 +97,14 @@ TrainingOutcome train_everywhere(const Network& net, const TrainSettings& s, con
     dir.write_run(backend, doc);
     runs[backend] = std::move(doc);
   }
-  out.parity = check_parity(runs, tolerance);
+  out.parity = check_parity(runs, tolerance, f.parity_steps);
   write_file_atomically(dir.root() / "parity.json", out.parity.doc.dump(2) + "\n");
+  // Every run carries the outcome (and the time to the target accuracy, when one was asked for).
+  for (auto& [backend, doc] : runs) {
+    doc["parity"] = {{"passed", out.parity.passed}, {"verdict", out.parity.doc["verdict"]}};
+    if (f.target_accuracy > 0 && doc.value("status", "") == "ok") doc["time_to_accuracy"] = time_to_accuracy(doc, f.target_accuracy);
+    dir.write_run(backend, doc);
+  }
   return out;
 }
 
@@ -117,6 +123,10 @@ void add_train_flags(CLI::App& cmd, TrainFlags& f, bool parity) {
   cmd.add_option("--lr,--learning-rate", f.learning_rate, "learning rate (default: the network file's)");
   cmd.add_option("--steps", f.steps, parity ? "plain-SGD steps compared (default 50)" : "stop after this many steps");
   cmd.add_option("--tolerance", f.tolerance, "largest relative loss difference parity accepts")->capture_default_str();
+  if (!parity) {
+    cmd.add_option("--parity-steps", f.parity_steps, "first steps whose losses parity compares")->capture_default_str();
+    cmd.add_option("--target-accuracy", f.target_accuracy, "report the training time until the test accuracy reaches this (0-1)");
+  }
   cmd.add_option("--backends", f.backends, "comma list of frameworks")->capture_default_str();
   cmd.add_option("--threads", f.threads, "intra-op threads (default: all cores)");
   cmd.add_option("--seed", f.seed, "seed of weights and batch order")->capture_default_str();
@@ -162,6 +172,7 @@ int cmd_parity(TrainFlags f) {
   s.optimizer = sgd;
   s.max_steps = f.steps > 0 ? f.steps : 50;
   s.epochs = 1000000;  // bounded by max_steps
+  f.parity_steps = 0;  // compare them all
   s.evaluate = false;
   s.inference = false;
   TrainingOutcome out;

@@ -10,6 +10,8 @@ struct TrainFlags {
   std::string model, dataset, dataset_dir, optimizer, backends = "tensorflow,mxnet,torch";
   int64_t epochs = 0, batch = 0, steps = 0;   // 0: the network file's setting (steps: whole epochs)
   double learning_rate = 0, momentum = -1, tolerance = 1e-3;
+  size_t parity_steps = 50;                   // training runs: the first steps parity compares
+  double target_accuracy = 0;                 // 0: none
   int threads = 0;                            // 0: all cores
   uint64_t seed = 1;
   double timeout = 0;

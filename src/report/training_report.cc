@@ -144,7 +144,15 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
                                                                   : "NO: the backends started from different weights"});
   kv.items.push_back({"same batches", orders.size() <= 1 ? fmt::format("yes (order checksum {})", orders.empty() ? "–" : *orders.begin())
                                                          : "NO: the backends saw different batches"});
-  if (!d.parity.is_null()) kv.items.push_back({"parity", d.parity.value("verdict", "?")});
+  if (!d.parity.is_null()) {
+    kv.items.push_back({"parity", d.parity.value("verdict", "?")});
+    const auto spread = doubles(d.parity.value("test_accuracy_spread_points", nlohmann::json::array()));
+    if (!spread.empty())
+      kv.items.push_back({"test accuracy agreement", fmt::format("the backends' test accuracies differ by at most {} points "
+                                                                 "over the {} epochs ({} after the last)",
+                                                                 format_sig(*std::max_element(spread.begin(), spread.end())),
+                                                                 spread.size(), format_sig(spread.back()))});
+  }
   summary.blocks.push_back(kv);
   for (const auto& run : d.runs)
     if (ok(run) && run["dataset"].value("synthetic", false)) {
@@ -153,14 +161,21 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
       break;
     }
 
-  Table t{{"backend", "status", "test accuracy", "epoch time", "samples/s", "step (median)", "step 95 % CI", "build",
-           "first step", "peak RSS", "CPU cores busy"},
-          {false, false, true, true, true, true, true, true, true, true, true}, {}};
+  Table t{{"backend", "status", "test accuracy", "epoch time", "samples/s", "step (median)", "step 95 % CI", "step p99",
+           "build", "first step", "peak RSS", "CPU cores busy"},
+          {false, false, true, true, true, true, true, true, true, true, true, true}, {}};
   Bullets failures{{}, Tone::bad};
+  for (const auto& run : d.runs)
+    if (ok(run) && run.contains("time_to_accuracy")) {
+      t.header.push_back(fmt::format("time to {}", format_percent(run["time_to_accuracy"].value("target", 0.0))));
+      t.numeric.push_back(true);
+      break;
+    }
   for (const auto& run : d.runs) {
     const std::string backend = run.value("backend", "?");
     if (!ok(run)) {
-      t.rows.push_back({{backend}, {run.value("status", "error"), Tone::bad}, {"–"}, {"–"}, {"–"}, {"–"}, {"–"}, {"–"}, {"–"}, {"–"}, {"–"}});
+      t.rows.push_back({{backend}, {run.value("status", "error"), Tone::bad}});
+      t.rows.back().resize(t.header.size(), Cell{"–"});
       failures.items.push_back(fmt::format("{}: {} — {}", backend, run.value("status", "error"), run.value("reason", std::string())));
       continue;
     }
@@ -174,14 +189,20 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
                       {last.contains("test_accuracy") ? format_percent(last["test_accuracy"].get<double>()) : "–"},
                       {format_time(median(epoch_times))}, {format_sig(median(rates))}, {format_time(s.median)},
                       {fmt::format("{} – {}", format_time(s.ci_low), format_time(s.ci_high))},
+                      {format_time(percentile(steps, 0.99))},
                       {format_time(run.value("build_seconds", 0.0))}, {format_time(run.value("first_step_seconds", 0.0))},
                       {fmt::format("{} MiB", format_sig(run["process"].value("max_rss_mib", 0.0)))},
                       {fmt_opt(run, "cpu_utilisation_cores", 1, "")}});
+    if (t.header.size() > t.rows.back().size()) {
+      const auto& tta = run.value("time_to_accuracy", nlohmann::json::object());
+      t.rows.back().push_back({tta.contains("seconds") && tta["seconds"].is_number() ? format_time(tta["seconds"].get<double>()) : "not reached"});
+    }
   }
   Section results{"results", "Training", 2, {}};
   results.blocks.push_back(Paragraph{"Epoch time and samples/s are medians over epochs (evaluation excluded); "
                                      "step times exclude the first step, which includes graph construction and warm-up "
-                                     "(shown as \"first step\"). CPU cores busy = process CPU time / wall time."});
+                                     "(shown as \"first step\"); a p99 far above the median is a heavy tail of slow "
+                                     "steps, which the epoch time includes. CPU cores busy = process CPU time / wall time."});
   results.blocks.push_back(t);
   if (!failures.items.empty()) results.blocks.push_back(failures);
   for (const Chart& c : charts) results.blocks.push_back(ChartBlock{c.title, c.svg.empty() ? "" : c.file_name, c.svg, c.caption, c.note});

@@ -106,7 +106,40 @@ nlohmann::json execute_training(const nlohmann::json& request, const WorkerInfo&
   return doc;
 }
 
-ParityOutcome check_parity(const std::map<std::string, nlohmann::json>& runs, double tolerance) {
+nlohmann::json time_to_accuracy(const nlohmann::json& run, double target) {
+  double seconds = 0;
+  for (const auto& e : run.value("epochs", nlohmann::json::array())) {
+    seconds += e.value("seconds", 0.0);
+    if (e.value("test_accuracy", -1.0) >= target)
+      return {{"target", target}, {"seconds", seconds}, {"epoch", e.value("epoch", 0)}};
+  }
+  return {{"target", target}, {"seconds", nullptr}, {"epoch", nullptr}};
+}
+
+namespace {
+
+// Per epoch, the largest minus the smallest test accuracy of the backends, in points.
+nlohmann::json accuracy_spread(const std::map<std::string, nlohmann::json>& runs) {
+  nlohmann::json spread = nlohmann::json::array();
+  for (size_t epoch = 0;; ++epoch) {
+    double lo = 1e9, hi = -1e9;
+    int n = 0;
+    for (const auto& [backend, run] : runs) {
+      if (run.value("status", "") != "ok" || epoch >= run["epochs"].size()) continue;
+      const auto& e = run["epochs"][epoch];
+      if (!e.contains("test_accuracy")) continue;
+      lo = std::min(lo, e["test_accuracy"].get<double>()), hi = std::max(hi, e["test_accuracy"].get<double>());
+      ++n;
+    }
+    if (n < 2) break;
+    spread.push_back((hi - lo) * 100);
+  }
+  return spread;
+}
+
+}  // namespace
+
+ParityOutcome check_parity(const std::map<std::string, nlohmann::json>& runs, double tolerance, size_t max_steps) {
   ParityOutcome out;
   nlohmann::json losses = nlohmann::json::object(), failed = nlohmann::json::object();
   size_t steps = SIZE_MAX;
@@ -114,10 +147,13 @@ ParityOutcome check_parity(const std::map<std::string, nlohmann::json>& runs, do
     if (run.value("status", "") == "ok" && run.contains("step_losses")) {
       losses[backend] = run["step_losses"];
       steps = std::min(steps, run["step_losses"].size());
+      if (max_steps > 0) steps = std::min(steps, max_steps);
     } else {
       failed[backend] = fmt::format("{}: {}", run.value("status", "error"), run.value("reason", std::string()));
     }
   }
+  for (auto& [backend, l] : losses.items())  // only the steps compared; the runs hold them all
+    if (steps < l.size()) l.erase(l.begin() + static_cast<long>(steps), l.end());
   double worst = 0;
   size_t worst_step = 0;
   std::string worst_pair;
@@ -143,7 +179,8 @@ ParityOutcome check_parity(const std::map<std::string, nlohmann::json>& runs, do
   out.doc = {{"schema", kParitySchema}, {"passed", out.passed}, {"verdict", verdict}, {"tolerance", tolerance},
              {"steps", steps == SIZE_MAX ? 0 : steps}, {"largest_relative_difference", worst},
              {"worst_step", worst_step}, {"worst_pair", worst_pair}, {"step_relative_difference", per_step},
-             {"step_losses", losses}, {"not_compared", failed}};
+             {"step_losses", losses}, {"not_compared", failed},
+             {"test_accuracy_spread_points", accuracy_spread(runs)}};
   return out;
 }
 

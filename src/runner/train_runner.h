@@ -48,8 +48,16 @@ struct ParityOutcome {
   nlohmann::json doc;  // schema versus.parity/1: per-step losses, largest difference, verdict
 };
 
-// Compares the per-step losses of the runs (backend -> run document). Passes when at least two
-// backends finished and every step's losses agree within `tolerance` (relative).
-ParityOutcome check_parity(const std::map<std::string, nlohmann::json>& runs, double tolerance);
+// Compares the per-step losses of the runs (backend -> run document) over their first
+// `max_steps` steps (0: all). Passes when at least two backends finished and every step's losses
+// agree within `tolerance` (relative). Long trainings are compared on their first steps only:
+// float32 rounding differences grow chaotically over thousands of steps, while a real
+// difference in what is computed shows from the first ones. Also records how far apart the
+// backends' test accuracies are after each epoch.
+ParityOutcome check_parity(const std::map<std::string, nlohmann::json>& runs, double tolerance, size_t max_steps = 0);
+
+// The seconds of training (evaluation excluded) until the test accuracy first reached `target`,
+// or null when it never did.
+nlohmann::json time_to_accuracy(const nlohmann::json& run, double target);
 
 }  // namespace versus

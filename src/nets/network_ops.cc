@@ -1,0 +1,87 @@
+#include "nets/network_ops.h"
+
+#include <fmt/format.h>
+
+#include "core/op_registry.h"
+
+namespace versus {
+namespace {
+
+int64_t elements(const Shape& s) {
+  int64_t n = 1;
+  for (int64_t d : s) n *= d;
+  return n;
+}
+
+class CaseCollector {
+ public:
+  CaseCollector(const Network& net, int64_t batch) : net_(net), batch_(batch) {}
+
+  void add(const std::string& op, nlohmann::json params, const std::string& why) {
+    for (auto& c : cases_)
+      if (c["op"] == op && c["params"] == params) {
+        c["why"] = c["why"].get<std::string>() + "; " + why;  // the same shape again: one case, every use named
+        return;
+      }
+    nlohmann::json c = {{"op", op}, {"params", std::move(params)}, {"why", why}};
+    if (find_op(op).has_backward()) c["directions"] = {"forward", "backward"};
+    cases_.push_back(std::move(c));
+  }
+
+  void walk(const std::vector<Layer>& layers) {
+    for (const Layer& l : layers) layer(l);
+  }
+
+  nlohmann::json result() const { return {{"cases", cases_}, {"skipped", skipped_}}; }
+
+ private:
+  const Network& net_;
+  int64_t batch_;
+  nlohmann::json cases_ = nlohmann::json::array(), skipped_ = nlohmann::json::array();
+
+  std::string why(const Layer& l) const { return fmt::format("{} {} (batch {})", net_.name, l.name, batch_); }
+
+  void layer(const Layer& l) {
+    const Shape& in = l.in_shape;
+    if (l.type == "dense") {
+      // y = x·Wᵀ with W stored [units, in], as every framework keeps it.
+      add("gemm", {{"m", batch_}, {"n", l.units}, {"k", in[0]}, {"trans_b", true}}, why(l));
+    } else if (l.type == "conv2d") {
+      add("conv2d", {{"n", batch_}, {"c", in[0]}, {"h", in[1]}, {"w", in[2]}, {"k", l.units}, {"r", l.kernel},
+                     {"s", l.kernel}, {"stride", l.stride}, {"pad", l.padding}}, why(l));
+    } else if (l.type == "max_pool" || l.type == "avg_pool") {
+      add(l.type, {{"n", batch_}, {"c", in[0]}, {"h", in[1]}, {"w", in[2]}, {"window", l.kernel}, {"stride", l.stride},
+                   {"pad", l.padding}}, why(l));
+    } else if (l.type == "relu" || l.type == "sigmoid" || l.type == "tanh") {
+      add(l.type, {{"n", batch_ * elements(in)}}, why(l));
+    } else if (l.type == "batch_norm" && in.size() == 3) {
+      add("batch_norm", {{"n", batch_}, {"c", in[0]}, {"h", in[1]}, {"w", in[2]}}, why(l));
+    } else if (l.type == "embedding") {
+      add("embedding", {{"vocab", l.vocab}, {"dim", l.units}, {"batch", batch_}, {"seq", in[0]}}, why(l));
+    } else if (l.type == "residual") {
+      walk(l.body);
+      walk(l.shortcut);
+      add("add", {{"n", batch_ * elements(l.out_shape)}}, why(l) + " sum");
+    } else {
+      skipped_.push_back(fmt::format("{} ({}): {}", l.name, l.type,
+                                     l.type == "flatten" ? "a view, no work" : "no op in the catalogue yet"));
+    }
+  }
+};
+
+}  // namespace
+
+nlohmann::json network_op_cases(const Network& net, int64_t batch) {
+  CaseCollector collector(net, batch);
+  collector.walk(net.layers);
+  const std::string why = fmt::format("{} loss (batch {})", net.name, batch);
+  if (net.loss == "softmax_cross_entropy") {
+    collector.add("softmax_cross_entropy", {{"batch", batch}, {"classes", net.classes}}, why);
+  } else {  // sigmoid_cross_entropy on logits = sigmoid, then binary cross-entropy
+    collector.add("sigmoid", {{"n", batch}}, why + ": sigmoid");
+    collector.add("binary_cross_entropy", {{"n", batch}}, why);
+  }
+  return collector.result();
+}
+
+}  // namespace versus

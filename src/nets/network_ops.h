@@ -1,0 +1,18 @@
+// The fundamental ops a network's training step runs, at its shapes: how a network brings its
+// op cases with it into the op catalogue (`versus run ops --network lenet`), so the op
+// benchmarks can be set against the network's own step time.
+#pragma once
+#include <cstdint>
+
+#include <nlohmann/json.hpp>
+
+#include "nets/network.h"
+
+namespace versus {
+
+// Suite "cases" entries ({"op", "params", "directions", "why"}), one per distinct op shape, in
+// layer order, at `batch` samples. Layers with no op in the catalogue (flatten: a view; lstm:
+// not yet an op) are listed in "skipped" of the returned object: {"cases": [...], "skipped": [...]}.
+nlohmann::json network_op_cases(const Network& net, int64_t batch);
+
+}  // namespace versus
