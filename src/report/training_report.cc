@@ -1,6 +1,7 @@
 #include "report/training_report.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <set>
@@ -96,19 +97,38 @@ Chart step_time_chart(const TrainingData& d) {
       std::vector<double> steps = doubles(run["step_seconds"]);
       if (steps.size() > 1) steps.erase(steps.begin());
       const Summary s = summarize(steps);
+      // The colour as 0xRRGGBB for gnuplot's `lc rgb variable`.
+      const long colour = std::strtol(style_at(style).colour + 1, nullptr, 16);
       f << fmt::format("{} \"{}\" {} {} {} {}\n", style, run.value("backend", "?"), s.median * 1e3, s.ci_low * 1e3,
-                       s.ci_high * 1e3, style_at(style).colour);
+                       s.ci_high * 1e3, colour);
     }
     std::string gp = "set encoding utf8\n";
     gp += "set terminal svg size 700,420 dynamic noenhanced font 'sans,13' background rgb 'white'\n";
     gp += fmt::format("set output {}\nset title {}\n", gnuplot_quoted(svg.string()), gnuplot_quoted(c.title));
     gp += "set ylabel 'milliseconds per step'\nset yrange [0:*]\nset style fill solid 0.8 border -1\nset boxwidth 0.6\n";
     gp += "set grid ytics lc rgb '#d8d8d8'\nset border 3 lc rgb '#444444'\nset tics nomirror\nunset key\nset xrange [-0.7:*]\n";
-    gp += fmt::format("plot {} using 1:3:(0.6):(0):xtic(2) with boxes lc rgb '#0072B2', \\\n     '' using 1:3:4:5 with yerrorbars lc rgb '#222222' pt 0 lw 1.5\n",
+    gp += fmt::format("plot {} using 1:3:6:xtic(2) with boxes lc rgb variable, \\\n     '' using 1:3:4:5 with yerrorbars lc rgb '#222222' pt 0 lw 1.5\n",
                       gnuplot_quoted(file.string()));
     return gp;
   });
   return c;
+}
+
+// Every step's loss up to kMaxLossPoints steps; beyond, the mean of consecutive buckets of steps
+// (plotted at the bucket's middle step), which keeps the chart small and the trend readable.
+constexpr size_t kMaxLossPoints = 400;
+size_t loss_bucket(size_t steps) { return (steps + kMaxLossPoints - 1) / kMaxLossPoints; }
+
+std::vector<std::pair<double, double>> averaged_losses(const std::vector<double>& losses) {
+  const size_t bucket = std::max<size_t>(1, loss_bucket(losses.size()));
+  std::vector<std::pair<double, double>> pts;
+  for (size_t begin = 0; begin < losses.size(); begin += bucket) {
+    const size_t end = std::min(losses.size(), begin + bucket);
+    double sum = 0;
+    for (size_t k = begin; k < end; ++k) sum += losses[k];
+    pts.push_back({static_cast<double>(begin + end + 1) / 2.0, sum / static_cast<double>(end - begin)});
+  }
+  return pts;
 }
 
 std::string fmt_opt(const nlohmann::json& j, const char* key, double scale, const char* unit) {
@@ -290,15 +310,18 @@ ReportFiles write_training_report(const fs::path& results_dir, const fs::path& o
   const TrainingData d = load(results_dir);
   prepare_report_folder(out_dir);
   std::vector<Chart> charts;
+  size_t steps = 0;
+  for (const auto& run : d.runs)
+    if (ok(run)) steps = std::max(steps, run["step_losses"].size());
+  const size_t bucket = loss_bucket(steps);
   charts.push_back(line_chart(d, "loss", "Training loss per step", "step", "batch loss (log scale)",
-                              "The loss of every optimizer step, computed in each framework's forward pass. From the same "
-                              "weights on the same batches the curves lie on top of each other while the frameworks compute "
-                              "the same thing; float32 rounding makes them drift apart slowly.",
+                              std::string(bucket > 1 ? fmt::format("The mean loss of every {} consecutive optimizer steps", bucket)
+                                                     : "The loss of every optimizer step") +
+                                  ", computed in each framework's forward pass. From the same weights on the same batches "
+                                  "the curves lie on top of each other while the frameworks compute the same thing; float32 "
+                                  "rounding makes them drift apart slowly (the parity table has the first steps' exact losses).",
                               true, [](const nlohmann::json& run) {
-                                std::vector<std::pair<double, double>> pts;
-                                const auto losses = doubles(run["step_losses"]);
-                                for (size_t k = 0; k < losses.size(); ++k) pts.push_back({static_cast<double>(k + 1), losses[k]});
-                                return pts;
+                                return averaged_losses(doubles(run["step_losses"]));
                               }));
   bool any_accuracy = false;
   for (const auto& run : d.runs)
