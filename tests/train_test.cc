@@ -147,6 +147,36 @@ TEST(Parity, FailsAndSaysByHowMuchWhenTheLossesDifferBeyondTheTolerance) {
   EXPECT_NE(r.stdout_text.find("FAILED: step"), std::string::npos) << r.stdout_text;
 }
 
+TEST(Training, AFrameworkThatCrashesOrHangsIsReportedAndTheOthersStillRun) {
+  const auto frameworks = built_frameworks();
+  if (frameworks.size() < 2) GTEST_SKIP() << "needs two framework workers";
+  TempDir tmp;
+  const auto net = write_network(tmp, "tiny_mlp", kTinyMlp);
+  const std::string victim = frameworks.front(), survivor = frameworks.back();
+  for (const auto& [hook, status] : {std::pair{"VERSUS_TEST_CRASH_TRAINING", "crashed"}, std::pair{"VERSUS_TEST_HANG_TRAINING", "timeout"}}) {
+    SCOPED_TRACE(hook);
+    const auto out = tmp.path() / hook;
+    const auto r = run_versus({"run", "train", "--model", net.string(), "--dataset", "generated", "--epochs", "1",
+                               "--backends", victim + "," + survivor, "--threads", "1", "--timeout", "10",
+                               "--out", out.string()},
+                              {std::string(hook) + "=" + victim});
+    EXPECT_EQ(r.exit_code, 3) << r.stderr_tail;
+    EXPECT_NE(r.stderr_tail.find("[" + victim + "] " + status), std::string::npos) << r.stderr_tail;
+    const auto folder = only_subfolder(out);
+    const auto dead = read_json(folder / "runs" / (victim + ".json"));
+    EXPECT_EQ(dead["status"], status);
+    EXPECT_NE(dead["reason"].get<std::string>().find(status == std::string("crashed") ? "signal 6" : "no result within 10 s"),
+              std::string::npos) << dead["reason"];
+    EXPECT_EQ(read_json(folder / "runs" / (survivor + ".json"))["status"], "ok");
+    EXPECT_NE(read_json(folder / "parity.json")["verdict"].get<std::string>().find("fewer than two backends"), std::string::npos);
+    const std::string md = [&] {
+      std::ifstream f(folder / "report.md");
+      return std::string(std::istreambuf_iterator<char>(f), {});
+    }();
+    EXPECT_NE(md.find(victim + ": " + status), std::string::npos) << md;
+  }
+}
+
 nlohmann::json fake_run(std::vector<double> losses, std::vector<double> accuracies) {
   nlohmann::json epochs = nlohmann::json::array();
   for (size_t i = 0; i < accuracies.size(); ++i)

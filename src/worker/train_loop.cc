@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -150,6 +152,11 @@ nlohmann::json run_training(Backend& backend, const nlohmann::json& request, con
       if (!std::isfinite(loss))
         throw std::runtime_error(fmt::format("the loss became {} at step {}: training diverged", loss, step + 1));
       step_losses.push_back(loss);
+      // Test-only hooks, so the runner's handling of a framework that dies or hangs mid-training
+      // is tested for real.
+      if (const char* b = std::getenv("VERSUS_TEST_CRASH_TRAINING"); b && backend.name() == b) std::abort();
+      if (const char* b = std::getenv("VERSUS_TEST_HANG_TRAINING"); b && backend.name() == b)
+        for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
       loss_sum += loss;
       if (seconds_since(last_progress) > 2.0) {
         last_progress = Clock::now();
