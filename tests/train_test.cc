@@ -226,6 +226,11 @@ TEST(Training, BadNetworksAndDatasetsAreNamedWithOneLine) {
   };
   expect_error(run_versus({"run", "train", "--model", "nosuchnet", "--out", tmp.path().string()}),
                "unknown network 'nosuchnet'");
+  expect_error(run_versus({"run", "train", "--model", "lenet", "--target-accuracy", "87", "--out", tmp.path().string()}),
+               "give e.g. 0.87 for 87 %");
+  expect_error(run_versus({"run", "train", "--model", "lenet", "--batch", "-4", "--out", tmp.path().string()}),
+               "must be positive");
+  expect_error(run_versus({"parity", "--model", "lenet", "--backends", "native"}), "give at least two in --backends");
   const auto bad = write_network(tmp, "bad", {{{"type", "dense"}, {"units", 4}}});
   expect_error(run_versus({"run", "train", "--model", bad.string(), "--backends", "native", "--out", tmp.path().string()}),
                "needs a flat input (add a flatten layer)");

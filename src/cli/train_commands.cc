@@ -20,6 +20,11 @@ namespace versus {
 namespace {
 
 TrainSettings settings_from(const TrainFlags& f, const Network& net) {
+  if (f.epochs < 0 || f.batch < 0 || f.steps < 0 || f.threads < 0)
+    throw UserError("--epochs, --batch, --steps and --threads must be positive (leave one out for its default)");
+  if (f.target_accuracy < 0 || f.target_accuracy > 1)
+    throw UserError(fmt::format("--target-accuracy {} is not a fraction: give e.g. 0.87 for 87 %", f.target_accuracy));
+  if (!(f.tolerance > 0)) throw UserError("--tolerance must be positive, e.g. 1e-3");
   TrainSettings s;
   s.dataset = f.dataset;
   s.dataset_dir = f.dataset_dir;
