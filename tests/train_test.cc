@@ -177,6 +177,25 @@ TEST(Training, AFrameworkThatCrashesOrHangsIsReportedAndTheOthersStillRun) {
   }
 }
 
+TEST(Training, CudaIsUnsupportedWhereTheFrameworkBuildHasNoGpuAndSaysWhy) {
+  const auto frameworks = built_frameworks();
+  if (frameworks.empty()) GTEST_SKIP() << "no framework worker built here";
+  TempDir tmp;
+  const auto net = write_network(tmp, "tiny_mlp", kTinyMlp);
+  const auto r = run_versus({"run", "train", "--model", net.string(), "--dataset", "generated", "--epochs", "1",
+                             "--device", "cuda", "--backends", join(frameworks), "--threads", "1", "--out", tmp.path().string()});
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_tail;
+  const auto folder = only_subfolder(tmp.path());
+  for (const auto& b : frameworks) {
+    const auto run = read_json(folder / "runs" / (b + ".json"));
+    EXPECT_EQ(run["settings"]["device"], "cuda");
+    if (b == "torch" && run["status"] == "ok") continue;  // a CUDA libtorch on a GPU machine
+    EXPECT_EQ(run["status"], "unsupported") << b;
+    EXPECT_NE(run["reason"].get<std::string>().find(b + ": "), std::string::npos) << run["reason"];
+  }
+  EXPECT_EQ(run_versus({"run", "train", "--model", "lenet", "--device", "tpu"}).exit_code, 2);
+}
+
 nlohmann::json fake_run(std::vector<double> losses, std::vector<double> accuracies) {
   nlohmann::json epochs = nlohmann::json::array();
   for (size_t i = 0; i < accuracies.size(); ++i)

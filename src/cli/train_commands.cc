@@ -39,6 +39,8 @@ TrainSettings settings_from(const TrainFlags& f, const Network& net) {
   }
   s.max_steps = f.steps;
   s.seed = f.seed;
+  if (f.device != "cpu" && f.device != "cuda") throw UserError("--device is cpu or cuda, not '" + f.device + "'");
+  s.device = f.device;
   s.threads = f.threads > 0 ? f.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (f.timeout > 0) s.timeout_seconds = f.timeout;
   return s;
@@ -96,7 +98,7 @@ TrainingOutcome train_everywhere(const Network& net, const TrainSettings& s, con
                    median(doc["step_seconds"].get<std::vector<double>>()) * 1e3,
                    last.contains("test_accuracy") ? fmt::format(", test accuracy {:.2f} %", last["test_accuracy"].get<double>() * 100).c_str() : "");
     } else {
-      ++out.failed;
+      if (status != "unsupported") ++out.failed;  // unsupported is an answer, shown, not a failure
       std::fprintf(stderr, "[%s] %s: %s\n", backend.c_str(), status.c_str(), doc.value("reason", std::string()).c_str());
     }
     dir.write_run(backend, doc);
@@ -134,6 +136,7 @@ void add_train_flags(CLI::App& cmd, TrainFlags& f, bool parity) {
   }
   cmd.add_option("--backends", f.backends, "comma list of frameworks")->capture_default_str();
   cmd.add_option("--threads", f.threads, "intra-op threads (default: all cores)");
+  cmd.add_option("--device", f.device, "cpu or cuda (frameworks without a GPU build say unsupported)")->capture_default_str();
   cmd.add_option("--seed", f.seed, "seed of weights and batch order")->capture_default_str();
   cmd.add_option("--timeout", f.timeout, "seconds per worker before it is killed (default 3600)");
   cmd.add_option("--out", f.out, "parent folder of the results folder")->capture_default_str();

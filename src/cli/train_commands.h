@@ -16,6 +16,7 @@ struct TrainFlags {
   uint64_t seed = 1;
   double timeout = 0;
   std::string out = "results";
+  std::string device = "cpu";
   bool verbose = false, no_report = false;
 };
 

@@ -1,7 +1,9 @@
 #include "data/file_io.h"
 
 #include <fmt/format.h>
+#ifdef VERSUS_HAVE_ZLIB
 #include <zlib.h>
+#endif
 
 #include <fstream>
 #include <limits>
@@ -19,6 +21,7 @@ std::string read_file_bytes(const std::filesystem::path& path) {
   return bytes;
 }
 
+#ifdef VERSUS_HAVE_ZLIB
 std::string gunzip(std::string_view compressed, const std::filesystem::path& origin) {
   z_stream zs{};
   if (inflateInit2(&zs, 15 + 16) != Z_OK) throw std::runtime_error("zlib: inflateInit2 failed");
@@ -82,6 +85,18 @@ std::string gzip(std::string_view raw) {
   out.resize(zs.total_out);
   return out;
 }
+
+#else
+// Built without zlib (a machine without zlib1g-dev, e.g. the lent GPU machine): raw files only.
+std::string gunzip(std::string_view, const std::filesystem::path& origin) {
+  throw UserError(fmt::format("{}: this versus was built without zlib, so .gz files cannot be read; "
+                              "gunzip it beside the original, or install zlib1g-dev and rebuild", origin.string()));
+}
+
+std::string gzip(std::string_view) {
+  throw UserError("this versus was built without zlib, so it cannot write .gz files; install zlib1g-dev and rebuild");
+}
+#endif
 
 std::filesystem::path first_existing(const std::filesystem::path& dir,
                                      std::initializer_list<std::string_view> candidates) {

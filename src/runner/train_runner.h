@@ -30,6 +30,7 @@ struct TrainSettings {
   int64_t max_steps = 0;        // 0: whole epochs
   uint64_t seed = 1;
   int threads = 1;
+  std::string device = "cpu";   // cpu | cuda
   double timeout_seconds = 3600;
   bool evaluate = true;         // test accuracy after every epoch
   bool inference = true;        // latency and throughput after training

@@ -42,12 +42,12 @@ class Backend {
   // Throws UnsupportedCase when the framework cannot do this case, with the reason.
   virtual std::unique_ptr<OpInstance> prepare(const CaseSpec& c,
                                               const std::vector<HostTensor>& inputs) = 0;
-  // Builds `net` for training and inference through the framework's own API, starting from
-  // `initial` (neutral layout, Network::params order) and updated by `optimizer`. Throws
-  // UnsupportedCase naming the layer type or setting the backend cannot do.
+  // Builds `net` for training and inference through the framework's own API on `device` ("cpu"
+  // or "cuda"), starting from `initial` (neutral layout, Network::params order) and updated by
+  // `optimizer`. Throws UnsupportedCase naming the layer type, device or setting it cannot do.
   virtual std::unique_ptr<Model> build_model(const Network& net, const std::vector<HostTensor>& initial,
-                                             const OptimizerSpec& optimizer) {
-    (void)net, (void)initial, (void)optimizer;
+                                             const OptimizerSpec& optimizer, const std::string& device) {
+    (void)net, (void)initial, (void)optimizer, (void)device;
     throw UnsupportedCase(name() + " does not train networks");
   }
 };

@@ -115,13 +115,14 @@ nlohmann::json run_training(Backend& backend, const nlohmann::json& request, con
   const int64_t epochs = request.value("epochs", net.epochs);
   const int64_t max_steps = request.value("max_steps", int64_t{0});
   const bool evaluate_each_epoch = request.value("evaluate", true);
+  const std::string device = request.value("device", "cpu");
   backend.set_threads(request.value("threads", 1));
 
   const Dataset data = load_requested_data(net, request, seed);
   const std::vector<HostTensor> initial = initial_parameters(net, seed);
 
   auto t0 = Clock::now();
-  std::unique_ptr<Model> model = backend.build_model(net, initial, optimizer);
+  std::unique_ptr<Model> model = backend.build_model(net, initial, optimizer, device);
   const double build_seconds = seconds_since(t0);
 
   const auto steps_per_epoch = static_cast<int64_t>(data.train.count / batch);  // the short tail is dropped
@@ -181,6 +182,7 @@ nlohmann::json run_training(Backend& backend, const nlohmann::json& request, con
                                      {"train", data.train.count}, {"test", data.test.count}}},
                         {"optimizer", optimizer},
                         {"batch", batch},
+                        {"device", device},
                         {"seed", seed},
                         {"initial_weights_checksum", fmt::format("{:016x}", checksum(initial))},
                         {"batch_order_checksum", fmt::format("{:016x}", order_hash)},

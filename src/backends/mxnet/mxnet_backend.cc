@@ -133,7 +133,8 @@ class MxnetBackend final : public Backend {
 
   // Imperative Gluon-style training through the C API (model/).
   std::unique_ptr<Model> build_model(const Network& net, const std::vector<HostTensor>& initial,
-                                     const OptimizerSpec& optimizer) override {
+                                     const OptimizerSpec& optimizer, const std::string& device) override {
+    if (device != "cpu") throw UnsupportedCase("mxnet: the mxnet wheel is a CPU build");
     return mx::make_model(net, initial, optimizer);
   }
 

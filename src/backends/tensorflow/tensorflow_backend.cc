@@ -104,7 +104,8 @@ class TensorflowBackend final : public Backend {
   // Graph mode: the training step (forward, TF_AddGradients, fused optimizer ops) and the
   // inference pass in one graph, NHWC inside (model/layers.h).
   std::unique_ptr<Model> build_model(const Network& net, const std::vector<HostTensor>& initial,
-                                     const OptimizerSpec& optimizer) override {
+                                     const OptimizerSpec& optimizer, const std::string& device) override {
+    if (device != "cpu") throw UnsupportedCase("tensorflow: the tensorflow-cpu wheel runs on the CPU only");
     if (net.input_kind == "image" && net.input_shape.size() == 3)
       notes_["model_layout"] =
           "NHWC inside the graph (this TF's CPU conv/pool kernels are NHWC): the NCHW input is transposed "

@@ -97,11 +97,13 @@ class TorchBackend final : public Backend {
     return OpTable<th::TorchContext>::get().prepare(name(), c, in, ctx);
   }
 
-  // nn modules, autograd and the optimizers of model/. On the CPU: build_model is not told a
-  // device; make_torch_model takes one for when it is.
+  // nn modules, autograd and the optimizers of model/, on the CPU or the first CUDA device.
   std::unique_ptr<Model> build_model(const Network& net, const std::vector<HostTensor>& initial,
-                                     const OptimizerSpec& optimizer) override {
-    return th::make_torch_model(net, initial, optimizer, torch::kCPU);
+                                     const OptimizerSpec& optimizer, const std::string& device) override {
+    if (device == "cuda" && !torch::cuda::is_available())
+      throw UnsupportedCase("torch: this libtorch has no usable CUDA device (Debian's libtorch is CPU-only)");
+    if (device != "cpu" && device != "cuda") throw UnsupportedCase("torch: unknown device '" + device + "'");
+    return th::make_torch_model(net, initial, optimizer, device == "cuda" ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU));
   }
 
  private:
