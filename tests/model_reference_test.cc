@@ -1,8 +1,8 @@
-// The TensorFlow worker trains networks: its per-step losses, final parameters and inference
-// (test loss from predict) match a float64 reference trained here from the same initial weights
-// on the same batches (nets/weights.h, worker/batches.h), for every layer type, loss and
-// optimizer. Guards against layout slips (NHWC/HWIO/IO, flatten order, gate order), a loss
-// fetched after the update, wrong optimizer formulas and batch-norm running statistics.
+// Every framework worker trains networks correctly: its per-step losses, final parameters and
+// inference (test loss from predict) match a float64 reference trained here from the same
+// initial weights on the same batches (nets/weights.h, worker/batches.h), for every layer type,
+// loss and optimizer. Guards against layout slips (NHWC/HWIO/IO, flatten order, gate order), a
+// loss fetched after the update, wrong optimizer formulas and batch-norm running statistics.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -49,6 +49,8 @@ double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 class Reference {
  public:
+  bool biased_running_variance_ = false;  // MXNet's convention (see batch_norm)
+
   Reference(const Network& net, const std::vector<HostTensor>& initial, OptimizerSpec opt)
       : net_(net), opt_(std::move(opt)) {
     for (const HostTensor& t : initial) {
@@ -261,7 +263,10 @@ class Reference {
       var /= count;
       if (training) {
         rmean[c] = l.momentum * rmean[c] + (1 - l.momentum) * mean;
-        rvar[c] = l.momentum * rvar[c] + (1 - l.momentum) * var * count / (count - 1);
+        // The neutral convention is the unbiased batch variance (TF, PyTorch); MXNet's BatchNorm
+        // op keeps the biased one (nets/network.h), and is checked against that.
+        const double batch_var = biased_running_variance_ ? var : var * count / (count - 1);
+        rvar[c] = l.momentum * rvar[c] + (1 - l.momentum) * batch_var;
       } else {
         mean = rmean[c], var = rvar[c];
       }
@@ -427,8 +432,8 @@ json request(const json& network, const json& optimizer) {
           {"evaluate", true},       {"return_parameters", true}};
 }
 
-json run_worker(const json& req) {
-  const std::string worker = (testing::bin_dir() / "versus-worker-tensorflow").string();
+json run_worker(const std::string& backend, const json& req) {
+  const std::string worker = (testing::bin_dir() / ("versus-worker-" + backend)).string();
   const ProcessResult r =
       run_process({worker, "--train"}, {}, req.dump() + "\n", 300, 20,
                   [](const std::string& line) { return !json::parse(line).contains("progress"); });
@@ -453,12 +458,13 @@ struct ReferenceRun {
   std::vector<std::vector<double>> params;
 };
 
-ReferenceRun run_reference(const json& req) {
+ReferenceRun run_reference(const json& req, bool biased_running_variance) {
   const Network net = parse_network(req["network"]);
   const int64_t kBatch = req["batch"], kSteps = req["max_steps"];
   const int64_t kTrain = req["dataset"]["train"], kTest = req["dataset"]["test"];
   const Dataset data = generated_dataset(net, kSeed, kTrain, kTest);
   Reference ref(net, initial_parameters(net, kSeed), req["optimizer"].get<OptimizerSpec>());
+  ref.biased_running_variance_ = biased_running_variance;
   ReferenceRun out;
   std::vector<float> labels;
   const int64_t per_epoch = kTrain / kBatch;
@@ -481,21 +487,24 @@ ReferenceRun run_reference(const json& req) {
 double relative(double a, double b) { return std::abs(a - b) / std::max(std::abs(b), 1e-3); }
 
 // Trains `network` in the worker and the reference; per-step losses within `tolerance` relative.
-void expect_parity(const json& network, const json& optimizer, bool must_learn = true, int64_t steps = kSteps,
-                   double tolerance = 1e-3) {
-  if (!testing::worker_built("tensorflow")) GTEST_SKIP() << "versus-worker-tensorflow is not built";
+void expect_parity(const std::string& backend, const json& network, const json& optimizer, bool must_learn = true,
+                   int64_t steps = kSteps, double tolerance = 1e-3) {
+  if (!testing::worker_built(backend)) {
+    if (std::getenv("VERSUS_REQUIRE_ALL_WORKERS")) FAIL() << "worker " << backend << " was not built";
+    GTEST_SKIP() << "versus-worker-" << backend << " is not built";
+  }
   json req = request(network, optimizer);
   req["max_steps"] = steps;
-  const json got = run_worker(req);
+  const json got = run_worker(backend, req);
   ASSERT_EQ(got.value("status", ""), "ok") << got.dump().substr(0, 2000);
-  const ReferenceRun want = run_reference(req);
+  const ReferenceRun want = run_reference(req, /*biased_running_variance=*/backend == "mxnet");
   const auto losses = got["step_losses"].get<std::vector<double>>();
   ASSERT_EQ(losses.size(), want.losses.size());
   double worst_loss = 0;
   for (size_t i = 0; i < losses.size(); ++i) {
     worst_loss = std::max(worst_loss, relative(losses[i], want.losses[i]));
     EXPECT_LT(relative(losses[i], want.losses[i]), tolerance)
-        << "step " << i + 1 << ": tensorflow " << losses[i] << ", float64 reference " << want.losses[i];
+        << "step " << i + 1 << ": " << backend << " " << losses[i] << ", float64 reference " << want.losses[i];
   }
   std::printf("losses %.6f -> %.6f over %zu steps; largest relative difference from float64: %.2e\n",
               want.losses.front(), want.losses.back(), losses.size(), worst_loss);
@@ -564,18 +573,24 @@ const json kLstm = json::parse(R"({
   "loss": "sigmoid_cross_entropy",
   "layers": [{"type": "embedding", "dim": 5}, {"type": "lstm", "hidden": 6}, {"type": "dense", "units": 1}]})");
 
-TEST(TensorflowModel, MlpMatchesFloat64ReferenceWithSgd) { expect_parity(kMlp, kSgd); }
-TEST(TensorflowModel, MlpMatchesFloat64ReferenceWithMomentum) { expect_parity(kMlp, kMomentum); }
-TEST(TensorflowModel, MlpMatchesFloat64ReferenceWithAdam) { expect_parity(kMlp, kAdam); }
-TEST(TensorflowModel, ConvNetMatchesFloat64ReferenceWithSgd) { expect_parity(kConv, kSgd); }
-TEST(TensorflowModel, ConvNetMatchesFloat64ReferenceWithMomentum) { expect_parity(kConv, kMomentum); }
-TEST(TensorflowModel, BatchNormResidualNetMatchesFloat64Reference) { expect_parity(kResidual, kSgd); }
-TEST(TensorflowModel, EmbeddingLstmMatchesFloat64ReferenceWithSgd) { expect_parity(kLstm, kSgd); }
-TEST(TensorflowModel, EmbeddingLstmMatchesFloat64ReferenceWithAdam) { expect_parity(kLstm, kAdam); }
+// Every framework against the same float64 trainer: per-step losses, the test loss through
+// predict (batch-norm on running statistics) and the final parameters, within 1e-3.
+class ModelReference : public ::testing::TestWithParam<std::string> {};
+TEST_P(ModelReference, MlpWithSgd) { expect_parity(GetParam(), kMlp, kSgd); }
+TEST_P(ModelReference, MlpWithMomentum) { expect_parity(GetParam(), kMlp, kMomentum); }
+TEST_P(ModelReference, MlpWithAdam) { expect_parity(GetParam(), kMlp, kAdam); }
+TEST_P(ModelReference, ConvNetWithSgd) { expect_parity(GetParam(), kConv, kSgd); }
+TEST_P(ModelReference, ConvNetWithMomentum) { expect_parity(GetParam(), kConv, kMomentum); }
+TEST_P(ModelReference, BatchNormResidualNet) { expect_parity(GetParam(), kResidual, kSgd); }
+TEST_P(ModelReference, EmbeddingLstmWithSgd) { expect_parity(GetParam(), kLstm, kSgd); }
+TEST_P(ModelReference, EmbeddingLstmWithAdam) { expect_parity(GetParam(), kLstm, kAdam); }
+INSTANTIATE_TEST_SUITE_P(Frameworks, ModelReference, ::testing::Values("tensorflow", "mxnet", "torch"),
+                         [](const auto& info) { return info.param; });
 
-// The networks of networks/*.json, 20 plain-SGD steps each (opt-in: minutes in float64).
-TEST(TensorflowModel, ShippedNetworksMatchFloat64Reference) {
+// Opt-in (minutes in float64): VERSUS_TEST_NETWORKS=lenet,mlp VERSUS_TEST_BACKEND=mxnet.
+TEST(ModelReferenceShipped, ShippedNetworksMatchFloat64Reference) {
   const char* names = std::getenv("VERSUS_TEST_NETWORKS");  // e.g. "lenet,mlp,imdb_lstm"
+  const char* backend = std::getenv("VERSUS_TEST_BACKEND");
   if (!names) GTEST_SKIP() << "set VERSUS_TEST_NETWORKS=name,name to train networks/*.json";
   std::string list = names;
   for (size_t at = 0; at < list.size();) {
@@ -584,7 +599,7 @@ TEST(TensorflowModel, ShippedNetworksMatchFloat64Reference) {
     at = end + 1;
     SCOPED_TRACE(name);
     std::printf("%s: ", name.c_str());
-    expect_parity(load_network(name).source_json, {{"kind", "sgd"}, {"learning_rate", 0.01}},
+    expect_parity(backend ? backend : "tensorflow", load_network(name).source_json, {{"kind", "sgd"}, {"learning_rate", 0.01}},
                   /*must_learn=*/false);
   }
 }
@@ -597,7 +612,7 @@ TEST(TensorflowModel, UnsupportedLayerIsReportedNotFaked) {
     "loss": "softmax_cross_entropy",
     "layers": [{"type": "avg_pool", "kernel": 3, "stride": 2, "padding": 1}, {"type": "flatten"},
                {"type": "dense", "units": 2}]})");
-  const json got = run_worker(request(net, kSgd));
+  const json got = run_worker("tensorflow", request(net, kSgd));
   EXPECT_EQ(got.value("status", ""), "unsupported") << got.dump().substr(0, 500);
   EXPECT_NE(got.value("reason", "").find("avg_pool"), std::string::npos) << got.dump().substr(0, 500);
 }
