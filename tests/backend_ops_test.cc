@@ -1,10 +1,13 @@
 // Every op a worker says it implements (its --info "ops") is validated against the float64
-// reference on a small case, forward and — where the op has one — backward. Sizes are odd so
-// no vector width divides them.
+// reference on a small case, forward and — where the op has one — backward, plus a case per
+// parameter that changes how backends compute (conv2d's nhwc layout). Sizes are odd so no vector
+// width divides them.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "core/case_spec.h"
 #include "core/op_registry.h"
@@ -31,8 +34,32 @@ const std::map<std::string, nlohmann::json>& small_params() {
       {"avg_pool", {{"n", 2}, {"c", 3}, {"h", 12}, {"w", 10}, {"window", 2}, {"stride", 2}, {"pad", 0}}},
       {"batch_norm", {{"n", 4}, {"c", 3}, {"h", 5}, {"w", 7}}},
       {"embedding", {{"vocab", 50}, {"dim", 8}, {"batch", 3}, {"seq", 7}}},
+      {"lstm", {{"seq", 5}, {"batch", 3}, {"input", 7}, {"hidden", 6}}},
+      {"transpose", {{"rows", 37}, {"cols", 53}}},
+      {"nchw_to_nhwc", {{"n", 2}, {"c", 3}, {"h", 5}, {"w", 7}}},
+      {"dispatch", {{"mode", "call"}}},
   };
   return params;
+}
+
+// Further cases for ops where a parameter changes how the backends compute, not only the sizes.
+const std::multimap<std::string, nlohmann::json>& extra_params() {
+  static const std::multimap<std::string, nlohmann::json> params = {
+      {"conv2d", {{"n", 2}, {"c", 3}, {"h", 13}, {"w", 11}, {"k", 5}, {"r", 3}, {"s", 3}, {"stride", 1}, {"pad", 1},
+                  {"layout", "nhwc"}}},
+      // Every dispatch mode, in every backend: each runs the modes it has and refuses the others.
+      {"dispatch", {{"mode", "graph"}}}, {"dispatch", {{"mode", "eager"}}},
+      {"dispatch", {{"mode", "imperative"}}}, {"dispatch", {{"mode", "cachedop"}}},
+  };
+  return params;
+}
+
+// The parameter sets each backend runs `op` with: small_params(), then any extra_params().
+std::vector<nlohmann::json> cases_of(const std::string& op) {
+  std::vector<nlohmann::json> out = {small_params().at(op)};
+  const auto [first, last] = extra_params().equal_range(op);
+  for (auto it = first; it != last; ++it) out.push_back(it->second);
+  return out;
 }
 
 nlohmann::json run_worker(const std::filesystem::path& exe, const CaseSpec& c) {
@@ -50,7 +77,7 @@ class BackendOps : public ::testing::TestWithParam<std::string> {};
 TEST(BackendOpsTable, EveryCatalogueOpHasASmallCase) {
   for (const OpDef* op : all_ops()) {
     ASSERT_TRUE(small_params().count(op->name())) << op->name() << " needs an entry in small_params()";
-    EXPECT_NO_THROW(op->validate_params(small_params().at(op->name()))) << op->name();
+    for (const nlohmann::json& p : cases_of(op->name())) EXPECT_NO_THROW(op->validate_params(p)) << p.dump();
   }
 }
 
@@ -68,29 +95,31 @@ TEST_P(BackendOps, EveryImplementedOpMatchesTheReference) {
   for (const auto& variant : described["variants"])
     for (const auto& op_name : described["ops"]) {
       const OpDef& op = find_op(op_name.get<std::string>());
-      for (const std::string direction : {"forward", "backward"}) {
-        if (direction == "backward" && !op.has_backward()) continue;
-        CaseSpec c;
-        c.op = op.name();
-        c.params = small_params().at(op.name());
-        c.backend = backend;
-        c.variant = variant.get<std::string>();
-        c.direction = direction;
-        c.threads = 2;
-        c.timing = {1, 0.0, 2, 0.0};
-        const nlohmann::json r = run_worker(exe, c);
-        SCOPED_TRACE(backend + ":" + c.variant + " " + c.op + " " + direction);
-        const std::string status = r.value("status", "");
-        // A backend may lack an op's backward pass, or a variant may lack the op (native's
-        // openblas has no convolution); it must then say so, never fake it.
-        if (status == "unsupported") {
-          EXPECT_FALSE(r.value("reason", "").empty());
-          continue;
+      for (const nlohmann::json& params : cases_of(op.name())) {
+        for (const std::string direction : {"forward", "backward"}) {
+          if (direction == "backward" && !op.has_backward()) continue;
+          CaseSpec c;
+          c.op = op.name();
+          c.params = params;
+          c.backend = backend;
+          c.variant = variant.get<std::string>();
+          c.direction = direction;
+          c.threads = 2;
+          c.timing = {1, 0.0, 2, 0.0};
+          const nlohmann::json r = run_worker(exe, c);
+          SCOPED_TRACE(backend + ":" + c.variant + " " + c.op + " " + direction + " " + params.dump());
+          const std::string status = r.value("status", "");
+          // A backend may lack an op's backward pass, or a variant may lack the op (native's
+          // openblas has no convolution); it must then say so, never fake it.
+          if (status == "unsupported") {
+            EXPECT_FALSE(r.value("reason", "").empty());
+            continue;
+          }
+          ASSERT_EQ(status, "ok") << r.dump();
+          if (direction == "forward") forward_ok[c.op] = true;
+          EXPECT_TRUE(r["validation"]["passed"].get<bool>());
+          EXPECT_EQ(r["samples_seconds"].size(), 2u);
         }
-        ASSERT_EQ(status, "ok") << r.dump();
-        if (direction == "forward") forward_ok[c.op] = true;
-        EXPECT_TRUE(r["validation"]["passed"].get<bool>());
-        EXPECT_EQ(r["samples_seconds"].size(), 2u);
       }
     }
   // An op a worker lists must run forward in at least one of its variants.

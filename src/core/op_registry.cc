@@ -26,6 +26,10 @@ const OpDef& max_pool_op();               // core/ops/pool.cc
 const OpDef& avg_pool_op();
 const OpDef& batch_norm_op();             // core/ops/batchnorm.cc
 const OpDef& embedding_op();              // core/ops/embedding.cc
+const OpDef& lstm_op();                   // core/ops/lstm.cc
+const OpDef& dispatch_op();               // core/ops/dispatch.cc
+const OpDef& transpose_op();              // core/ops/layout_copy.cc
+const OpDef& nchw_to_nhwc_op();
 
 std::vector<const OpDef*> all_ops() {
   return {&gemm_op(),
@@ -34,7 +38,9 @@ std::vector<const OpDef*> all_ops() {
           &softmax_cross_entropy_op(), &binary_cross_entropy_op(), &mse_op(),
           &reduce_sum_op(), &reduce_mean_op(),
           &dot_op(), &gemv_op(), &batched_gemm_op(),
-          &conv2d_op(), &max_pool_op(), &avg_pool_op(), &batch_norm_op(), &embedding_op()};
+          &conv2d_op(), &max_pool_op(), &avg_pool_op(), &batch_norm_op(), &embedding_op(),
+          &lstm_op(), &dispatch_op(),
+          &transpose_op(), &nchw_to_nhwc_op()};
 }
 
 const OpDef& find_op(const std::string& name) {

@@ -58,6 +58,9 @@ class CaseCollector {
       add("batch_norm", {{"n", batch_}, {"c", in[0]}, {"h", in[1]}, {"w", in[2]}}, why(l));
     } else if (l.type == "embedding") {
       add("embedding", {{"vocab", l.vocab}, {"dim", l.units}, {"batch", batch_}, {"seq", in[0]}}, why(l));
+    } else if (l.type == "lstm" && in.size() == 2) {
+      // The network's [T, features] per example is the op's time-major [seq, batch, input].
+      add("lstm", {{"seq", in[0]}, {"batch", batch_}, {"input", in[1]}, {"hidden", l.units}}, why(l));
     } else if (l.type == "residual") {
       walk(l.body);
       walk(l.shortcut);

@@ -1,5 +1,6 @@
 // conv2d: hand-computed cross-correlations (padding, stride, channel order), gradients against
-// finite differences, float32 results within tolerance, layout mistakes caught, bad shapes.
+// finite differences, float32 results within tolerance, layout mistakes caught, bad shapes; the
+// nhwc layout as the nchw reference on the same numbers permuted.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -16,6 +17,11 @@ using op_checks::rejection;
 nlohmann::json conv(int64_t n, int64_t c, int64_t h, int64_t w, int64_t k, int64_t r, int64_t s, int64_t stride = 1,
                     int64_t pad = 0) {
   return {{"n", n}, {"c", c}, {"h", h}, {"w", w}, {"k", k}, {"r", r}, {"s", s}, {"stride", stride}, {"pad", pad}};
+}
+
+nlohmann::json nhwc(nlohmann::json p) {
+  p["layout"] = "nhwc";
+  return p;
 }
 
 const HostTensor kX3x3{"X", {1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9}};
@@ -143,6 +149,75 @@ TEST(Conv2dOp, BackwardCheckNamesTheWrongGradient) {
 TEST(Conv2dOp, CheckPassesTheReferenceAndFailsCorruptedResults) {
   for (const char* dir : {"forward", "backward"})
     op_checks::expect_check_rejects_corruption(find_op("conv2d"), make_case("conv2d", conv(2, 3, 7, 6, 4, 3, 3, 2, 1), dir));
+}
+
+// The nhwc reference must be the nchw one, element for element, on the same numbers: inputs
+// permuted in, outputs permuted out. Exact equality, as both run the same float64 loops.
+TEST(Conv2dOp, NhwcReferenceIsTheNchwReferencePermuted) {
+  const OpDef& op = find_op("conv2d");
+  for (const nlohmann::json& p : {conv(2, 3, 7, 6, 4, 3, 2, 2, 1), conv(3, 5, 9, 8, 2, 3, 3, 1, 1)})
+    for (const char* dir : {"forward", "backward"}) {
+      SCOPED_TRACE(p.dump() + " " + dir);
+      const CaseSpec nchw_case = make_case("conv2d", p, dir), nhwc_case = make_case("conv2d", nhwc(p), dir);
+      const Conv2dParams q = parse_conv2d_params(p);
+      const auto in = op.make_inputs(nchw_case);
+      std::vector<HostTensor> in_nhwc = op.make_inputs(nhwc_case);
+      ASSERT_EQ(in_nhwc.size(), in.size());
+      EXPECT_EQ(in_nhwc[0].shape, (std::vector<int64_t>{q.n, q.h, q.w, q.c}));
+      EXPECT_EQ(in_nhwc[1].shape, (std::vector<int64_t>{q.r, q.s, q.c, q.k}));
+      in_nhwc[0].data = permute_axes(in[0].data, in[0].shape, kNchwToNhwc);
+      in_nhwc[1].data = permute_axes(in[1].data, in[1].shape, kOihwToHwio);
+      if (in.size() == 3) {
+        EXPECT_EQ(in_nhwc[2].shape, (std::vector<int64_t>{q.n, q.ho(), q.wo(), q.k}));
+        in_nhwc[2].data = permute_axes(in[2].data, in[2].shape, kNchwToNhwc);
+      }
+      const auto ref = op.reference(nchw_case, in), ref_nhwc = op.reference(nhwc_case, in_nhwc);
+      ASSERT_EQ(ref_nhwc.size(), ref.size());
+      for (size_t o = 0; o < ref.size(); ++o) {
+        const bool is_dw = o == 1;
+        EXPECT_EQ(ref_nhwc[o].name, ref[o].name);
+        // dX and dW have the shapes of X and W; Y is [n, ho, wo, k].
+        const bool backward = in.size() == 3;
+        EXPECT_EQ(ref_nhwc[o].shape, (backward ? in_nhwc[o].shape : std::vector<int64_t>{q.n, q.ho(), q.wo(), q.k}));
+        EXPECT_EQ(ref_nhwc[o].data, permute_axes(ref[o].data, ref[o].shape, is_dw ? kOihwToHwio : kNchwToNhwc));
+      }
+      // check() judges nhwc results in nhwc order: the reference passes, nchw-ordered data fails.
+      std::vector<std::vector<float>> got, nchw_order;
+      for (size_t o = 0; o < ref.size(); ++o) got.push_back(ref_nhwc[o].data), nchw_order.push_back(ref[o].data);
+      EXPECT_TRUE(op.check(nhwc_case, in_nhwc, ref_nhwc, got).passed);
+      EXPECT_FALSE(op.check(nhwc_case, in_nhwc, ref_nhwc, nchw_order).passed);
+      op_checks::expect_check_rejects_corruption(op, nhwc_case);
+    }
+  op_checks::expect_gradient_matches_differences(op, nhwc(conv(2, 2, 5, 6, 3, 3, 2, 1, 1)), 0, 0, 0.25);
+  op_checks::expect_gradient_matches_differences(op, nhwc(conv(2, 2, 5, 6, 3, 3, 2, 1, 1)), 1, 1, 0.25);
+}
+
+TEST(Conv2dOp, PermuteAxesMovesEachElementToItsTransposedPlace) {
+  // [1, 2, 1, 3] NCHW -> [1, 1, 3, 2] NHWC: channels interleave.
+  EXPECT_EQ(permute_axes(std::vector<int>{1, 2, 3, 4, 5, 6}, {1, 2, 1, 3}, kNchwToNhwc), (std::vector<int>{1, 4, 2, 5, 3, 6}));
+  const std::vector<int64_t> oihw = {2, 3, 2, 1};
+  std::vector<float> w(12);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = float(i);
+  const auto hwio = permute_axes(w, oihw, kOihwToHwio);
+  EXPECT_EQ(hwio[((1 * 1 + 0) * 3 + 2) * 2 + 1], w[((1 * 3 + 2) * 2 + 1) * 1 + 0]);  // W[o1 i2 h1 w0]
+  EXPECT_EQ(permute_axes(hwio, {2, 1, 3, 2}, kHwioToOihw), w);
+  EXPECT_EQ(permute_axes(permute_axes(hwio, {2, 1, 3, 2}, kHwioToOhwi), {2, 2, 1, 3}, kOhwiToHwio), hwio);
+}
+
+TEST(Conv2dOp, LayoutIsNchwOrNhwc) {
+  const OpDef& op = find_op("conv2d");
+  nlohmann::json p = conv(1, 3, 8, 8, 4, 3, 3);
+  EXPECT_FALSE(parse_conv2d_params(p).nhwc());
+  p["layout"] = "nchw";
+  EXPECT_EQ(rejection(op, p), "no error");
+  EXPECT_EQ(op.shape_label(p), "n1-c3-h8-w8-k4-r3-s3-st1-p0");
+  p["layout"] = "nhwc";
+  EXPECT_TRUE(parse_conv2d_params(p).nhwc());
+  EXPECT_EQ(op.shape_label(p), "n1-c3-h8-w8-k4-r3-s3-st1-p0-nhwc");
+  p["layout"] = "NHWC";
+  EXPECT_NE(rejection(op, p).find("--layout must be one of nchw, nhwc, got \"NHWC\""), std::string::npos) << rejection(op, p);
+  p["layout"] = 1;
+  EXPECT_NE(rejection(op, p).find("--layout must be one of nchw, nhwc, got 1"), std::string::npos) << rejection(op, p);
 }
 
 TEST(Conv2dOp, BadParametersAreRejectedWithTheirName) {

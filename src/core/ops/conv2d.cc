@@ -1,4 +1,6 @@
 // conv2d forward (X, W -> Y) and backward (X, W, dY -> dX, dW) with a direct float64 reference.
+// The reference loops index NCHW/OIHW; an nhwc case's operands are permuted to that order on the
+// way in and its results back on the way out (a copy, far cheaper than the convolution).
 //
 // Error metric: each element's error divided by Σ|a|·|b| over its own reduction (Y: |x|·|w|
 // over the receptive field; dX: |dy|·|w| over the outputs that read the pixel; dW: |x|·|dy|
@@ -118,25 +120,49 @@ std::vector<float> magnitudes(const std::vector<float>& v) {
   return out;
 }
 
+// X, W and dY (where present) in the NCHW/OIHW order the loops index.
+std::vector<std::vector<float>> nchw_operands(const Conv2dParams& p, const std::vector<HostTensor>& in) {
+  std::vector<std::vector<float>> out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (!p.nhwc()) out.push_back(in[i].data);
+    else if (i == 1) out.push_back(permute_axes(in[i].data, p.w_shape(), kHwioToOihw));
+    else out.push_back(permute_axes(in[i].data, i == 0 ? p.x_shape() : p.y_shape(), kNhwcToNchw));
+  }
+  return out;
+}
+
+// An activation (Y, dX) computed in NCHW order, of NCHW shape `nchw`, in the case's layout.
+template <class T>
+std::vector<T> activation_out(const Conv2dParams& p, std::vector<T> v, const std::vector<int64_t>& nchw) {
+  return p.nhwc() ? permute_axes(v, nchw, kNchwToNhwc) : v;
+}
+// A filter-shaped result (dW) computed in OIHW order, in the case's layout.
+template <class T>
+std::vector<T> weight_out(const Conv2dParams& p, std::vector<T> v) {
+  return p.nhwc() ? permute_axes(v, {p.k, p.c, p.r, p.s}, kOihwToHwio) : v;
+}
+
 double tolerance(double depth) { return 1.01 * (depth + kFastAlgorithmAllowance) * kUnitRoundoff; }
 
 class Conv2dOp final : public OpDef {
  public:
   std::string name() const override { return "conv2d"; }
   std::string description() const override {
-    return "Y = conv(X, W), float32 NCHW/OIHW, no bias (n,c,h,w,k,r,s, stride, pad)";
+    return "Y = conv(X, W), float32, no bias (n,c,h,w,k,r,s, stride, pad; layout nchw: NCHW/OIHW, "
+           "or nhwc: NHWC/HWIO)";
   }
   void validate_params(const nlohmann::json& p) const override { parse_conv2d_params(p); }
   std::string shape_label(const nlohmann::json& p) const override {
     const Conv2dParams q = parse_conv2d_params(p);
-    return fmt::format("n{}-c{}-h{}-w{}-k{}-r{}-s{}-st{}-p{}", q.n, q.c, q.h, q.w, q.k, q.r, q.s, q.stride, q.pad);
+    return fmt::format("n{}-c{}-h{}-w{}-k{}-r{}-s{}-st{}-p{}{}", q.n, q.c, q.h, q.w, q.k, q.r, q.s, q.stride, q.pad,
+                       q.nhwc() ? "-nhwc" : "");
   }
   bool has_backward() const override { return true; }
 
   std::vector<HostTensor> make_inputs(const CaseSpec& c) const override {
     const Conv2dParams p = parse_conv2d_params(c.params);
-    std::vector<HostTensor> in = {{"X", {p.n, p.c, p.h, p.w}, {}}, {"W", {p.k, p.c, p.r, p.s}, {}}};
-    if (c.direction == "backward") in.push_back({"dY", {p.n, p.k, p.ho(), p.wo()}, {}});
+    std::vector<HostTensor> in = {{"X", p.x_shape(), {}}, {"W", p.w_shape(), {}}};
+    if (c.direction == "backward") in.push_back({"dY", p.y_shape(), {}});
     for (size_t i = 0; i < in.size(); ++i) {
       in[i].data.resize(static_cast<size_t>(in[i].elements()));
       fill_uniform(in[i].data, c.seed, i, -1.0f, 1.0f);
@@ -147,28 +173,34 @@ class Conv2dOp final : public OpDef {
   std::vector<HostTensor> reference(const CaseSpec& c, const std::vector<HostTensor>& in) const override {
     const Conv2dParams p = parse_conv2d_params(c.params);
     require_inputs(in, name(), expected_inputs(p, c.direction == "backward"));
+    const std::vector<std::vector<float>> v = nchw_operands(p, in);
+    const float *x = v[0].data(), *w = v[1].data();
     if (c.direction != "backward")
-      return {to_tensor("Y", {p.n, p.k, p.ho(), p.wo()}, forward(p, in[0].data.data(), in[1].data.data()))};
-    return {to_tensor("dX", in[0].shape, backward_data(p, in[2].data.data(), in[1].data.data())),
-            to_tensor("dW", in[1].shape, backward_filter(p, in[0].data.data(), in[2].data.data()))};
+      return {to_tensor("Y", p.y_shape(), activation_out(p, forward(p, x, w), {p.n, p.k, p.ho(), p.wo()}))};
+    const float* dy = v[2].data();
+    return {to_tensor("dX", p.x_shape(), activation_out(p, backward_data(p, dy, w), {p.n, p.c, p.h, p.w})),
+            to_tensor("dW", p.w_shape(), weight_out(p, backward_filter(p, x, dy)))};
   }
 
   Validation check(const CaseSpec& c, const std::vector<HostTensor>& in, const std::vector<HostTensor>& refs,
                    const std::vector<std::vector<float>>& results) const override {
     const Conv2dParams p = parse_conv2d_params(c.params);
     require_inputs(in, name(), expected_inputs(p, c.direction == "backward"));
-    const std::vector<float> x = magnitudes(in[0].data), w = magnitudes(in[1].data);
+    const std::vector<std::vector<float>> v = nchw_operands(p, in);
+    const std::vector<float> x = magnitudes(v[0]), w = magnitudes(v[1]);
     if (c.direction != "backward") {
       const double depth = static_cast<double>(p.c * p.r * p.s);
-      return check_scaled({{&refs[0], forward(p, x.data(), w.data()), tolerance(depth)}}, results,
-                          "|Y-ref| / Σ|x|·|w| over the receptive field");
+      return check_scaled(
+          {{&refs[0], activation_out(p, forward(p, x.data(), w.data()), {p.n, p.k, p.ho(), p.wo()}), tolerance(depth)}},
+          results, "|Y-ref| / Σ|x|·|w| over the receptive field");
     }
-    const std::vector<float> dy = magnitudes(in[2].data);
+    const std::vector<float> dy = magnitudes(v[2]);
     const double dx_depth = static_cast<double>(p.k * ceil_div_positive(p.r, p.stride) *
                                                 ceil_div_positive(p.s, p.stride));
     const double dw_depth = static_cast<double>(p.n * p.ho() * p.wo());
-    return check_scaled({{&refs[0], backward_data(p, dy.data(), w.data()), tolerance(dx_depth)},
-                         {&refs[1], backward_filter(p, x.data(), dy.data()), tolerance(dw_depth)}},
+    return check_scaled({{&refs[0], activation_out(p, backward_data(p, dy.data(), w.data()), {p.n, p.c, p.h, p.w}),
+                          tolerance(dx_depth)},
+                         {&refs[1], weight_out(p, backward_filter(p, x.data(), dy.data())), tolerance(dw_depth)}},
                         results, "|err| / Σ|a|·|b| over the element's own reduction");
   }
 
@@ -194,7 +226,7 @@ class Conv2dOp final : public OpDef {
 }  // namespace
 
 Conv2dParams parse_conv2d_params(const nlohmann::json& params) {
-  const ParamReader rd("conv2d", params, {"n", "c", "h", "w", "k", "r", "s", "stride", "pad"});
+  const ParamReader rd("conv2d", params, {"n", "c", "h", "w", "k", "r", "s", "stride", "pad", "layout"});
   Conv2dParams p;
   p.n = rd.size("n");
   p.c = rd.size("c");
@@ -205,6 +237,7 @@ Conv2dParams parse_conv2d_params(const nlohmann::json& params) {
   p.s = rd.size("s");
   p.stride = rd.size_or("stride", 1, 1, 1024);
   p.pad = rd.size_or("pad", 0, 0, std::min(p.r, p.s) - 1);
+  p.layout = rd.choice("layout", {"nchw", "nhwc"}) == "nhwc" ? Conv2dLayout::kNhwc : Conv2dLayout::kNchw;
   if (p.r > p.h + 2 * p.pad || p.s > p.w + 2 * p.pad)
     throw UserError(fmt::format("conv2d: the {}x{} kernel (r, s) is larger than the {}x{} input (h, w) padded by {}",
                                 p.r, p.s, p.h, p.w, p.pad));

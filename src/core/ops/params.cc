@@ -40,6 +40,17 @@ bool ParamReader::flag(const char* key) const {
   return v.get<bool>();
 }
 
+std::string ParamReader::choice(const char* key, std::initializer_list<const char*> allowed) const {
+  std::string list;
+  for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+  if (!p_.contains(key)) return *allowed.begin();
+  const auto& v = p_.at(key);
+  if (v.is_string())
+    for (const char* a : allowed)
+      if (v.get<std::string>() == a) return a;
+  throw UserError(fmt::format("{}: --{} must be one of {}, got {}", op_, key, list, v.dump()));
+}
+
 void ParamReader::limit_elements(double elements, const std::string& what) const {
   const double bytes = 4.0 * elements;
   if (bytes > kMaxOpBytes)

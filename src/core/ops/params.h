@@ -34,6 +34,8 @@ class ParamReader {
   int64_t size_or(const char* key, int64_t fallback, int64_t lo, int64_t hi) const;
   // An optional boolean, false when absent.
   bool flag(const char* key) const;
+  // An optional string that must be one of `allowed`; the first of them when absent.
+  std::string choice(const char* key, std::initializer_list<const char*> allowed) const;
   // Throws UserError when a case would need more than kMaxOpBytes of float32 tensors.
   void limit_elements(double elements, const std::string& what) const;
 

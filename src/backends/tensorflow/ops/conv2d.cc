@@ -1,15 +1,18 @@
 // conv2d in TensorFlow graph mode: Conv2D, as tf.nn.conv2d / keras Conv2D put it in a graph.
 //
-// Layout: the catalogue's X is NCHW and W is OIHW. TF's Conv2D filter is HWIO in every data
-// format, so W goes through a Transpose(2, 3, 1, 0) in the graph; X and Y stay NCHW where this
-// build's CPU kernels take it, else are transposed to NHWC and back (layout.h). Those Transposes
-// are part of the timed graph: they are what running this NCHW/OIHW problem in TF costs.
+// Layouts. TF's Conv2D filter is HWIO in every data format.
+//   nchw  X is NCHW and W is OIHW: W goes through a Transpose(2, 3, 1, 0) in the graph; X and Y
+//         stay NCHW where this build's CPU kernels take it, else are transposed to NHWC and back
+//         (layout.h). Those Transposes are part of the timed graph: they are what running this
+//         NCHW/OIHW problem in TF costs.
+//   nhwc  X is NHWC and W is HWIO, TF's (and Keras's) own layouts: Conv2D with data_format
+//         NHWC takes them as fed, and the graph has no Transpose at all.
 // Padding, symmetric `pad`: 0 is 'VALID'; 'SAME' where it places the windows identically
 // (layout.h); otherwise an explicit Pad then 'VALID', what keras ZeroPadding2D + Conv2D does.
 // Conv2D's own 'EXPLICIT' padding is avoided because TF's C++ gradient of Conv2D does not pass
 // explicit_paddings on to the backprop ops.
-// Backward: the C++ gradient (Conv2DBackpropInput, Conv2DBackpropFilter, and those of the
-// Transposes and Pad), dX and dW coming out NCHW and OIHW.
+// Backward: the C++ gradient (Conv2DBackpropInput, Conv2DBackpropFilter, and those of any
+// Transposes and Pad), dX and dW coming out in the layouts of X and W.
 #include <fmt/format.h>
 
 #include "backends/tensorflow/graph_builder.h"
@@ -20,14 +23,17 @@
 namespace versus::tf {
 namespace {
 
+// `layout` is the graph's; the case's own is p.layout. They differ only for an nchw case on
+// kernels that reject NCHW, bridged by Transposes.
 std::unique_ptr<OpInstance> build(const CaseSpec& c, const std::vector<HostTensor>& in, const TfContext& ctx,
                                   Layout layout) {
   const Conv2dParams p = parse_conv2d_params(c.params);
   const bool nchw = layout == Layout::kNchw;
+  const bool bridge = !p.nhwc() && !nchw;  // an NCHW case in an NHWC graph
   GraphBuilder g(c, ctx);
   const TF_Output x = g.feed(in.at(0)), w = g.feed(in.at(1));
-  TF_Output input = nchw ? x : g.transpose(x, {0, 2, 3, 1});
-  const TF_Output filter = g.transpose(w, {2, 3, 1, 0});  // OIHW -> HWIO
+  TF_Output input = bridge ? g.transpose(x, {0, 2, 3, 1}) : x;
+  const TF_Output filter = p.nhwc() ? w : g.transpose(w, {2, 3, 1, 0});  // OIHW -> HWIO
   std::string padding = "VALID";
   if (p.pad > 0 && same_matches(p.h, p.r, p.stride, p.pad) && same_matches(p.w, p.s, p.stride, p.pad)) {
     padding = "SAME";
@@ -47,13 +53,17 @@ std::unique_ptr<OpInstance> build(const CaseSpec& c, const std::vector<HostTenso
     attr_string(d, "padding", padding);
     attr_string(d, "data_format", nchw ? "NCHW" : "NHWC");
   });
-  const TF_Output y = nchw ? conv : g.transpose(conv, {0, 3, 1, 2});
+  const TF_Output y = bridge ? g.transpose(conv, {0, 3, 1, 2}) : conv;
   if (!g.backward()) return g.finish({y});
   return g.finish(g.gradients(y, g.feed(in.at(2)), {x, w}), {y});
 }
 
 std::unique_ptr<OpInstance> prepare_conv2d(const CaseSpec& c, const std::vector<HostTensor>& in,
                                            const TfContext& ctx) {
+  if (parse_conv2d_params(c.params).nhwc()) {
+    ctx.note("layout", "NHWC data and an HWIO filter, TF's own layouts: the graph has no Transpose");
+    return build(c, in, ctx, Layout::kNhwc);
+  }
   const nlohmann::json tiny = {{"n", 1}, {"c", 2}, {"h", 5}, {"w", 5}, {"k", 2}, {"r", 3}, {"s", 3}};
   return build_in_best_layout(c, in, ctx, tiny, build);
 }

@@ -1,7 +1,8 @@
 // Layer ops in libtorch: conv2d (core/ops/conv2d.h), max_pool and avg_pool (core/ops/pool.h),
 // batch_norm (core/ops/batchnorm.h) and embedding (core/ops/embedding.h). Tensors are NCHW and
-// weights OIHW, torch's own layouts, so nothing is converted. Forward calls the user-facing ATen
-// op (only avg_pool2d has an out= form that is its kernel); backward: TorchBackward (instances.h).
+// weights OIHW, torch's own layouts, so nothing is converted; conv2d's nhwc layout is torch's
+// channels_last (see prepare_conv2d). Forward calls the user-facing ATen op (only avg_pool2d has
+// an out= form that is its kernel); backward: TorchBackward (instances.h).
 #include "backends/torch/ops/instances.h"
 #include "core/ops/batchnorm.h"
 #include "core/ops/conv2d.h"
@@ -17,8 +18,37 @@ void require_inputs(const CaseSpec& c, const std::vector<HostTensor>& in, size_t
     throw UnsupportedCase(c.op + ": unexpected number of inputs");
 }
 
+// An nhwc conv2d's results in the contract's layouts. Torch tensors are NCHW/OIHW-shaped
+// whatever their strides, so the wrapped instance reads Y, dX, dW in that order; they are
+// permuted to NHWC / HWIO here, when outputs() is called, outside the timed run().
+class ChannelsLastResults final : public OpInstance {
+ public:
+  ChannelsLastResults(std::unique_ptr<OpInstance> inner, const Conv2dParams& p, bool backward)
+      : inner_(std::move(inner)), p_(p), backward_(backward) {}
+  void run() override { inner_->run(); }
+  std::vector<std::vector<float>> outputs() override {
+    std::vector<std::vector<float>> out = inner_->outputs();
+    if (!backward_) {
+      out.at(0) = permute_axes(out.at(0), {p_.n, p_.k, p_.ho(), p_.wo()}, kNchwToNhwc);
+    } else {
+      out.at(0) = permute_axes(out.at(0), {p_.n, p_.c, p_.h, p_.w}, kNchwToNhwc);
+      out.at(1) = permute_axes(out.at(1), {p_.k, p_.c, p_.r, p_.s}, kOihwToHwio);
+    }
+    return out;
+  }
+
+ private:
+  std::unique_ptr<OpInstance> inner_;
+  Conv2dParams p_;
+  bool backward_;
+};
+
 // No bias, dilation 1, symmetric padding: torch::conv2d's own convention. On CUDA cuDNN picks
 // the algorithm (the backend turns TF32 off so that it is a float32 convolution).
+// nhwc is torch's channels_last memory format: the NHWC X viewed by permute as an NCHW-shaped
+// tensor with channels_last strides (no copy), and the HWIO weight made an OIHW-shaped
+// channels_last tensor once here, as a model stores its weights in its chosen format, not
+// converted per step. conv2d then stays channels_last (Y, dX, dW come out in that format).
 std::unique_ptr<OpInstance> prepare_conv2d(const CaseSpec& c, const std::vector<HostTensor>& in,
                                            const TorchContext& ctx) {
   const Conv2dParams p = parse_conv2d_params(c.params);
@@ -26,13 +56,24 @@ std::unique_ptr<OpInstance> prepare_conv2d(const CaseSpec& c, const std::vector<
   auto conv = [p](const torch::Tensor& x, const torch::Tensor& w) {
     return torch::conv2d(x, w, /*bias=*/{}, /*stride=*/{p.stride, p.stride}, /*padding=*/{p.pad, p.pad});
   };
-  if (is_backward(c)) {
-    torch::Tensor x = leaf(in[0], ctx.device), w = leaf(in[1], ctx.device);
-    return std::make_unique<TorchBackward>(ctx.device, std::vector<torch::Tensor>{x, w}, [conv, x, w] { return conv(x, w); },
-                                           from_host(in[2], ctx.device));
+  torch::Tensor x = from_host(in[0], ctx.device), w = from_host(in[1], ctx.device);
+  if (p.nhwc()) {
+    x = x.permute({0, 3, 1, 2});                                              // [n,h,w,c] -> [n,c,h,w] view
+    w = w.permute({3, 2, 0, 1}).contiguous(at::MemoryFormat::ChannelsLast);  // HWIO -> OIHW, stored OHWI
   }
-  const torch::Tensor x = from_host(in[0], ctx.device), w = from_host(in[1], ctx.device);
-  return std::make_unique<TorchForward>(ctx.device, [conv, x, w]() { return conv(x, w); });
+  std::unique_ptr<OpInstance> inst;
+  if (is_backward(c)) {
+    x = x.detach().requires_grad_(true);
+    w = w.detach().requires_grad_(true);
+    torch::Tensor dy = from_host(in[2], ctx.device);
+    if (p.nhwc()) dy = dy.permute({0, 3, 1, 2});
+    inst = std::make_unique<TorchBackward>(ctx.device, std::vector<torch::Tensor>{x, w},
+                                           [conv, x, w] { return conv(x, w); }, dy);
+  } else {
+    inst = std::make_unique<TorchForward>(ctx.device, [conv, x, w]() { return conv(x, w); });
+  }
+  if (!p.nhwc()) return inst;
+  return std::make_unique<ChannelsLastResults>(std::move(inst), p, is_backward(c));
 }
 
 // ceil_mode=false gives core's rounded-down output size; max pooling pads with -inf, i.e. the
