@@ -357,3 +357,75 @@ TEST(Report, AdviceNamesAFrameworkOnlyWhenTheDataSinglesItOut) {
 
 }  // namespace
 }  // namespace versus
+
+namespace versus {
+namespace {
+
+// An ok run of any op: ok_doc's numbers under another case.
+json ok_doc_of(const std::string& op, const json& params, const std::string& backend, const std::string& variant,
+               double median) {
+  json d = ok_doc(backend, variant, 64, median);
+  d["case"]["op"] = op;
+  d["case"]["params"] = params;
+  d["id"] = d["case"].get<CaseSpec>().id();
+  return d;
+}
+
+fs::path make_framework_results(const fs::path& root) {
+  fs::create_directories(root / "runs");
+  const std::vector<json> docs = {
+      ok_doc_of("dispatch", {{"mode", "call"}}, "native", "openblas", 2e-9),
+      ok_doc_of("dispatch", {{"mode", "graph"}}, "tensorflow", "graph", 2e-5),
+      ok_doc_of("dispatch", {{"mode", "eager"}}, "torch", "eager", 1e-6),
+      ok_doc_of("relu", {{"n", 4096}}, "torch", "eager", 3e-6),
+      ok_doc_of("relu", {{"n", 1048576}}, "torch", "eager", 3e-4),
+      ok_doc_of("relu", {{"n", 4096}}, "native", "openblas", 2e-6),
+      ok_doc_of("relu", {{"n", 1048576}}, "native", "openblas", 2e-4)};
+  json cases = json::array();
+  for (const json& d : docs) {
+    cases.push_back(d["case"]);
+    write(root / "runs" / (d["id"].get<std::string>() + ".json"), d);
+  }
+  write(root / "suite.json", {{"schema", "versus.suite/1"}, {"name", "fw"},
+                              {"settings", {{"processes", 2}, {"quick", true}, {"timeout_seconds", 60.0}}},
+                              {"cases", cases}});
+  json ctx = context();
+  ctx["frameworks"]["torch"]["support"] = {
+      {"source", "c10::Dispatcher::getAllOpNames"},
+      {"registered_ops", 1647},
+      {"entries",
+       {{{"id", "lstm"}, {"kind", "op"}, {"what", "fused LSTM layer"}, {"found", {"aten::lstm"}}, {"looked_for", {"aten::lstm"}}},
+        {{"id", "lamb"}, {"kind", "optimizer"}, {"what", "LAMB"}, {"found", json::array()},
+         {"note", "no torch::optim class in the C++ frontend"}}}}};
+  write(root / "context.json", ctx);
+  return root;
+}
+
+}  // namespace
+
+// The dispatch runs become one table of fixed costs (as multiples of the native call), not an op
+// section; the support matrix shows what the framework's registry answered; an op without
+// m, n, k is charted as time against work.
+TEST(Report, DispatchTableSupportMatrixAndTimeAgainstWorkChart) {
+  testing::TempDir tmp;
+  const ReportFiles f = write_report(make_framework_results(tmp.path() / "res"), tmp.path() / "out");
+  const std::string md = slurp(f.markdown);
+  const size_t dispatch = md.find("## Dispatch overhead");
+  ASSERT_NE(dispatch, std::string::npos) << md;
+  const std::string table = md.substr(dispatch, md.find("\n## ", dispatch + 1) - dispatch);
+  EXPECT_NE(table.find("| tensorflow | `graph` | 2 | 20.00 |"), std::string::npos) << table;
+  EXPECT_NE(table.find("| 10000× |"), std::string::npos) << table;  // 20 µs ÷ 2 ns
+  EXPECT_LT(table.find("`call`"), table.find("`eager`"));            // fastest first
+  EXPECT_EQ(md.find("Operation: dispatch"), std::string::npos);
+  EXPECT_NE(md.find("## What each framework offers"), std::string::npos);
+  EXPECT_NE(md.find("torch: 1647 registered ops"), std::string::npos);
+  EXPECT_NE(md.find("| op | fused LSTM layer | `aten::lstm` |"), std::string::npos) << md;
+  EXPECT_NE(md.find("— no torch::optim class in the C++ frontend"), std::string::npos);
+  if (!gnuplot_on_path()) GTEST_SKIP() << "gnuplot is not installed: no chart to check";
+  const std::string svg = slurp(tmp.path() / "out" / "chart-relu-cpu-float32-t2.svg");
+  EXPECT_NE(svg.find("time per iteration"), std::string::npos);
+  EXPECT_NE(svg.find("torch:eager"), std::string::npos);
+  EXPECT_FALSE(fs::exists(tmp.path() / "out" / "chart-dispatch-cpu-float32-t2.svg"));
+}
+
+}  // namespace versus

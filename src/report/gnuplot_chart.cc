@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -20,6 +21,7 @@
 
 #include <fmt/format.h>
 
+#include "core/op_registry.h"
 #include "report/report_format.h"
 
 extern char** environ;
@@ -174,6 +176,36 @@ std::string chart_title(const RowGroup& g) {
                      g.threads, g.threads == 1 ? "" : "s");
 }
 
+// One point of a series: x, then the median and its 95 % interval in the chart's unit.
+struct Point {
+  double x, y, lo, hi;
+};
+
+// The `plot` command drawing every series as points with error bars joined by lines, each in
+// its backend's colour and marker; the data files go to `dir`. Series are spread sideways by
+// factors of nudge_base^(±nudge_step) so that bars at one x do not hide each other.
+std::string plot_series(const std::vector<Series>& series, const fs::path& dir, const std::string& header,
+                        double nudge_base, double nudge_step, const std::function<Point(const RunRow&)>& point) {
+  std::string plot;
+  const double n = static_cast<double>(series.size());
+  for (size_t i = 0; i < series.size(); ++i) {
+    const Series& s = series[i];
+    const fs::path data = dir / fmt::format("series{}.dat", i);
+    const double nudge = std::pow(nudge_base, (static_cast<double>(i) - (n - 1) / 2) * nudge_step);
+    std::ofstream f(data);
+    f << "# " << header << "\n";
+    for (const RunRow* r : s.points) {
+      const Point p = point(*r);
+      f << fmt::format("{} {} {} {}\n", p.x * nudge, p.y, p.lo, p.hi);
+    }
+    const int k = s.style % static_cast<int>(std::size(kColours));
+    plot += fmt::format("{}{} using 1:2:3:4 with yerrorlines lw 2 pt {} ps 1.1 lc rgb '{}' title {}",
+                        plot.empty() ? "plot " : ", \\\n     ", quoted(data.string()), kPointTypes[k], kColours[k],
+                        quoted(s.title));
+  }
+  return plot;
+}
+
 std::string script_for(const RowGroup& g, const std::vector<Series>& series, double peak,
                        const fs::path& dir, const fs::path& svg_path) {
   double x_lo = 1e300, x_hi = 0, y_hi = peak;
@@ -205,26 +237,82 @@ std::string script_for(const RowGroup& g, const std::vector<Series>& series, dou
   gp += "set key below center horizontal Left reverse samplen 2 width 2 spacing 1.2 height 1.5\n";
   gp += "set bars 1.5\n";
 
-  std::string plot;
-  const double n = static_cast<double>(series.size());
-  for (size_t i = 0; i < series.size(); ++i) {
-    const Series& s = series[i];
-    const fs::path data = dir / fmt::format("series{}.dat", i);
-    // A fraction of an octave to each side: bars stay apart, positions stay readable.
-    const double nudge = std::exp2((static_cast<double>(i) - (n - 1) / 2) * 0.035);
-    std::ofstream f(data);
-    f << "# size median ci_low ci_high (GFLOP/s)\n";
-    for (const RunRow* r : s.points)
-      f << fmt::format("{} {} {} {}\n", r->size * nudge, *r->gflops, r->gflops_ci_low.value_or(*r->gflops),
-                       r->gflops_ci_high.value_or(*r->gflops));
-    const int k = s.style % static_cast<int>(std::size(kColours));
-    plot += fmt::format("{}{} using 1:2:3:4 with yerrorlines lw 2 pt {} ps 1.1 lc rgb '{}' title {}",
-                        plot.empty() ? "plot " : ", \\\n     ", quoted(data.string()), kPointTypes[k],
-                        kColours[k], quoted(s.title));
-  }
+  // A fraction of an octave to each side: bars stay apart, positions stay readable.
+  std::string plot = plot_series(series, dir, "size median ci_low ci_high (GFLOP/s)", 2.0, 0.035, [](const RunRow& r) {
+    return Point{r.size, *r.gflops, r.gflops_ci_low.value_or(*r.gflops), r.gflops_ci_high.value_or(*r.gflops)};
+  });
   if (peak > 0)
     plot += fmt::format(", \\\n     {} with lines dt 2 lw 2 lc rgb '#555555' title {}", peak,
                         quoted(fmt::format("measured peak {} GFLOP/s", format_sig(peak))));
+  return gp + plot + "\n";
+}
+
+// Ops without m, n, k (convolutions, element-wise, losses, layouts...) are drawn as time per
+// iteration against the case's work, log-log: the op's FLOPs, or the bytes it must move when it
+// does no arithmetic. On such axes a constant throughput is a line of slope 1, and the flat
+// left end of a curve is the framework's fixed cost per op (compare the dispatch section).
+struct Work {
+  double amount = 0;
+  const char* unit = "FLOPs";
+};
+
+Work work_of(const RunRow& r) {
+  try {
+    const OpDef& op = find_op(r.op);
+    CaseSpec c;
+    c.op = r.op;
+    c.params = r.params;
+    c.direction = r.direction;
+    const double flops = op.work_flops(c);
+    if (flops > 0) return {flops, "FLOPs"};
+    return {op.work_bytes(c), "bytes"};
+  } catch (const std::exception&) {
+    return {};  // an op this build does not know: not plotted
+  }
+}
+
+std::string time_caption_for(const RowGroup& g, const char* unit, int not_plotted) {
+  std::string c = fmt::format(
+      "{}: time per iteration (median; bars: 95 % CI; lower is better) against the work of the case ({} per "
+      "iteration), both on log axes. A line of slope 1 is a constant throughput; a flat left end is the framework's "
+      "fixed cost per op (see Dispatch overhead when the suite measured it).",
+      g.title(), unit);
+  if (not_plotted > 0)
+    c += fmt::format(" {} run{} without a timing (failed, unsupported or not run) are not plotted; see the table.",
+                     not_plotted, not_plotted == 1 ? "" : "s");
+  return c;
+}
+
+std::string time_script_for(const RowGroup& g, const std::vector<Series>& series, const char* unit,
+                            const fs::path& dir, const fs::path& svg_path) {
+  double x_lo = 1e300, x_hi = 0, y_lo = 1e300, y_hi = 0;
+  for (const Series& s : series)
+    for (const RunRow* r : s.points) {
+      const double w = work_of(*r).amount;
+      x_lo = std::min(x_lo, w), x_hi = std::max(x_hi, w);
+      y_lo = std::min(y_lo, r->ci_low.value_or(*r->median)), y_hi = std::max(y_hi, r->ci_high.value_or(*r->median));
+    }
+  const TimeUnit u = time_unit_for(std::sqrt(y_lo * y_hi));
+  std::string gp;
+  gp += "set encoding utf8\n";
+  gp += "set terminal svg size 900,560 dynamic noenhanced font 'sans,13' background rgb 'white'\n";
+  gp += fmt::format("set output {}\n", quoted(svg_path.string()));
+  gp += fmt::format("set title {}\n", quoted(chart_title(g)));
+  gp += fmt::format("set xlabel {}\n", quoted(fmt::format("work per iteration ({}; log axis)", unit)));
+  gp += fmt::format("set ylabel {}\n", quoted(fmt::format("time per iteration, {} (median; bars: 95 % CI; log axis)", u.name)));
+  gp += "set logscale xy 10\nset format x '%.0s%c'\n";
+  gp += fmt::format("set xrange [{}:{}]\n", x_lo / 2, x_hi * 2);
+  gp += fmt::format("set yrange [{}:{}]\n", y_lo * u.scale / 1.5, y_hi * u.scale * 1.5);
+  gp += "set grid xtics ytics mxtics mytics lc rgb '#e4e4e4' lw 1 dt 1\n";
+  gp += "set border 3 lc rgb '#444444'\nset tics nomirror\n";
+  gp += "set key below center horizontal Left reverse samplen 2 width 2 spacing 1.2 height 1.5\n";
+  gp += "set bars 1.5\n";
+  // A small fraction of a decade to each side.
+  const std::string plot =
+      plot_series(series, dir, fmt::format("work median ci_low ci_high ({})", u.name), 10.0, 0.012, [u](const RunRow& r) {
+        return Point{work_of(r).amount, *r.median * u.scale, r.ci_low.value_or(*r.median) * u.scale,
+                     r.ci_high.value_or(*r.median) * u.scale};
+      });
   return gp + plot + "\n";
 }
 
@@ -268,17 +356,29 @@ std::vector<Chart> make_charts(const ReportData& data) {
   std::vector<Chart> charts;
   std::unique_ptr<TempDir> tmp;
   for (const RowGroup& g : group_rows(data)) {
+    if (g.op == "dispatch") continue;  // a table of its own (framework_sections.h)
+    // Matrix products (m, n, k) are drawn as GFLOP/s against size; every other op as time
+    // against work.
+    bool by_size = false;
+    for (const RunRow* r : g.rows) by_size = by_size || r->size > 0;
+    const char* work_unit = "FLOPs";
     std::set<std::string> transposes;
     int not_plotted = 0;
     for (const RunRow* r : g.rows) {
-      if (r->size > 0) transposes.insert(r->transpose);
-      if (r->size > 0 && !(r->ok() && r->gflops)) ++not_plotted;
+      if (by_size) {
+        if (r->size > 0) transposes.insert(r->transpose);
+        if (r->size > 0 && !(r->ok() && r->gflops)) ++not_plotted;
+      } else if (!r->ok() || work_of(*r).amount <= 0) {
+        ++not_plotted;
+      } else {
+        work_unit = work_of(*r).unit;
+      }
     }
     // A series is one backend:variant, split by transpose when the group mixes them, so a line
     // never joins different layouts.
     std::map<std::string, Series> by_title;
     for (const RunRow* r : g.rows) {
-      if (r->size <= 0 || !r->ok() || !r->gflops) continue;
+      if (by_size ? (r->size <= 0 || !r->ok() || !r->gflops) : (!r->ok() || work_of(*r).amount <= 0)) continue;
       const std::string title = transposes.size() > 1 ? r->label() + " " + r->transpose : r->label();
       Series& s = by_title[title];
       s.title = title, s.style = style_of[r->label()];
@@ -287,14 +387,16 @@ std::vector<Chart> make_charts(const ReportData& data) {
     if (by_title.empty()) continue;
     std::vector<Series> series;
     for (auto& [title, s] : by_title) {
-      std::sort(s.points.begin(), s.points.end(), [](auto* a, auto* b) { return a->size < b->size; });
+      std::stable_sort(s.points.begin(), s.points.end(), [by_size](auto* a, auto* b) {
+        return by_size ? a->size < b->size : work_of(*a).amount < work_of(*b).amount;
+      });
       series.push_back(std::move(s));
     }
 
     Chart c{g.key(), chart_title(g), chart_file_name(g), "", "", ""};
     // The roofline is measured on the CPU; it says nothing about a GPU case.
     const double peak = g.device == "cpu" ? peak_gflops_for(data.context, g.threads) : 0;
-    c.caption = caption_for(g, peak, data.context, not_plotted);
+    c.caption = by_size ? caption_for(g, peak, data.context, not_plotted) : time_caption_for(g, work_unit, not_plotted);
     if (!tmp) tmp = std::make_unique<TempDir>();
     if (tmp->path().empty()) {
       c.note = fmt::format("no chart: cannot create a temporary folder in {}", fs::temp_directory_path().string());
@@ -304,7 +406,8 @@ std::vector<Chart> make_charts(const ReportData& data) {
     const fs::path dir = tmp->path() / std::to_string(charts.size());
     fs::create_directories(dir);
     const fs::path svg_path = dir / "chart.svg", script = dir / "chart.gp";
-    std::ofstream(script) << script_for(g, series, peak, dir, svg_path);
+    std::ofstream(script) << (by_size ? script_for(g, series, peak, dir, svg_path)
+                                      : time_script_for(g, series, work_unit, dir, svg_path));
     const std::string problem = run_gnuplot(script, dir / "gnuplot.log");
     if (problem.empty()) c.svg = inlinable_svg(read_file(svg_path), fmt::format("c{}-", charts.size()), chart_title(g));
     if (c.svg.empty()) c.note = "no chart: " + (problem.empty() ? "gnuplot wrote no SVG" : problem);

@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include "core/op_registry.h"
+#include "report/framework_sections.h"
 #include "report/report_format.h"
 #include "runner/execute.h"
 
@@ -248,6 +249,7 @@ std::vector<Section> op_sections(const ReportData& d, const std::vector<Chart>& 
   std::vector<Section> out;
   std::string current_op;
   for (const RowGroup& g : group_rows(d)) {
+    if (g.op == "dispatch") continue;  // its own section (framework_sections.h)
     if (g.op != current_op) {  // groups are ordered by op first
       current_op = g.op;
       Section s{"op-" + g.op, "Operation: " + g.op, 2, {}};
@@ -406,7 +408,9 @@ Document build_document(const ReportData& data, const std::vector<Chart>& charts
     if (c.group_key.rfind("roofline-", 0) == 0)
       roofline.blocks.push_back(ChartBlock{c.title, c.svg.empty() ? "" : c.file_name, c.svg, c.caption, c.note});
   if (!roofline.blocks.empty()) doc.sections.push_back(std::move(roofline));
+  if (auto s = dispatch_section(data)) doc.sections.push_back(std::move(*s));
   for (Section& s : op_sections(data, charts)) doc.sections.push_back(std::move(s));
+  if (auto s = support_section(data)) doc.sections.push_back(std::move(*s));
   doc.sections.push_back(methodology(data));
   doc.sections.push_back(details(data));
   return doc;

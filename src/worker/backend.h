@@ -35,6 +35,9 @@ class Backend {
   virtual std::vector<std::string> variants() const = 0;
   // {"version": "...", "build": {"onednn": true, "blas": "...", "openmp": true, "cuda": false, ...}}
   virtual nlohmann::json describe() = 0;
+  // What the framework offers, asked of its own registry (worker/support.h); null when the
+  // question does not apply (native is not a framework).
+  virtual nlohmann::json support() { return nullptr; }
   // Intra-op threads; called once before prepare().
   virtual void set_threads(int threads) = 0;
   // What the framework reports it actually uses, e.g. {"intra_op": 2, "omp": 2}.

@@ -1,6 +1,7 @@
 // main() of every versus-worker-<framework> executable: speaks the line-based JSON protocol.
 //
-//   versus-worker-X --info   prints one JSON line: framework, version, build flags, variants
+//   versus-worker-X --info   prints one JSON line: framework, version, build flags, variants,
+//                            and what the framework offers (worker/support.h)
 //   versus-worker-X --run    reads one case (JSON line) on stdin, prepares it, validates the
 //                            result against the reference, times it, prints one JSON line
 //   versus-worker-X --train  reads one training request (worker/train_loop.h) on stdin, trains,
@@ -117,6 +118,7 @@ int main_impl(int argc, char** argv) {
       nlohmann::json info = backend->describe();
       info["name"] = backend->name();
       info["variants"] = backend->variants();
+      if (nlohmann::json support = backend->support(); !support.is_null()) info["support"] = std::move(support);
       reply(info);
       return 0;
     }

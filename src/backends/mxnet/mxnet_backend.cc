@@ -24,6 +24,11 @@
 #include "worker/backend.h"
 #include "worker/op_table.h"
 
+namespace versus::mx {
+// What mxnet offers, asked of its own registry (support.cc).
+nlohmann::json framework_support();
+}  // namespace versus::mx
+
 namespace versus {
 namespace {
 
@@ -77,6 +82,8 @@ class MxnetBackend final : public Backend {
 
   std::string name() const override { return "mxnet"; }
   std::vector<std::string> variants() const override { return {"imperative"}; }
+
+  nlohmann::json support() override { return mx::framework_support(); }
 
   nlohmann::json describe() override {
     int v = 0;

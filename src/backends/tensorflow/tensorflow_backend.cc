@@ -21,6 +21,11 @@
 #include "worker/backend.h"
 #include "worker/op_table.h"
 
+namespace versus::tf {
+// What tensorflow offers, asked of its own registry (support.cc).
+nlohmann::json framework_support();
+}  // namespace versus::tf
+
 namespace versus {
 namespace {
 
@@ -79,6 +84,8 @@ class TensorflowBackend final : public Backend {
  public:
   std::string name() const override { return "tensorflow"; }
   std::vector<std::string> variants() const override { return {"graph"}; }
+
+  nlohmann::json support() override { return tf::framework_support(); }
 
   nlohmann::json describe() override {
     if (described_.is_null()) described_ = describe_build();

@@ -13,6 +13,11 @@
 #include "worker/backend.h"
 #include "worker/op_table.h"
 
+namespace versus::th {
+// What torch offers, asked of its own registry (support.cc).
+nlohmann::json framework_support();
+}  // namespace versus::th
+
 namespace versus {
 namespace {
 
@@ -49,6 +54,8 @@ class TorchBackend final : public Backend {
 
   std::string name() const override { return "torch"; }
   std::vector<std::string> variants() const override { return {"eager"}; }
+
+  nlohmann::json support() override { return th::framework_support(); }
 
   nlohmann::json describe() override {
     const std::string config = at::show_config();

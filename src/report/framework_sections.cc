@@ -1,0 +1,135 @@
+#include "report/framework_sections.h"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "report/report_format.h"
+
+namespace versus {
+namespace {
+
+using json = nlohmann::json;
+
+std::string mode_of(const RunRow& r) {
+  return r.params.is_object() && r.params.contains("mode") && r.params["mode"].is_string()
+             ? r.params["mode"].get<std::string>()
+             : "?";
+}
+
+std::string micros(double seconds) { return fmt::format("{:.2f}", seconds * 1e6); }
+
+}  // namespace
+
+std::optional<Section> dispatch_section(const ReportData& d) {
+  std::vector<const RunRow*> rows;
+  for (const RunRow& r : d.rows)
+    if (r.op == "dispatch" && r.status != "unsupported") rows.push_back(&r);
+  if (rows.empty()) return std::nullopt;
+  std::stable_sort(rows.begin(), rows.end(), [](const RunRow* a, const RunRow* b) {
+    if (a->threads != b->threads) return a->threads < b->threads;
+    return a->ok() && b->ok() ? *a->median < *b->median : a->ok() > b->ok();
+  });
+  // The native plain call is the floor: what the timing loop itself costs per iteration.
+  std::map<int, double> floor;
+  for (const RunRow* r : rows)
+    if (r->ok() && r->backend == "native") floor[r->threads] = *r->median;
+
+  Section s{"dispatch", "Dispatch overhead", 2, {}};
+  s.blocks.push_back(Paragraph{
+      "What one tiny op (one float32 addition) costs through each framework's dispatch path: the fixed cost every op "
+      "pays before and after its arithmetic. Read small-shape results against it: an op whose time is close to its "
+      "framework's row here is dispatch-bound, and comparing such times compares dispatch paths, not kernels."});
+  Table t{{"Framework", "Mode", "Threads", "Median µs", "95 % CI µs", "× native call", "CV", "Status"},
+          {false, false, true, true, true, true, true, false},
+          {}};
+  for (const RunRow* r : rows) {
+    std::vector<Cell> row = {{r->backend}, {mode_of(*r), Tone::plain, true}, {std::to_string(r->threads)}};
+    if (r->ok()) {
+      const bool unstable = r->unstable.value_or(false);
+      row.push_back({micros(*r->median)});
+      row.push_back({r->ci_low && r->ci_high ? fmt::format("[{}, {}]", micros(*r->ci_low), micros(*r->ci_high)) : "—"});
+      row.push_back({floor.count(r->threads) && floor[r->threads] > 0
+                         ? fmt::format("{:.0f}×", *r->median / floor[r->threads])
+                         : "—"});
+      row.push_back({or_dash(r->cv, format_percent) + (unstable ? " UNSTABLE" : ""), unstable ? Tone::warn : Tone::plain});
+      row.push_back({"ok", Tone::good});
+    } else {
+      for (int i = 0; i < 4; ++i) row.push_back({"—", Tone::muted});
+      row.push_back({r->reason.empty() ? r->status : r->status + ": " + r->reason, Tone::bad});
+    }
+    t.rows.push_back(std::move(row));
+  }
+  s.blocks.push_back(std::move(t));
+  s.blocks.push_back(Paragraph{
+      "Modes: `graph` — TF_SessionRun of a one-node graph; `eager` — TFE_Execute (TensorFlow) or one ATen call "
+      "(libtorch); `imperative` — MXImperativeInvoke and the wait on MXNet's engine; `cachedop` — an MXNet CachedOp "
+      "(what hybridize() runs) and the wait; `call` — a plain C++ call, the harness's own floor."});
+  return s;
+}
+
+std::optional<Section> support_section(const ReportData& d) {
+  const json& fw = d.context.is_object() && d.context.contains("frameworks") ? d.context["frameworks"] : json();
+  std::vector<std::string> names;
+  if (fw.is_object())
+    for (const auto& [name, info] : fw.items())
+      if (info.is_object() && info.contains("support") && info["support"].is_object()) names.push_back(name);
+  if (names.empty()) return std::nullopt;
+
+  Section s{"support", "What each framework offers", 2, {}};
+  Bullets sources;
+  for (const std::string& n : names) {
+    const json& sup = fw[n]["support"];
+    const json count = sup.value("registered_ops", json());
+    sources.items.push_back(fmt::format("{}: {} registered ops, asked through `{}`.", n,
+                                        count.is_number_integer() && count.get<int64_t>() >= 0 ? count.dump() : "an unknown number of",
+                                        sup.value("source", std::string("?"))));
+  }
+  s.blocks.push_back(Paragraph{
+      "Each framework was asked, through its own registry, for the operators that provide each capability; a name "
+      "listed is registered in the installed build. A dash means no operator of its own: the note says how the "
+      "framework provides it instead (often composed in Python), or that it does not."});
+  s.blocks.push_back(std::move(sources));
+
+  // Rows in the order the first framework lists them (every worker uses the same capability list).
+  Table t{{"Kind", "Capability"}, {false, false}, {}};
+  for (const std::string& n : names) {
+    t.header.push_back(n);
+    t.numeric.push_back(false);
+  }
+  const json& first = fw[names.front()]["support"]["entries"];
+  if (!first.is_array()) return s;
+  for (const json& e : first) {
+    const std::string id = e.value("id", std::string());
+    std::vector<Cell> row = {{e.value("kind", std::string())}, {e.value("what", id)}};
+    for (const std::string& n : names) {
+      const json& entries = fw[n]["support"]["entries"];
+      const json* mine = nullptr;
+      if (entries.is_array())
+        for (const json& x : entries)
+          if (x.value("id", std::string()) == id) mine = &x;
+      if (!mine) {
+        row.push_back({"not asked", Tone::muted});
+        continue;
+      }
+      std::vector<std::string> found;
+      if (mine->contains("found") && (*mine)["found"].is_array())
+        for (const json& f : (*mine)["found"]) found.push_back(f.get<std::string>());
+      const std::string note = mine->value("note", std::string());
+      if (found.empty()) {
+        row.push_back({note.empty() ? "—" : "— " + note, Tone::muted});
+      } else {
+        std::string text = fmt::format("`{}`", fmt::join(found, "`, `"));
+        if (mine->value("api_class", false)) text += " (C++ class)";
+        if (!note.empty()) text += " — " + note;
+        row.push_back({text, Tone::good});
+      }
+    }
+    t.rows.push_back(std::move(row));
+  }
+  s.blocks.push_back(std::move(t));
+  return s;
+}
+
+}  // namespace versus
