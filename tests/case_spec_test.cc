@@ -1,6 +1,9 @@
 // Case descriptions survive JSON round trips; ids are stable; suites expand as documented.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "core/case_spec.h"
 #include "core/errors.h"
 #include "runner/plan.h"
@@ -75,6 +78,51 @@ TEST(Plan, RejectsBadSuitesWithAMessage) {
   EXPECT_NE(message({{"cases", {{{"op", "gemm"}, {"sizes", {0}}}}}}).find("out of range"), std::string::npos);
   EXPECT_NE(message({{"threads", 0}, {"cases", {{{"op", "gemm"}, {"sizes", {8}}}}}}).find("threads must be"),
             std::string::npos);
+}
+
+TEST(Plan, ACaseMayNameItsOwnBackends) {
+  const nlohmann::json suite = {{"backends", {"native", "torch"}},
+                                {"cases", {{{"op", "dispatch"}, {"params", {{"mode", "eager"}}}, {"backends", {"torch"}}},
+                                           {{"op", "gemm"}, {"sizes", {8}}}}}};
+  const SuitePlan plan = expand_suite(suite, two_variants, 2);
+  ASSERT_EQ(plan.cases.size(), 2u + 4u);  // dispatch: torch's two variants; gemm: both backends' two each
+  EXPECT_EQ(plan.cases[0].backend, "torch");
+  EXPECT_EQ(plan.cases[1].backend, "torch");
+  EXPECT_EQ(plan.cases[2].backend, "native");
+}
+
+// A malformed entry in a catalogue file is named by file and line, so it can be found in a
+// long catalogue; a misspelt key is an error, not a silently different case.
+TEST(Plan, AMalformedCaseInAFileIsNamedByFileAndLine) {
+  const auto path = std::filesystem::temp_directory_path() / "versus-plan-test-suite.json";
+  {
+    std::ofstream f(path);
+    f << "{\"name\": \"t\",\n \"cases\": [\n"
+         "  {\"op\": \"gemm\", \"params\": {\"m\": 4, \"n\": 4, \"k\": 4}, \"why\": \"a {brace} in a string\"},\n"
+         "  {\"op\": \"relu\", \"params\": {\"n\": 8}},\n"
+         "\n"
+         "  {\"op\": \"gemm\", \"params\": {\"m\": 4, \"n\": 4, \"k\": -1}},\n"
+         "  {\"op\": \"relu\", \"params\": {\"n\": 8}, \"direction\": [\"backward\"]}\n"
+         "]}\n";
+  }
+  const nlohmann::json suite = read_suite_file(path.string());
+  EXPECT_EQ(suite["source_lines"], nlohmann::json({3, 4, 6, 7}));
+  auto message = [&](size_t drop) {
+    nlohmann::json s = suite;
+    s["cases"].erase(drop);  // leave one bad case in
+    s["source_lines"].erase(drop);
+    try {
+      expand_suite(s, two_variants, 2);
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string bad_k = message(3), bad_key = message(2);
+  EXPECT_NE(bad_k.find(path.string() + " line 6: "), std::string::npos) << bad_k;
+  EXPECT_NE(bad_k.find("out of range"), std::string::npos) << bad_k;
+  EXPECT_NE(bad_key.find(path.string() + " line 7: unknown key 'direction'"), std::string::npos) << bad_key;
+  std::filesystem::remove(path);
 }
 
 TEST(Plan, SuitePlanRoundTripsThroughJson) {

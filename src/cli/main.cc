@@ -43,7 +43,7 @@ struct RunFlags {
   std::vector<std::string> devices, directions;
   int processes = 0;
   double timeout = 0;
-  bool quick = false, verbose = false, no_report = false;
+  bool quick = false, verbose = false, no_report = false, dry_run = false;
   uint64_t seed = 42;
   std::string out = "results";
   std::string resume;
@@ -142,6 +142,20 @@ int finish_suite(const ResultsDir& dir, const SuitePlan& plan, const nlohmann::j
   return t.failed > 0 ? 3 : 0;
 }
 
+// --dry-run: what would run, one line per case entry with how many runs it becomes, then totals.
+int print_plan(const SuitePlan& plan, const nlohmann::json& suite) {
+  std::map<std::string, int> runs_per_shape;
+  for (const auto& c : plan.cases) ++runs_per_shape[c.op + " " + find_op(c.op).shape_label(c.params)];
+  for (const auto& entry : suite["cases"]) {
+    const nlohmann::json params = entry.value("params", nlohmann::json::object());
+    std::printf("%-22s %-60s %s\n", entry.value("op", std::string()).c_str(), params.dump().c_str(),
+                entry.value("why", std::string()).c_str());
+  }
+  std::printf("%zu runs (%zu shapes × directions, backends, variants, threads) of suite '%s'%s\n", plan.cases.size(),
+              runs_per_shape.size(), plan.name.c_str(), plan.settings.quick ? ", quick mode" : "");
+  return 0;
+}
+
 int cmd_run(RunFlags f) {
   install_interrupt_handler();
   if (!f.resume.empty()) {
@@ -179,6 +193,7 @@ int cmd_run(RunFlags f) {
   parse_backend_list(fmt::format("{}", fmt::join(names, ",")));
   require_available(names);
   const SuitePlan plan = expand_suite(suite, variants_of, default_threads());
+  if (f.dry_run) return print_plan(plan, suite);
   std::fprintf(stderr, "versus: measuring the roofline (FMA peak, stream bandwidth)...\n");
   nlohmann::json context = build_context(g_workers, true, default_threads());
   int max_threads = 1;
@@ -316,6 +331,7 @@ int main_impl(int argc, char** argv) {
   run->add_option("--resume", rf.resume, "finish an interrupted suite in this results folder");
   run->add_flag("--quick", rf.quick, "fewer samples and processes (said in the results)");
   run->add_flag("--no-report", rf.no_report, "do not write the report at the end");
+  run->add_flag("--dry-run", rf.dry_run, "list the cases the run would time, with their provenance, and stop");
   run->add_flag("-v,--verbose", rf.verbose, "per-process details");
 
   TrainFlags pf;

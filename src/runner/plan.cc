@@ -1,6 +1,10 @@
 #include "runner/plan.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
+#include <iterator>
+#include <set>
 #include <fstream>
 #include <sstream>
 
@@ -8,6 +12,8 @@
 
 #include "core/errors.h"
 #include "core/op_registry.h"
+#include "nets/network.h"
+#include "nets/network_ops.h"
 #include "runner/workers.h"
 
 namespace versus {
@@ -39,6 +45,76 @@ std::vector<nlohmann::json> cross_product(const nlohmann::json& params) {
   return out;
 }
 
+// The line on which each element of the top-level "cases" array starts, found by scanning the
+// text (nlohmann::json keeps no positions), so that an error in a case can name its line.
+std::vector<int> case_lines(const std::string& text) {
+  std::vector<int> lines;
+  const size_t key = text.find("\"cases\"");
+  if (key == std::string::npos) return lines;
+  int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(key), '\n'));
+  int depth = 0;  // 1 inside the cases array
+  bool in_string = false;
+  for (size_t i = text.find('[', key); i != std::string::npos && i < text.size(); ++i) {
+    const char ch = text[i];
+    if (ch == '\n') ++line;
+    if (in_string) {
+      if (ch == '\\') ++i;
+      else if (ch == '"') in_string = false;
+      continue;
+    }
+    if (ch == '"') in_string = true;
+    else if (ch == '[' || ch == '{') {
+      if (depth == 1) lines.push_back(line);
+      ++depth;
+    } else if (ch == ']' || ch == '}') {
+      if (--depth == 0) break;
+    } else if (depth == 1 && ch != ',' && !std::isspace(static_cast<unsigned char>(ch))) {
+      lines.push_back(line);  // a scalar where a case object belongs
+      while (i + 1 < text.size() && text[i + 1] != ',' && text[i + 1] != ']' && text[i + 1] != '\n') ++i;
+    }
+  }
+  return lines;
+}
+
+// Appends to suite["cases"] the op cases of every network the suite lists under "networks"
+// ([{"network": "lenet", "batch": 64}, ...]; batch defaults to the network's own), derived from
+// networks/<name>.json by network_op_cases, so a new network brings its shapes with it. A shape
+// two networks share becomes one case whose "why" names both. File cases keep their indexes.
+void append_network_cases(nlohmann::json& suite, const std::string& file) {
+  if (!suite.contains("networks")) return;
+  if (!suite["networks"].is_array())
+    throw UserError(fmt::format("{}: \"networks\" must be a list like [{{\"network\": \"lenet\", \"batch\": 64}}]", file));
+  if (!suite.contains("cases")) suite["cases"] = nlohmann::json::array();
+  nlohmann::json derived = nlohmann::json::array();
+  for (const auto& entry : suite["networks"]) {
+    const std::string name = entry.is_object() ? entry.value("network", std::string()) : std::string();
+    if (name.empty()) throw UserError(fmt::format("{}: a networks entry needs \"network\": NAME, got {}", file, entry.dump()));
+    try {
+      const Network net = load_network(name);
+      const int64_t batch = entry.value("batch", net.batch);
+      const nlohmann::json ops = network_op_cases(net, batch);  // named: the loop reads into it
+      for (const auto& c : ops["cases"]) {
+        auto same = std::find_if(derived.begin(), derived.end(), [&](const nlohmann::json& d) {
+          return d["op"] == c["op"] && d["params"] == c["params"];
+        });
+        if (same == derived.end()) derived.push_back(c);
+        else (*same)["why"] = (*same)["why"].get<std::string>() + "; " + c["why"].get<std::string>();
+      }
+    } catch (const UserError& e) {
+      throw UserError(fmt::format("{}: network '{}': {}", file, name, e.what()));
+    }
+  }
+  for (auto& c : derived) suite["cases"].push_back(std::move(c));
+}
+
+// "suites/ops.json line 12: " for case `index` of a suite read from a file, else "case 3: ".
+std::string where_is_case(const nlohmann::json& suite, size_t index) {
+  const nlohmann::json& lines = suite.contains("source_lines") ? suite["source_lines"] : nlohmann::json();
+  if (suite.contains("source_file") && lines.is_array() && index < lines.size())
+    return fmt::format("{} line {}: ", suite["source_file"].get<std::string>(), lines[index].get<int>());
+  return fmt::format("suite case {}: ", index + 1);
+}
+
 }  // namespace
 
 std::vector<BackendChoice> parse_backend_list(const std::string& list) {
@@ -68,6 +144,84 @@ RunSettings default_settings(bool quick) {
   s.timeout_seconds = quick ? 300 : 600;
   return s;
 }
+
+namespace {
+
+void expand_entry(const nlohmann::json& entry, const std::vector<BackendChoice>& suite_backends,
+                  const std::vector<int>& thread_counts, const std::vector<std::string>& devices, uint64_t seed,
+                  const TimingPlan& timing, VariantLookup variants_of, SuitePlan& plan) {
+  if (!entry.is_object())
+    throw UserError(fmt::format("a case must be an object like {{\"op\": \"gemm\", ...}}, got {}", entry.dump()));
+  // A misspelt key ("direction") would otherwise be ignored and another case benchmarked.
+  static const std::set<std::string> known = {"op", "params", "sizes", "directions", "device", "dtype", "backends", "why"};
+  for (const auto& [key, value] : entry.items())
+    if (!known.count(key))
+      throw UserError(fmt::format("unknown key '{}' in a case; known keys: {}", key, fmt::join(known, ", ")));
+  // A case may name its own backends, e.g. a dispatch mode only one framework has.
+  const std::vector<BackendChoice> backends =
+      entry.contains("backends")
+          ? parse_backend_list(fmt::format("{}", fmt::join(entry["backends"].get<std::vector<std::string>>(), ",")))
+          : suite_backends;
+  const std::string op = entry.value("op", std::string());
+  const OpDef& def = find_op(op);
+  nlohmann::json params = entry.value("params", nlohmann::json::object());
+  if (entry.contains("sizes")) {
+    for (const auto& s : entry["sizes"])
+      if (!s.is_number_integer()) throw UserError(fmt::format("size {} is not an integer", s.dump()));
+    std::vector<nlohmann::json> squares;
+    for (const auto& s : cross_product(params))
+      for (const auto& size : entry["sizes"]) {
+        nlohmann::json p = s;
+        p["m"] = p["n"] = p["k"] = size;
+        squares.push_back(p);
+      }
+    params = nlohmann::json::array();
+    for (auto& p : squares) params.push_back(p);
+  } else {
+    nlohmann::json expanded = nlohmann::json::array();
+    for (auto& p : cross_product(params)) expanded.push_back(p);
+    params = expanded;
+  }
+  std::vector<std::string> entry_devices = devices;
+  if (entry.contains("device")) entry_devices = {entry["device"].get<std::string>()};
+  std::vector<std::string> directions = {"forward"};
+  if (entry.contains("directions")) directions = entry["directions"].get<std::vector<std::string>>();
+  for (const auto& dir : directions)
+    if (dir != "forward" && dir != "backward")
+      throw UserError(fmt::format("direction must be forward or backward, got '{}'", dir));
+  // An op without a backward pass (gemm's is batched_gemm's business) runs forward only.
+  if (!def.has_backward()) std::erase(directions, std::string("backward"));
+  if (directions.empty()) throw UserError(fmt::format("{} has no backward pass; ask for forward", op));
+  for (const auto& p : params) {
+    def.validate_params(p);
+    for (const auto& device : entry_devices)
+    for (const auto& direction : directions)
+    for (int t : thread_counts)
+      for (const auto& b : backends) {
+        std::vector<std::string> variants = {b.variant};
+        if (b.variant.empty()) {
+          variants = variants_of(b.backend);
+          if (variants.empty()) variants = {""};
+        }
+        for (const auto& v : variants) {
+          CaseSpec c;
+          c.op = op;
+          c.params = p;
+          c.dtype = entry.value("dtype", std::string("float32"));
+          c.device = device;
+          c.direction = direction;
+          c.backend = b.backend;
+          c.variant = v;
+          c.threads = t;
+          c.seed = seed;
+          c.timing = timing;
+          plan.cases.push_back(std::move(c));
+        }
+      }
+  }
+}
+
+}  // namespace
 
 SuitePlan expand_suite(const nlohmann::json& suite, VariantLookup variants_of, int default_threads) {
   if (!suite.is_object()) throw UserError("suite: expected a JSON object with \"cases\"");
@@ -108,67 +262,18 @@ SuitePlan expand_suite(const nlohmann::json& suite, VariantLookup variants_of, i
 
   if (!suite.contains("cases") || !suite["cases"].is_array() || suite["cases"].empty())
     throw UserError("suite: \"cases\" must be a non-empty list");
-  for (const auto& entry : suite["cases"]) {
-    const std::string op = entry.value("op", std::string());
-    const OpDef& def = find_op(op);
-    nlohmann::json params = entry.value("params", nlohmann::json::object());
-    if (entry.contains("sizes")) {
-      for (const auto& s : entry["sizes"])
-        if (!s.is_number_integer()) throw UserError(fmt::format("suite: size {} is not an integer", s.dump()));
-      std::vector<nlohmann::json> squares;
-      for (const auto& s : cross_product(params))
-        for (const auto& size : entry["sizes"]) {
-          nlohmann::json p = s;
-          p["m"] = p["n"] = p["k"] = size;
-          squares.push_back(p);
-        }
-      params = nlohmann::json::array();
-      for (auto& p : squares) params.push_back(p);
-    } else {
-      nlohmann::json expanded = nlohmann::json::array();
-      for (auto& p : cross_product(params)) expanded.push_back(p);
-      params = expanded;
-    }
-    std::vector<std::string> entry_devices = devices;
-    if (entry.contains("device")) entry_devices = {entry["device"].get<std::string>()};
-    std::vector<std::string> directions = {"forward"};
-    if (entry.contains("directions")) directions = entry["directions"].get<std::vector<std::string>>();
-    for (const auto& dir : directions)
-      if (dir != "forward" && dir != "backward")
-        throw UserError(fmt::format("suite: direction must be forward or backward, got '{}'", dir));
-    // An op without a backward pass (gemm's is batched_gemm's business) runs forward only.
-    if (!def.has_backward()) std::erase(directions, std::string("backward"));
-    if (directions.empty()) throw UserError(fmt::format("suite: {} has no backward pass; ask for forward", op));
-    for (const auto& p : params) {
-      def.validate_params(p);
-      for (const auto& device : entry_devices)
-      for (const auto& direction : directions)
-      for (int t : thread_counts)
-        for (const auto& b : backends) {
-          std::vector<std::string> variants = {b.variant};
-          if (b.variant.empty()) {
-            variants = variants_of(b.backend);
-            if (variants.empty()) variants = {""};
-          }
-          for (const auto& v : variants) {
-            CaseSpec c;
-            c.op = op;
-            c.params = p;
-            c.dtype = entry.value("dtype", std::string("float32"));
-            c.device = device;
-            c.direction = direction;
-            c.backend = b.backend;
-            c.variant = v;
-            c.threads = t;
-            c.seed = seed;
-            c.timing = timing;
-            plan.cases.push_back(std::move(c));
-          }
-        }
+  for (size_t index = 0; index < suite["cases"].size(); ++index) {
+    try {
+      expand_entry(suite["cases"][index], backends, thread_counts, devices, seed, timing, variants_of, plan);
+    } catch (const UserError& e) {
+      throw UserError(where_is_case(suite, index) + e.what());
+    } catch (const nlohmann::json::exception& e) {
+      throw UserError(where_is_case(suite, index) + "malformed case: " + e.what());
     }
   }
   return plan;
 }
+
 
 std::filesystem::path suites_directory() {
   if (const char* dir = std::getenv("VERSUS_SUITES_DIR"); dir && *dir) return dir;
@@ -189,7 +294,15 @@ nlohmann::json read_suite_file(const std::string& name_or_path) {
                                 path.string(), known.empty() ? "none" : known));
   }
   try {
-    return nlohmann::json::parse(f);
+    const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    nlohmann::json suite = nlohmann::json::parse(text);
+    // Where each case is written, so that expand_suite's errors can name the file and line.
+    if (suite.is_object()) {
+      suite["source_file"] = path.string();
+      suite["source_lines"] = case_lines(text);
+      append_network_cases(suite, path.string());
+    }
+    return suite;
   } catch (const nlohmann::json::parse_error& e) {
     throw UserError(fmt::format("suite file {} is not valid JSON: {}", path.string(), e.what()));
   }

@@ -38,11 +38,16 @@ RunSettings default_settings(bool quick);
 // A suite document: {"name", "description", "quick", "backends", "threads", "devices", "cases": [
 //   {"op": "gemm", "sizes": [128, 512]},             // square: m = n = k = size
 //   {"op": "gemm", "params": {"m": [64, 128], "n": 256, "k": 256, "trans_b": [false, true]}}]}
-// A case entry may also give "device" and "directions" (["forward", "backward"]).
-// List-valued params expand to their cross product. `variants_of` resolves "all variants".
+// A case entry may also give "device", "directions" (["forward", "backward"]), "dtype", its own
+// "backends" (e.g. a dispatch mode only one framework has) and "why" (its provenance); any other
+// key is an error. List-valued params expand to their cross product. `variants_of` resolves "all
+// variants". A suite file may also list "networks": [{"network": "lenet", "batch": 64}], whose
+// layers become cases (read_suite_file appends them).
 using VariantLookup = std::vector<std::string> (*)(const std::string& backend);
 SuitePlan expand_suite(const nlohmann::json& suite, VariantLookup variants_of, int default_threads);
-// Reads a suite file; a bare name like "quick" means suites/quick.json.
+// Reads a suite file; a bare name like "quick" means suites/quick.json. Records "source_file" and
+// each case's line ("source_lines") so that expand_suite names the line of a bad case, and
+// appends the cases of the networks the suite lists.
 nlohmann::json read_suite_file(const std::string& name_or_path);
 std::filesystem::path suites_directory();
 
