@@ -56,3 +56,18 @@ TEST(Stats, HighSpreadIsFlaggedUnstable) {
 }
 
 }  // namespace versus
+
+namespace versus {
+
+TEST(Stats, IntervalHalfWidthIsAFractionOfTheMedian) {
+  Summary s;
+  s.median = 2.0, s.ci_low = 1.9, s.ci_high = 2.3;
+  EXPECT_DOUBLE_EQ(s.ci_half_width(), 0.1);
+  s.median = 0;
+  EXPECT_EQ(s.ci_half_width(), 0);
+  // Tight samples meet the runner's target; scattered ones do not.
+  EXPECT_LE(summarize({1.0, 1.01, 0.99, 1.0, 1.02, 0.98, 1.0, 1.01}, 7).ci_half_width(), kCiHalfWidthTarget);
+  EXPECT_GT(summarize({1.0, 3.0, 0.5, 2.5, 1.0, 4.0, 0.7, 3.3}, 7).ci_half_width(), kCiHalfWidthTarget);
+}
+
+}  // namespace versus

@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include "core/op_registry.h"
+#include "core/stats.h"
 #include "report/framework_sections.h"
 #include "report/report_format.h"
 #include "runner/execute.h"
@@ -175,10 +176,12 @@ Bullets notes(const ReportData& d) {
   if (settings.is_object() && settings.value("quick", false))
     b.items.push_back("QUICK mode: fewer samples and processes than a full run; treat differences of a few percent as noise.");
   std::map<std::string, int> by_status;
-  int unstable = 0, short_samples = 0;
+  int unstable = 0, short_samples = 0, imprecise = 0, extended = 0;
   for (const RunRow& r : d.rows) {
     if (is_failure(r)) ++by_status[r.status];
     if (r.unstable.value_or(false)) ++unstable;
+    if (r.imprecise()) ++imprecise;
+    if (r.extra_processes > 0) ++extended;
     if (!r.timing_warnings.empty()) ++short_samples;
   }
   for (const auto& [status, n] : by_status)
@@ -187,6 +190,14 @@ Bullets notes(const ReportData& d) {
     b.items.push_back(fmt::format("{} UNSTABLE (coefficient of variation above the threshold): rerun on an idle machine "
                                   "or with more processes before drawing conclusions from them.",
                                   unstable == 1 ? "1 run is" : fmt::format("{} runs are", unstable)));
+  if (extended > 0)
+    b.items.push_back(fmt::format("{} needed extra worker processes to bring the 95 % interval of the median within "
+                                  "±{} of it.", plural(extended, "run"), format_percent(kCiHalfWidthTarget)));
+  if (imprecise > 0)
+    b.items.push_back(fmt::format("{} still wider than ±{} of the median after the extra processes (marked WIDE in "
+                                  "the tables): the machine was too noisy for that precision.",
+                                  imprecise == 1 ? "1 run's 95 % interval is" : fmt::format("{} runs' 95 % intervals are", imprecise),
+                                  format_percent(kCiHalfWidthTarget)));
   if (short_samples > 0)
     b.items.push_back(fmt::format("{} had samples shorter than the timing plan's minimum (listed in Details): their "
                                   "timings include one-off stalls.", plural(short_samples, "run")));
@@ -226,8 +237,10 @@ Table group_table(const RowGroup& g) {
       const bool unstable = r->unstable.value_or(false);
       row.push_back({format_time(*r->median)});
       row.push_back({r->ci_low && r->ci_high
-                         ? fmt::format("[{}, {}] {}", format_in_unit(*r->ci_low, u), format_in_unit(*r->ci_high, u), u.name)
-                         : "—"});
+                         ? fmt::format("[{}, {}] {}{}", format_in_unit(*r->ci_low, u), format_in_unit(*r->ci_high, u),
+                                       u.name, r->imprecise() ? " WIDE" : "")
+                         : "—",
+                     r->imprecise() ? Tone::warn : Tone::plain});
       row.push_back({fmt::format("{:.2f}×", ratio), ratio == 1.0 ? Tone::good : Tone::plain});
       row.push_back({or_dash(r->gflops, format_sig)});
       row.push_back({r->gflops_ci_low && r->gflops_ci_high
@@ -303,8 +316,9 @@ Section methodology(const ReportData& d) {
   if (settings.is_object()) {
     b.items.push_back(fmt::format(
         "Each case runs in {} separate worker processes, one after the other, so that one process's memory layout or "
-        "thread placement does not decide the result; all their samples are pooled. A process gets {} s before it is "
-        "killed and the case recorded as a timeout.",
+        "thread placement does not decide the result; all their samples are pooled. While the 95 % interval of the "
+        "median is wider than ±5 % of it, up to as many processes again are added; a result still wider is marked "
+        "WIDE. A process gets {} s before it is killed and the case recorded as a timeout.",
         text_of(member(settings, "processes")), text_of(member(settings, "timeout_seconds"))));
   }
   b.items.push_back("The reported time is the median of the pooled samples; its 95 % confidence interval is a "

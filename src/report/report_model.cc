@@ -117,6 +117,8 @@ RunRow row_from_document(const json& doc) {
     r.ci_low = number_at(s, "ci_low"), r.ci_high = number_at(s, "ci_high"), r.cv = number_at(s, "cv");
     r.cv_threshold = number_at(s, "unstable_cv_threshold");
     r.unstable = bool_at(s, "unstable");
+    r.ci_half_width = number_at(s, "ci_half_width"), r.ci_half_width_target = number_at(s, "ci_half_width_target");
+    if (auto n = number_at(s, "extra_processes")) r.extra_processes = static_cast<int>(*n);
     if (auto n = number_at(s, "count")) r.samples = static_cast<int64_t>(*n);
   }
   if (doc.contains("gflops")) {

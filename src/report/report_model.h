@@ -27,6 +27,10 @@ struct RunRow {
   std::vector<double> samples_seconds;  // the raw samples, for verdicts between backends
   std::optional<double> median, mean, stddev, min, max, ci_low, ci_high, cv, cv_threshold;
   std::optional<bool> unstable;
+  // The interval's half-width ÷ median, and the target the runner aimed for with extra processes.
+  std::optional<double> ci_half_width, ci_half_width_target;
+  int extra_processes = 0;
+  bool imprecise() const { return ci_half_width && ci_half_width_target && *ci_half_width > *ci_half_width_target; }
   std::optional<double> gflops, gflops_ci_low, gflops_ci_high, gbps;
   std::optional<double> roofline_bound, roofline_fraction;
   std::optional<double> max_rel_error, max_abs_error, tolerance;

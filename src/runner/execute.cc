@@ -61,7 +61,15 @@ nlohmann::json execute_case(const CaseSpec& c, const RunSettings& s, const Worke
   nlohmann::json processes = nlohmann::json::array();
   std::vector<double> samples;
   std::string status = "ok", reason;
-  for (int i = 0; i < s.processes; ++i) {
+  // The planned processes first; then, while the interval of the median is wider than the
+  // target, up to as many again (a noisy case gets more samples, never a silently loose number).
+  const int max_processes = 2 * s.processes;
+  int extra_processes = 0;
+  for (int i = 0; i < max_processes; ++i) {
+    if (i >= s.processes) {
+      if (status != "ok" || samples.empty() || summarize(samples, c.seed).ci_half_width() <= kCiHalfWidthTarget) break;
+      ++extra_processes;
+    }
     nlohmann::json reply = run_one_process(c, s, w, env);
     if (interrupt_requested()) throw Interrupted();
     const std::string st = reply.value("status", "error");
@@ -92,7 +100,10 @@ nlohmann::json execute_case(const CaseSpec& c, const RunSettings& s, const Worke
                       {"mean", sum.mean},  {"stddev", sum.stddev}, {"min", sum.min},
                       {"max", sum.max},    {"ci_low", sum.ci_low}, {"ci_high", sum.ci_high},
                       {"cv", sum.cv},      {"unstable", sum.unstable},
-                      {"unstable_cv_threshold", kUnstableCv}, {"processes", s.processes},
+                      {"unstable_cv_threshold", kUnstableCv}, {"processes", s.processes + extra_processes},
+                      {"extra_processes", extra_processes},
+                      {"ci_half_width", sum.ci_half_width()},
+                      {"ci_half_width_target", kCiHalfWidthTarget},
                       {"bootstrap_resamples", kBootstrapResamples}, {"ci_level", 0.95}};
     doc["gflops"] = throughput(flops, sum, 1e-9);
     doc["gbps"] = throughput(bytes, sum, 1e-9);

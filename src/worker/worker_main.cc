@@ -51,6 +51,22 @@ void apply_test_hooks(const CaseSpec& c) {
     for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
 }
 
+// Test-only: an instance whose iterations take 0.5 to 5 ms in a fixed pattern, so that its samples
+// scatter and the runner's precision target (extra processes) can be tested for real.
+class NoisyInstance final : public OpInstance {
+ public:
+  explicit NoisyInstance(std::unique_ptr<OpInstance> inner) : inner_(std::move(inner)) {}
+  void run() override {
+    inner_->run();
+    std::this_thread::sleep_for(std::chrono::microseconds(500 * (1 + (iteration_++ * 7) % 10)));
+  }
+  std::vector<std::vector<float>> outputs() override { return inner_->outputs(); }
+
+ private:
+  std::unique_ptr<OpInstance> inner_;
+  int64_t iteration_ = 0;
+};
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -70,6 +86,8 @@ nlohmann::json run_case(Backend& backend, CaseSpec c) {
   const std::vector<HostTensor> inputs = op.make_inputs(c);
   auto t0 = std::chrono::steady_clock::now();
   std::unique_ptr<OpInstance> instance = backend.prepare(c, inputs);
+  if (const char* v = std::getenv("VERSUS_TEST_NOISY_VARIANT"); v && c.variant == v)
+    instance = std::make_unique<NoisyInstance>(std::move(instance));
   const double prepare_seconds = seconds_since(t0);
 
   // Correctness first: a result that was not checked is never timed.
