@@ -413,7 +413,7 @@ TEST(Report, DispatchTableSupportMatrixAndTimeAgainstWorkChart) {
   const size_t dispatch = md.find("## Dispatch overhead");
   ASSERT_NE(dispatch, std::string::npos) << md;
   const std::string table = md.substr(dispatch, md.find("\n## ", dispatch + 1) - dispatch);
-  EXPECT_NE(table.find("| tensorflow | `graph` | 2 | 20.00 |"), std::string::npos) << table;
+  EXPECT_NE(table.find("| tensorflow | `graph` | 2 | 20.000 |"), std::string::npos) << table;
   EXPECT_NE(table.find("| 10000× |"), std::string::npos) << table;  // 20 µs ÷ 2 ns
   EXPECT_LT(table.find("`call`"), table.find("`eager`"));            // fastest first
   EXPECT_EQ(md.find("Operation: dispatch"), std::string::npos);
@@ -426,6 +426,58 @@ TEST(Report, DispatchTableSupportMatrixAndTimeAgainstWorkChart) {
   EXPECT_NE(svg.find("time per iteration"), std::string::npos);
   EXPECT_NE(svg.find("torch:eager"), std::string::npos);
   EXPECT_FALSE(fs::exists(tmp.path() / "out" / "chart-dispatch-cpu-float32-t2.svg"));
+}
+
+}  // namespace versus
+
+namespace versus {
+namespace {
+
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + what.size())) ++n;
+  return n;
+}
+
+}  // namespace
+
+// The report as a reader sees it: headless Chromium loads it offline, every chart the report
+// places is an SVG with drawn paths in the rendered page, and the page logs no error. A folder
+// with a crash, an unsupported case and an unstable run renders too, each named for what it is.
+TEST(ReportInBrowser, EveryChartIsDrawnAndThePageLogsNoError) {
+  if (!gnuplot_on_path()) GTEST_SKIP() << "gnuplot is not installed: no chart to render";
+  testing::TempDir tmp;
+  const fs::path res = make_results(tmp.path() / "res", /*with_unrun_case=*/true);  // torch 1024, filled in:
+  json unstable = ok_doc("torch", "eager", 1024, 0.02);
+  unstable["summary"]["cv"] = 0.4;
+  unstable["summary"]["unstable"] = true;
+  write(res / "runs" / (unstable["id"].get<std::string>() + ".json"), unstable);
+  const ReportFiles ops = write_report(res, tmp.path() / "out");
+  const ReportFiles fw = write_report(make_framework_results(tmp.path() / "res2"), tmp.path() / "out2");
+  for (const ReportFiles& f : {ops, fw}) {
+    SCOPED_TRACE(f.html.string());
+    const testing::BrowserRender page = testing::render_in_chromium(f.html);
+    if (!page.available) {
+      if (std::getenv("VERSUS_REQUIRE_BROWSER")) FAIL() << "chromium is not installed (scripts/setup installs it)";
+      GTEST_SKIP() << "chromium is not installed: the rendered report cannot be checked here";
+    }
+    ASSERT_EQ(page.exit_code, 0);
+    EXPECT_TRUE(page.console_messages.empty()) << page.console_messages.front();
+    const std::string html = slurp(f.html);
+    const size_t figures = count_of(html, "<figure class=\"chart\">");
+    EXPECT_GE(figures, 2u);
+    EXPECT_EQ(count_of(page.dom, "<figure class=\"chart\">"), figures);
+    EXPECT_GE(count_of(page.dom, "<svg"), figures);  // every figure holds its drawing
+    EXPECT_EQ(page.dom.find("no chart:"), std::string::npos);
+    EXPECT_GE(count_of(page.dom, "<path"), 4 * figures);
+  }
+  // The check can fail: a page that logs an error is caught.
+  std::ofstream(tmp.path() / "bad.html") << "<html><body><script>console.error('boom');</script></body></html>";
+  EXPECT_FALSE(testing::render_in_chromium(tmp.path() / "bad.html").console_messages.empty());
+  const std::string dom = testing::render_in_chromium(ops.html).dom;
+  EXPECT_NE(dom.find("crashed"), std::string::npos);
+  EXPECT_NE(dom.find(kUnsupportedReason), std::string::npos);
+  EXPECT_NE(dom.find("UNSTABLE"), std::string::npos);
 }
 
 }  // namespace versus

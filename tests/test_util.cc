@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <random>
+#include <sstream>
 
 namespace versus::testing {
 
@@ -36,6 +38,42 @@ std::vector<std::filesystem::path> files_under(const std::filesystem::path& dir)
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir, ec))
     if (e.is_regular_file()) out.push_back(e.path());
   return out;
+}
+
+namespace {
+
+std::string on_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "");
+  for (std::string d; std::getline(dirs, d, ':');)
+    if (!d.empty() && ::access((std::filesystem::path(d) / program).c_str(), X_OK) == 0)
+      return (std::filesystem::path(d) / program).string();
+  return "";
+}
+
+}  // namespace
+
+BrowserRender render_in_chromium(const std::filesystem::path& html, const std::filesystem::path& screenshot) {
+  BrowserRender r;
+  std::string exe = on_path("chromium");
+  if (exe.empty()) exe = on_path("chromium-browser");
+  if (exe.empty()) return r;
+  r.available = true;
+  // The flags the issue names, plus: no shared-memory file system assumptions in containers, a
+  // fixed window, and console messages on stderr so that the page's errors can be read back.
+  std::vector<std::string> argv = {exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                                   "--enable-logging=stderr", "--v=0", "--window-size=1280,1600", "--hide-scrollbars"};
+  argv.push_back(screenshot.empty() ? "--dump-dom" : "--screenshot=" + screenshot.string());
+  argv.push_back("file://" + std::filesystem::absolute(html).string());
+  TempDir profile;  // a throw-away profile: no state from earlier runs
+  argv.insert(argv.begin() + 1, "--user-data-dir=" + profile.path().string());
+  const ProcessResult p = run_process(argv, {}, "", 120, 120);
+  r.exit_code = p.exit_code;
+  r.dom = p.stdout_text;
+  std::stringstream lines(p.stderr_tail);
+  for (std::string line; std::getline(lines, line);)
+    if (line.find(":CONSOLE") != std::string::npos) r.console_messages.push_back(line);
+  return r;
 }
 
 }  // namespace versus::testing

@@ -25,4 +25,17 @@ ProcessResult run_versus(const std::vector<std::string>& args, const std::vector
 bool worker_built(const std::string& backend);
 std::vector<std::filesystem::path> files_under(const std::filesystem::path& dir);
 
+// An HTML file as headless Chromium (Debian's `chromium`) renders it: the DOM after loading and
+// the console messages the page logged. `available` is false when no chromium is installed;
+// tests then skip, unless VERSUS_REQUIRE_BROWSER is set (CI), where a missing browser fails.
+struct BrowserRender {
+  bool available = false;
+  int exit_code = -1;
+  std::string dom;
+  // What the page logged to the console. Chromium logs console.error and uncaught exceptions
+  // at INFO level too, so every message is kept: the report has no script, so any is a fault.
+  std::vector<std::string> console_messages;
+};
+BrowserRender render_in_chromium(const std::filesystem::path& html, const std::filesystem::path& screenshot = {});
+
 }  // namespace versus::testing

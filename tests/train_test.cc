@@ -112,6 +112,22 @@ TEST(Training, TinyModelsLearnInEveryFramework) {
     }();
     EXPECT_NE(md.find("versus training report"), std::string::npos);
     for (const auto& b : frameworks) EXPECT_NE(md.find("| " + b), std::string::npos) << md;
+    // ...and a browser draws it: every chart of the training report, and no console message.
+    const testing::BrowserRender page = testing::render_in_chromium(folder / "report.html");
+    if (page.available) {
+      EXPECT_EQ(page.exit_code, 0);
+      EXPECT_TRUE(page.console_messages.empty()) << page.console_messages.front();
+      size_t figures = 0, svgs = 0;
+      for (size_t p = page.dom.find("<figure class=\"chart\">"); p != std::string::npos;
+           p = page.dom.find("<figure class=\"chart\">", p + 1))
+        ++figures;
+      for (size_t p = page.dom.find("<svg"); p != std::string::npos; p = page.dom.find("<svg", p + 1)) ++svgs;
+      EXPECT_GE(figures, 2u);  // loss curves and step times at least
+      EXPECT_GE(svgs, figures);
+      EXPECT_EQ(page.dom.find("no chart:"), std::string::npos);
+    } else if (std::getenv("VERSUS_REQUIRE_BROWSER")) {
+      ADD_FAILURE() << "chromium is not installed (scripts/setup installs it)";
+    }
   }
 }
 

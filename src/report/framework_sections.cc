@@ -18,7 +18,7 @@ std::string mode_of(const RunRow& r) {
              : "?";
 }
 
-std::string micros(double seconds) { return fmt::format("{:.2f}", seconds * 1e6); }
+std::string micros(double seconds) { return fmt::format("{:.3f}", seconds * 1e6); }
 
 }  // namespace
 
