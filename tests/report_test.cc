@@ -425,7 +425,10 @@ TEST(Report, DispatchTableSupportMatrixAndTimeAgainstWorkChart) {
   const std::string svg = slurp(tmp.path() / "out" / "chart-relu-cpu-float32-t2.svg");
   EXPECT_NE(svg.find("time per iteration"), std::string::npos);
   EXPECT_NE(svg.find("torch:eager"), std::string::npos);
-  EXPECT_FALSE(fs::exists(tmp.path() / "out" / "chart-dispatch-cpu-float32-t2.svg"));
+  EXPECT_FALSE(fs::exists(tmp.path() / "out" / "chart-dispatch-cpu-float32-t2.svg"));  // not an op chart...
+  const std::string dispatch_svg = slurp(tmp.path() / "out" / "chart-dispatch.svg");   // ...its own
+  EXPECT_NE(dispatch_svg.find("tensorflow graph t2"), std::string::npos);
+  EXPECT_NE(dispatch_svg.find("native call t2"), std::string::npos);
 }
 
 }  // namespace versus

@@ -1,6 +1,7 @@
 #include "report/framework_sections.h"
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 
 #include <fmt/format.h>
@@ -20,17 +21,61 @@ std::string mode_of(const RunRow& r) {
 
 std::string micros(double seconds) { return fmt::format("{:.3f}", seconds * 1e6); }
 
-}  // namespace
-
-std::optional<Section> dispatch_section(const ReportData& d) {
+// The dispatch runs that say something (unsupported modes are not rows), fastest first per
+// thread count.
+std::vector<const RunRow*> dispatch_rows(const ReportData& d) {
   std::vector<const RunRow*> rows;
   for (const RunRow& r : d.rows)
     if (r.op == "dispatch" && r.status != "unsupported") rows.push_back(&r);
-  if (rows.empty()) return std::nullopt;
   std::stable_sort(rows.begin(), rows.end(), [](const RunRow* a, const RunRow* b) {
     if (a->threads != b->threads) return a->threads < b->threads;
     return a->ok() && b->ok() ? *a->median < *b->median : a->ok() > b->ok();
   });
+  return rows;
+}
+
+}  // namespace
+
+std::optional<Chart> make_dispatch_chart(const ReportData& d) {
+  std::vector<const RunRow*> rows;
+  for (const RunRow* r : dispatch_rows(d))
+    if (r->ok() && *r->median > 0) rows.push_back(r);
+  if (rows.empty()) return std::nullopt;
+  Chart c{"dispatch", "Dispatch overhead: one tiny op", "chart-dispatch.svg", "", "", ""};
+  c.caption = "Time of one tiny op (median; bars: 95 % CI) per framework, mode and thread count, on a log axis: "
+              "the fixed cost every op of that framework pays, whatever its size.";
+  render_chart(c, [&](const std::filesystem::path& dir, const std::filesystem::path& svg) {
+    const std::filesystem::path data = dir / "dispatch.dat";
+    std::ofstream f(data);
+    f << "# index median_us ci_low_us ci_high_us label\n";
+    double lo = 1e300, hi = 0;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const RunRow& r = *rows[i];
+      const double med = *r.median * 1e6, l = r.ci_low.value_or(*r.median) * 1e6, h = r.ci_high.value_or(*r.median) * 1e6;
+      lo = std::min(lo, l), hi = std::max(hi, h);
+      f << fmt::format("{} {} {} {} \"{} {} t{}\"\n", i, med, l, h, r.backend, mode_of(r), r.threads);
+    }
+    std::string gp = "set encoding utf8\n";
+    gp += fmt::format("set terminal svg size 900,{} dynamic noenhanced font 'sans,13' background rgb 'white'\n",
+                      160 + 40 * rows.size());
+    gp += fmt::format("set output {}\n", gnuplot_quoted(svg.string()));
+    gp += fmt::format("set title {}\n", gnuplot_quoted(c.title));
+    gp += "set xlabel 'µs per op (median; bars: 95 % CI; log axis)'\n";
+    gp += "set logscale x 10\nset format x '%g'\n";
+    gp += fmt::format("set xrange [{}:{}]\n", lo / 3, hi * 3);
+    gp += fmt::format("set yrange [-0.7:{}]\nset ytics scale 0\n", rows.size() - 0.3);
+    gp += "set grid xtics mxtics lc rgb '#e4e4e4'\nset border 3 lc rgb '#444444'\nset tics nomirror\nunset key\n";
+    const SeriesStyle st = style_at(0);
+    gp += fmt::format("plot {} using 2:1:3:4:ytic(5) with xerrorbars pt 7 ps 1.3 lw 2 lc rgb '{}'\n",
+                      gnuplot_quoted(data.string()), st.colour);
+    return gp;
+  });
+  return c;
+}
+
+std::optional<Section> dispatch_section(const ReportData& d, const std::vector<Chart>& charts) {
+  const std::vector<const RunRow*> rows = dispatch_rows(d);
+  if (rows.empty()) return std::nullopt;
   // The native plain call is the floor: what the timing loop itself costs per iteration.
   std::map<int, double> floor;
   for (const RunRow* r : rows)
@@ -41,6 +86,9 @@ std::optional<Section> dispatch_section(const ReportData& d) {
       "What one tiny op (one float32 addition) costs through each framework's dispatch path: the fixed cost every op "
       "pays before and after its arithmetic. Read small-shape results against it: an op whose time is close to its "
       "framework's row here is dispatch-bound, and comparing such times compares dispatch paths, not kernels."});
+  for (const Chart& c : charts)
+    if (c.group_key == "dispatch")
+      s.blocks.push_back(ChartBlock{c.title, c.svg.empty() ? "" : c.file_name, c.svg, c.caption, c.note});
   Table t{{"Framework", "Mode", "Threads", "Median µs", "95 % CI µs", "× native call", "CV", "Status"},
           {false, false, true, true, true, true, true, false},
           {}};

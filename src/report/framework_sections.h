@@ -4,13 +4,19 @@
 #pragma once
 #include <optional>
 
+#include "report/gnuplot_chart.h"
 #include "report/report_document.h"
 #include "report/report_model.h"
 
 namespace versus {
 
-// From the runs of op "dispatch"; nullopt when the folder has none.
-std::optional<Section> dispatch_section(const ReportData& data);
+// The dispatch runs as one chart: each framework and mode's time per tiny op with its interval,
+// on a log axis (they span three orders of magnitude); nullopt when the folder has none.
+std::optional<Chart> make_dispatch_chart(const ReportData& data);
+
+// From the runs of op "dispatch", with the chart from make_dispatch_chart when `charts` has it;
+// nullopt when the folder has no such run.
+std::optional<Section> dispatch_section(const ReportData& data, const std::vector<Chart>& charts);
 
 // From context.frameworks.<name>.support (what each worker's --info said); nullopt when no
 // framework answered.

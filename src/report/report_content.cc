@@ -422,7 +422,7 @@ Document build_document(const ReportData& data, const std::vector<Chart>& charts
     if (c.group_key.rfind("roofline-", 0) == 0)
       roofline.blocks.push_back(ChartBlock{c.title, c.svg.empty() ? "" : c.file_name, c.svg, c.caption, c.note});
   if (!roofline.blocks.empty()) doc.sections.push_back(std::move(roofline));
-  if (auto s = dispatch_section(data)) doc.sections.push_back(std::move(*s));
+  if (auto s = dispatch_section(data, charts)) doc.sections.push_back(std::move(*s));
   for (Section& s : op_sections(data, charts)) doc.sections.push_back(std::move(s));
   if (auto s = support_section(data)) doc.sections.push_back(std::move(*s));
   doc.sections.push_back(methodology(data));

@@ -17,7 +17,8 @@ std::vector<Chart> make_roofline_charts(const ReportData& data) {
   // threads -> label -> runs
   std::map<int, std::map<std::string, std::vector<const RunRow*>>> by_threads;
   for (const RunRow& r : data.rows)
-    if (r.ok() && r.gflops && r.device == "cpu" && r.flops > 0 && r.gbps && *r.gbps > 0)
+    // dispatch measures a fixed cost, not throughput (its own chart: framework_sections.h)
+    if (r.ok() && r.gflops && r.device == "cpu" && r.flops > 0 && r.gbps && *r.gbps > 0 && r.op != "dispatch")
       by_threads[r.threads][r.label()].push_back(&r);
   for (const auto& [threads, series] : by_threads) {
     const double peak = peak_gflops_for(data.context, threads);
