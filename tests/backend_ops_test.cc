@@ -45,6 +45,10 @@ const std::map<std::string, nlohmann::json>& small_params() {
 // Further cases for ops where a parameter changes how the backends compute, not only the sizes.
 const std::multimap<std::string, nlohmann::json>& extra_params() {
   static const std::multimap<std::string, nlohmann::json> params = {
+      // Each transposed operand, forward and backward: its gradient must come back in its
+      // stored layout.
+      {"gemm", {{"m", 37}, {"n", 19}, {"k", 53}, {"trans_a", true}}},
+      {"gemm", {{"m", 37}, {"n", 19}, {"k", 53}, {"trans_b", true}}},
       {"conv2d", {{"n", 2}, {"c", 3}, {"h", 13}, {"w", 11}, {"k", 5}, {"r", 3}, {"s", 3}, {"stride", 1}, {"pad", 1},
                   {"layout", "nhwc"}}},
       // Every dispatch mode, in every backend: each runs the modes it has and refuses the others.

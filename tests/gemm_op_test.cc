@@ -1,4 +1,5 @@
-// The GEMM reference and its checker: hand-computed products, transposes, and rejections.
+// The GEMM reference and its checker: hand-computed products, transposes, the backward pass
+// against finite differences, and rejections.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -6,6 +7,7 @@
 #include "core/errors.h"
 #include "core/op_registry.h"
 #include "core/ops/gemm.h"
+#include "ops/op_checks.h"
 
 namespace versus {
 namespace {
@@ -85,6 +87,69 @@ TEST(GemmOp, CountsWork) {
   EXPECT_DOUBLE_EQ(op.flops(p), 2.0 * 2 * 3 * 4);
   EXPECT_DOUBLE_EQ(op.bytes(p), 4.0 * (2 * 4 + 4 * 3 + 2 * 3));
   EXPECT_EQ(op.shape_label(gemm_case(2, 3, 4, false, true).params), "m2-n3-k4-nt");
+  // Backward is two products of the forward's size: dA and dB.
+  EXPECT_TRUE(op.has_backward());
+  EXPECT_DOUBLE_EQ(op.backward_flops(p), 2 * op.flops(p));
+}
+
+TEST(GemmOp, BackwardMatchesHandComputedValuesInTheStoredLayouts) {
+  const OpDef& op = find_op("gemm");
+  CaseSpec c = gemm_case(1, 1, 2);
+  c.direction = "backward";
+  EXPECT_EQ(op_checks::names(op.make_inputs(c)), (std::vector<std::string>{"A", "B", "dC"}));
+  // A = [[1, 2]], B = [[3], [4]], dC = [[2]]: dA = dC·Bᵀ = [[6, 8]], dB = Aᵀ·dC = [[2], [4]].
+  auto g = op.reference(c, {{"A", {1, 2}, {1, 2}}, {"B", {2, 1}, {3, 4}}, {"dC", {1, 1}, {2}}});
+  EXPECT_EQ(op_checks::names(g), (std::vector<std::string>{"dA", "dB"}));
+  EXPECT_EQ(g[0].data, (std::vector<float>{6, 8}));
+  EXPECT_EQ(g[1].data, (std::vector<float>{2, 4}));
+  // Stored transposed, the same operands give the gradients in the stored layouts.
+  c = gemm_case(1, 1, 2, true, true);
+  c.direction = "backward";
+  g = op.reference(c, {{"A", {2, 1}, {1, 2}}, {"B", {1, 2}, {3, 4}}, {"dC", {1, 1}, {2}}});
+  EXPECT_EQ(g[0].shape, (std::vector<int64_t>{2, 1}));
+  EXPECT_EQ(g[1].shape, (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(g[0].data, (std::vector<float>{6, 8}));
+  EXPECT_EQ(g[1].data, (std::vector<float>{2, 4}));
+}
+
+// dA and dB against central differences of Σ dC·C, in all four layouts, on an odd shape. The op
+// is bilinear, so the differences are exact up to the rounding of C to float32.
+TEST(GemmOp, BackwardMatchesFiniteDifferencesInEveryLayout) {
+  const OpDef& op = find_op("gemm");
+  for (bool ta : {false, true})
+    for (bool tb : {false, true}) {
+      const nlohmann::json p = gemm_case(5, 3, 7, ta, tb).params;
+      op_checks::expect_gradient_matches_differences(op, p, 0, 0, 0.25);
+      op_checks::expect_gradient_matches_differences(op, p, 1, 1, 0.25);
+    }
+}
+
+TEST(GemmOp, CheckPassesTheReferenceAndFailsCorruptedGradients) {
+  const OpDef& op = find_op("gemm");
+  for (bool ta : {false, true})
+    for (bool tb : {false, true}) {
+      CaseSpec c = gemm_case(5, 3, 7, ta, tb);
+      op_checks::expect_check_rejects_corruption(op, c);
+      c.direction = "backward";
+      op_checks::expect_check_rejects_corruption(op, c);
+    }
+}
+
+// A transposed operand's gradient must come back transposed: dA for A stored k×m is not dA for
+// A stored m×k, even when the shapes agree (m = k).
+TEST(GemmOp, CheckRejectsAGradientInTheWrongLayout) {
+  const OpDef& op = find_op("gemm");
+  CaseSpec c = gemm_case(6, 5, 6, true, false);
+  c.direction = "backward";
+  const auto in = op.make_inputs(c);
+  const auto ref = op.reference(c, in);
+  CaseSpec untransposed = gemm_case(6, 5, 6, false, false);
+  untransposed.direction = "backward";
+  const auto wrong = op.reference(untransposed, in);
+  const Validation bad = op.check(c, in, ref, {wrong[0].data, ref[1].data});
+  EXPECT_FALSE(bad.passed);
+  EXPECT_GT(bad.max_rel_error, 100 * bad.tolerance);
+  EXPECT_NE(bad.detail.find("dA["), std::string::npos) << bad.detail;
 }
 
 TEST(GemmOp, BadSizesAreRejectedWithTheirName) {
@@ -136,6 +201,40 @@ TEST(GemmOp, HugeProductsAreCheckedOnEvenlySpacedRows) {
   EXPECT_NE(ok.detail.find("checked 64 of 2048 rows"), std::string::npos) << ok.detail;
   full[2047 * 2048 + 5] += 1.0f;  // the last row is always checked
   EXPECT_FALSE(op.check(c, in, ref, {full}).passed);
+}
+
+TEST(GemmOp, HugeBackwardChecksEvenlySpacedRowsOfTheStoredGradients) {
+  const OpDef& op = find_op("gemm");
+  CaseSpec c;
+  c.op = "gemm";
+  c.direction = "backward";
+  // 2.2e9 multiply-adds per gradient: sampled. A is stored transposed, k×m, and so is dA.
+  c.params = {{"m", 2048}, {"n", 1024}, {"k", 1056}, {"trans_a", true}};
+  const auto in = op.make_inputs(c);
+  const auto ref = op.reference(c, in);
+  ASSERT_EQ(ref.size(), 2u);
+  ASSERT_EQ(ref[0].shape, (std::vector<int64_t>{64, 2048}));
+  ASSERT_EQ(ref[1].shape, (std::vector<int64_t>{64, 1024}));
+  // The last checked row of dA is its last stored row p = k-1: dA[p][i] = Σ_j B[p][j]·dC[i][j].
+  for (int i : {0, 1000, 2047}) {
+    double sum = 0;
+    for (int j = 0; j < 1024; ++j) sum += double(in[1].data[1055 * 1024 + j]) * in[2].data[i * 1024 + j];
+    EXPECT_NEAR(ref[0].data[63 * 2048 + i], sum, 1e-4) << "dA[1055][" << i << "]";
+  }
+  // Full gradients whose unchecked rows are garbage, checked rows exact: pass, and say so.
+  std::vector<std::vector<float>> full = {std::vector<float>(1056 * 2048, std::nanf("")),
+                                          std::vector<float>(1056 * 1024, std::nanf(""))};
+  for (size_t o = 0; o < 2; ++o) {
+    const auto cols = static_cast<int>(ref[o].shape[1]);
+    for (int r = 0; r < 64; ++r)
+      std::copy(ref[o].data.begin() + r * cols, ref[o].data.begin() + (r + 1) * cols,
+                full[o].begin() + (r * 1055 / 63) * cols);
+  }
+  const Validation ok = op.check(c, in, ref, full);
+  EXPECT_TRUE(ok.passed) << ok.detail;
+  EXPECT_NE(ok.detail.find("checked 64 of 1056 rows of dA, 64 of 1056 rows of dB"), std::string::npos) << ok.detail;
+  full[1][1055 * 1024 + 3] += 1.0f;
+  EXPECT_FALSE(op.check(c, in, ref, full).passed);
 }
 
 }  // namespace versus

@@ -105,6 +105,9 @@ TEST(NetworkOps, EveryNetworkBringsValidOpCasesAtItsOwnShapes) {
   int relus = 0;
   for (const auto& c : mlp["cases"]) relus += c["op"] == "relu";
   EXPECT_EQ(relus, 1);
+  // A dense layer's GEMM is timed forward and backward (its dX and dW products), as training runs it.
+  for (const auto& c : mlp["cases"])
+    if (c["op"] == "gemm") EXPECT_EQ(c["directions"], nlohmann::json({"forward", "backward"})) << c.dump();
   for (const auto& name : available_networks()) {
     const nlohmann::json ops = network_op_cases(load_network(name), 8);
     EXPECT_GE(ops["cases"].size(), 2u) << name;

@@ -189,7 +189,7 @@ void expand_entry(const nlohmann::json& entry, const std::vector<BackendChoice>&
   for (const auto& dir : directions)
     if (dir != "forward" && dir != "backward")
       throw UserError(fmt::format("direction must be forward or backward, got '{}'", dir));
-  // An op without a backward pass (gemm's is batched_gemm's business) runs forward only.
+  // An op without a backward pass (dot, gemv, dispatch) runs forward only.
   if (!def.has_backward()) std::erase(directions, std::string("backward"));
   if (directions.empty()) throw UserError(fmt::format("{} has no backward pass; ask for forward", op));
   for (const auto& p : params) {

@@ -46,7 +46,8 @@ inline void expect_gradient_matches_differences(const OpDef& op, const nlohmann:
   const bool takes_dy = bwd_in.size() > in.size();
   const HostTensor* dy = takes_dy ? &bwd_in.back() : nullptr;
   if (takes_dy) {
-    EXPECT_EQ(bwd_in.back().name, "dY");
+    // The head gradient is named after the forward output: dY, or dC for gemm's C.
+    EXPECT_EQ(bwd_in.back().name, "d" + op.reference(fwd, in).at(0).name);
   }
   const std::vector<float> g = op.reference(bwd, bwd_in).at(grad).data;
   ASSERT_EQ(g.size(), in.at(input).data.size());

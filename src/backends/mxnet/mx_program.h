@@ -1,8 +1,8 @@
-// The machinery shared by the MXNet ops other than gemm: an op's computation written once as a
-// sequence of imperative operator calls (what a Gluon user's code does, one `nd.<op>(...)` per
-// step), replayed by run() either as a plain forward pass or, for the backward direction,
-// recorded by MXNet's autograd and differentiated by it, as `with autograd.record(): ...;
-// y.backward(dY)` does.
+// The machinery shared by the MXNet ops (gemm for its backward only): an op's computation
+// written once as a sequence of imperative operator calls (what a Gluon user's code does, one
+// `nd.<op>(...)` per step), replayed by run() either as a plain forward pass or, for the
+// backward direction, recorded by MXNet's autograd and differentiated by it, as
+// `with autograd.record(): ...; y.backward(dY)` does.
 #pragma once
 #include <cstddef>
 #include <functional>

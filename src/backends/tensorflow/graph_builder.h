@@ -1,5 +1,6 @@
 // Building one catalogue op as a TensorFlow graph, and running it: what every file under ops/
-// except gemm.cc uses, so that each op file says only which TF ops compute its case.
+// uses (gemm.cc for its backward only), so that each op file says only which TF ops compute its
+// case.
 //
 //   GraphBuilder g(c, ctx);
 //   const TF_Output x = g.feed(in[0]);                  // a Placeholder, fed on every run

@@ -13,8 +13,6 @@
 namespace versus {
 namespace {
 
-constexpr const char* kProductMetric = "|err| / (||row of left factor||·||column of right factor||)";
-
 class DotOp final : public OpDef {
  public:
   std::string name() const override { return "dot"; }
@@ -105,9 +103,8 @@ class GemvOp final : public OpDef {
   static MatView x_column(const GemvParams& g, const HostTensor& x) { return {x.data.data(), g.n, 1}; }
 };
 
-// Backward, with G = dC: the gradient of op(A) is G·op(B)ᵀ and that of op(B) is op(A)ᵀ·G;
-// dA and dB are returned in the stored layouts of A and B, so a transposed operand gets the
-// transposed gradient (computed directly as a product of views, never by copying).
+// Each batch entry is gemm's products (matrix_product.h): C forward, dA and dB (in A's and B's
+// stored layouts) backward.
 class BatchedGemmOp final : public OpDef {
  public:
   std::string name() const override { return "batched_gemm"; }
@@ -136,7 +133,7 @@ class BatchedGemmOp final : public OpDef {
     require_inputs(in, name(), expected_inputs(b, c.direction == "backward"));
     std::vector<HostTensor> out = outputs(b, c.direction == "backward");
     for (int64_t i = 0; i < b.batch; ++i) {
-      const std::vector<Product> ps = products(b, in, i);
+      const std::vector<ViewProduct> ps = products(b, in, i);
       for (size_t o = 0; o < out.size(); ++o)
         matmul_reference(ps[o].left, ps[o].right, out[o].data.data() + i * ps[o].size());
     }
@@ -150,7 +147,7 @@ class BatchedGemmOp final : public OpDef {
     std::vector<ScaledOutput> outs;
     for (size_t o = 0; o < refs.size(); ++o) outs.push_back({&refs[o], {}, 0.0});
     for (int64_t i = 0; i < b.batch; ++i) {
-      const std::vector<Product> ps = products(b, in, i);
+      const std::vector<ViewProduct> ps = products(b, in, i);
       for (size_t o = 0; o < outs.size(); ++o) {
         outs[o].tolerance = product_tolerance(ps[o].left.cols);
         append_product_scale(ps[o].left, ps[o].right, outs[o].scale);
@@ -173,11 +170,6 @@ class BatchedGemmOp final : public OpDef {
   }
 
  private:
-  struct Product {
-    MatView left, right;
-    int64_t size() const { return left.rows * right.cols; }
-  };
-
   static std::vector<int64_t> expected_inputs(const BatchedGemmParams& b, bool backward) {
     const GemmParams& g = b.g;
     std::vector<int64_t> elements = {b.batch * g.m * g.k, b.batch * g.k * g.n};
@@ -195,15 +187,11 @@ class BatchedGemmOp final : public OpDef {
   }
 
   // The products that give the outputs for batch entry i, in output order.
-  static std::vector<Product> products(const BatchedGemmParams& b, const std::vector<HostTensor>& in, int64_t i) {
+  static std::vector<ViewProduct> products(const BatchedGemmParams& b, const std::vector<HostTensor>& in,
+                                           int64_t i) {
     const GemmParams& g = b.g;
-    const MatView a{in[0].data.data() + i * g.m * g.k, g.m, g.k, g.trans_a};  // op(A[i])
-    const MatView bm{in[1].data.data() + i * g.k * g.n, g.k, g.n, g.trans_b};  // op(B[i])
-    if (in.size() < 3) return {{a, bm}};
-    const MatView dc{in[2].data.data() + i * g.m * g.n, g.m, g.n, false};
-    const Product da = g.trans_a ? Product{bm, dc.t()} : Product{dc, bm.t()};
-    const Product db = g.trans_b ? Product{dc.t(), a} : Product{a.t(), dc};
-    return {da, db};
+    return gemm_products(g, in[0].data.data() + i * g.m * g.k, in[1].data.data() + i * g.k * g.n,
+                         in.size() < 3 ? nullptr : in[2].data.data() + i * g.m * g.n);
   }
 };
 

@@ -1,10 +1,14 @@
+// gemm: C = op(A)·op(B) and its backward pass (dA, dB in the stored layouts), with a float64
+// reference that checks evenly spaced rows only when a product is too large to check whole.
 #include "core/ops/gemm.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/errors.h"
 #include "core/op_registry.h"
 #include "core/ops/matrix_product.h"
+#include "core/ops/op_tensors.h"
 #include "core/ops/scaled_check.h"
 #include "core/rng.h"
 
@@ -25,32 +29,44 @@ int64_t read_dim(const nlohmann::json& p, const char* key) {
   return d;
 }
 
-MatView op_a(const GemmParams& g, const HostTensor& a) { return {a.data.data(), g.m, g.k, g.trans_a}; }
+// The products behind the case's outputs: C forward, dA and dB backward (matrix_product.h).
+std::vector<ViewProduct> case_products(const GemmParams& g, const std::vector<HostTensor>& in) {
+  return gemm_products(g, in[0].data.data(), in[1].data.data(), in.size() > 2 ? in[2].data.data() : nullptr);
+}
 
-// Rows of C the float64 reference computes: all of them up to 2^31 multiply-adds (about a
-// second), else 64 evenly spaced rows. A wrong layout or transpose corrupts every row, so a
-// sample of rows still catches it, while an 8192³ reference would take minutes per process.
-std::vector<int64_t> checked_rows(const GemmParams& g) {
+// Rows of a product the float64 reference computes: all of them up to 2^31 multiply-adds
+// (about a second), else 64 evenly spaced rows. A wrong layout or transpose corrupts every row,
+// so a sample of rows still catches it, while an 8192³ reference would take minutes per process.
+// Each product of a case (C, or dA and dB) has the m·n·k multiply-adds of the forward one.
+std::vector<int64_t> checked_rows(const ViewProduct& p) {
   constexpr double kFullCheckMacs = 2147483648.0;
   constexpr int64_t kSampledRows = 64;
-  std::vector<int64_t> rows;
-  if (double(g.m) * double(g.n) * double(g.k) <= kFullCheckMacs || g.m <= kSampledRows) {
-    for (int64_t i = 0; i < g.m; ++i) rows.push_back(i);
+  const int64_t rows = p.left.rows;
+  std::vector<int64_t> out;
+  if (double(rows) * double(p.right.cols) * double(p.left.cols) <= kFullCheckMacs || rows <= kSampledRows) {
+    for (int64_t i = 0; i < rows; ++i) out.push_back(i);
   } else {
-    for (int64_t r = 0; r < kSampledRows; ++r) rows.push_back(r * (g.m - 1) / (kSampledRows - 1));
+    for (int64_t r = 0; r < kSampledRows; ++r) out.push_back(r * (rows - 1) / (kSampledRows - 1));
   }
-  return rows;
-}
-
-// Those rows of op(A), as a row-major (rows × k) float32 matrix.
-std::vector<float> checked_rows_of_a(const GemmParams& g, const HostTensor& a) {
-  const MatView view = op_a(g, a);
-  std::vector<float> out;
-  for (int64_t i : checked_rows(g))
-    for (int64_t p = 0; p < g.k; ++p) out.push_back(static_cast<float>(view.at(i, p)));
   return out;
 }
-MatView op_b(const GemmParams& g, const HostTensor& b) { return {b.data.data(), g.k, g.n, g.trans_b}; }
+
+// A product cut down to its checked rows: those rows of the left factor (a row-major float32
+// copy, exact since the inputs are float32) times the whole right factor.
+struct CheckedRows {
+  std::vector<int64_t> rows;
+  std::vector<float> left;
+  MatView right;
+  MatView left_rows() const { return {left.data(), static_cast<int64_t>(rows.size()), right.rows, false}; }
+};
+
+CheckedRows checked(const ViewProduct& p) {
+  CheckedRows c{checked_rows(p), {}, p.right};
+  c.left.reserve(c.rows.size() * static_cast<size_t>(p.left.cols));
+  for (int64_t i : c.rows)
+    for (int64_t q = 0; q < p.left.cols; ++q) c.left.push_back(static_cast<float>(p.left.at(i, q)));
+  return c;
+}
 
 class GemmOp final : public OpDef {
  public:
@@ -67,6 +83,8 @@ class GemmOp final : public OpDef {
                        g.trans_b ? 't' : 'n');
   }
 
+  bool has_backward() const override { return true; }
+
   std::vector<HostTensor> make_inputs(const CaseSpec& c) const override {
     const GemmParams g = parse_gemm_params(c.params);
     HostTensor a{"A", {g.a_rows(), g.a_cols()}, {}};
@@ -75,39 +93,54 @@ class GemmOp final : public OpDef {
     b.data.resize(static_cast<size_t>(b.elements()));
     fill_uniform(a.data, c.seed, 0, -1.0f, 1.0f);
     fill_uniform(b.data, c.seed, 1, -1.0f, 1.0f);
-    return {std::move(a), std::move(b)};
+    std::vector<HostTensor> in = {std::move(a), std::move(b)};
+    if (c.direction == "backward") in.push_back(uniform_tensor("dC", {g.m, g.n}, c.seed, 2, -1, 1));
+    return in;
   }
 
-  // The reference holds the checked rows of C only (all of them unless the product is huge).
+  // The reference holds the checked rows of each output only (all of them unless the product is
+  // huge): C, or dA and dB in the stored layouts of A and B.
   std::vector<HostTensor> reference(const CaseSpec& c, const std::vector<HostTensor>& in) const override {
     const GemmParams g = parse_gemm_params(c.params);
-    const std::vector<float> a_rows = checked_rows_of_a(g, in[0]);
-    const MatView a_sub{a_rows.data(), static_cast<int64_t>(a_rows.size()) / g.k, g.k, false};
-    HostTensor out{"C", {a_sub.rows, g.n}, std::vector<float>(static_cast<size_t>(a_sub.rows * g.n))};
-    matmul_reference(a_sub, op_b(g, in[1]), out.data.data());
-    return {out};
+    require_inputs(in, name(), expected_inputs(g, c.direction == "backward"));
+    const std::vector<ViewProduct> ps = case_products(g, in);
+    std::vector<HostTensor> out;
+    for (size_t o = 0; o < ps.size(); ++o) {
+      const CheckedRows part = checked(ps[o]);
+      const int64_t rows = static_cast<int64_t>(part.rows.size()), cols = part.right.cols;
+      HostTensor& t = out.emplace_back(HostTensor{output_names(ps.size())[o], {rows, cols}, {}});
+      t.data.resize(static_cast<size_t>(rows * cols));
+      matmul_reference(part.left_rows(), part.right, t.data.data());
+    }
+    return out;
   }
 
   Validation check(const CaseSpec& c, const std::vector<HostTensor>& in, const std::vector<HostTensor>& refs,
                    const std::vector<std::vector<float>>& results) const override {
     const GemmParams g = parse_gemm_params(c.params);
-    const std::vector<int64_t> rows = checked_rows(g);
-    const std::vector<float> a_rows = checked_rows_of_a(g, in[0]);
-    const MatView a_sub{a_rows.data(), static_cast<int64_t>(rows.size()), g.k, false};
-    ScaledOutput out{&refs[0], {}, product_tolerance(g.k)};
-    append_product_scale(a_sub, op_b(g, in[1]), out.scale);
-    // The backend's full C, cut down to the checked rows.
+    require_inputs(in, name(), expected_inputs(g, c.direction == "backward"));
+    const std::vector<ViewProduct> ps = case_products(g, in);
+    std::vector<ScaledOutput> outs;
+    // The backend's full outputs, cut down to the checked rows.
     std::vector<std::vector<float>> picked = results;
-    if (results.size() == 1 && static_cast<int64_t>(rows.size()) != g.m &&
-        results[0].size() == static_cast<size_t>(g.m * g.n)) {
-      picked[0].clear();
-      for (int64_t i : rows)
-        picked[0].insert(picked[0].end(), results[0].begin() + i * g.n, results[0].begin() + (i + 1) * g.n);
+    std::vector<std::string> sampled;
+    for (size_t o = 0; o < ps.size() && o < refs.size(); ++o) {
+      const CheckedRows part = checked(ps[o]);
+      ScaledOutput& out = outs.emplace_back(ScaledOutput{&refs[o], {}, product_tolerance(ps[o].left.cols)});
+      append_product_scale(part.left_rows(), part.right, out.scale);
+      if (static_cast<int64_t>(part.rows.size()) == ps[o].left.rows) continue;
+      sampled.push_back(fmt::format("{} of {} rows of {}", part.rows.size(), ps[o].left.rows, refs[o].name));
+      const int64_t cols = ps[o].right.cols;
+      if (o >= results.size() || results[o].size() != static_cast<size_t>(ps[o].size())) continue;
+      picked[o].clear();
+      for (int64_t i : part.rows)
+        picked[o].insert(picked[o].end(), results[o].begin() + i * cols, results[o].begin() + (i + 1) * cols);
     }
-    Validation v = check_scaled({out}, picked, "|C-ref| / (||row of op(A)||·||column of op(B)||)");
-    if (static_cast<int64_t>(rows.size()) != g.m)
-      v.detail = fmt::format("checked {} of {} rows (evenly spaced; the float64 reference of the whole product "
-                             "would take minutes); {}", rows.size(), g.m, v.detail);
+    Validation v = check_scaled(outs, picked,
+                                ps.size() == 1 ? "|C-ref| / (||row of op(A)||·||column of op(B)||)" : kProductMetric);
+    if (!sampled.empty())
+      v.detail = fmt::format("checked {} (evenly spaced; the float64 reference of the whole product would take "
+                             "minutes); {}", fmt::join(sampled, ", "), v.detail);
     return v;
   }
 
@@ -119,6 +152,16 @@ class GemmOp final : public OpDef {
   double bytes(const nlohmann::json& p) const override {
     const GemmParams g = parse_gemm_params(p);
     return 4.0 * static_cast<double>(g.m * g.k + g.k * g.n + g.m * g.n);
+  }
+
+ private:
+  static std::vector<int64_t> expected_inputs(const GemmParams& g, bool backward) {
+    std::vector<int64_t> elements = {g.m * g.k, g.k * g.n};
+    if (backward) elements.push_back(g.m * g.n);
+    return elements;
+  }
+  static std::vector<std::string> output_names(size_t outputs) {
+    return outputs == 1 ? std::vector<std::string>{"C"} : std::vector<std::string>{"dA", "dB"};
   }
 };
 

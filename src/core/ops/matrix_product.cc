@@ -38,6 +38,15 @@ void append_product_scale(MatView a, MatView b, std::vector<double>& scale) {
     for (int64_t j = 0; j < b.cols; ++j) scale.push_back(std::sqrt(row_norm[i] * col_norm[j]));
 }
 
+std::vector<ViewProduct> gemm_products(const GemmParams& g, const float* a, const float* b, const float* dc) {
+  const MatView op_a{a, g.m, g.k, g.trans_a}, op_b{b, g.k, g.n, g.trans_b};
+  if (!dc) return {{op_a, op_b}};
+  const MatView grad{dc, g.m, g.n, false};
+  const ViewProduct da = g.trans_a ? ViewProduct{op_b, grad.t()} : ViewProduct{grad, op_b.t()};
+  const ViewProduct db = g.trans_b ? ViewProduct{grad.t(), op_a} : ViewProduct{op_a.t(), grad};
+  return {da, db};
+}
+
 double product_tolerance(int64_t depth) {
   return std::max(1e-6, 1.01 * static_cast<double>(depth) * kUnitRoundoff);
 }

@@ -1,5 +1,9 @@
-// GEMM in MXNet: the imperative `dot` operator into a preallocated output.
+// GEMM in MXNet: the imperative `dot` operator into a preallocated output. Backward: the same
+// `dot` recorded by autograd and differentiated by it (mx_program.h), as `with autograd.record():
+// C = nd.dot(A, B, ...); C.backward(dC)` does; MXNet returns dA and dB in A's and B's stored
+// layouts. Recording needs fresh output arrays, so the backward case cannot use out=.
 #include "backends/mxnet/mx_api.h"
+#include "backends/mxnet/mx_program.h"
 #include "core/ops/gemm.h"
 #include "worker/op_table.h"
 
@@ -42,7 +46,15 @@ class MxnetGemm final : public OpInstance {
 };
 
 std::unique_ptr<OpInstance> prepare_gemm(const CaseSpec& c, const std::vector<HostTensor>& in, const MxContext&) {
-  return std::make_unique<MxnetGemm>(parse_gemm_params(c.params), in);
+  const GemmParams g = parse_gemm_params(c.params);
+  if (c.direction != "backward") return std::make_unique<MxnetGemm>(g, in);
+  return make_instance(c, in,
+                       {.forward =
+                            [g](Program& p, const std::vector<Program::Value>& x) {
+                              return p.call("dot", {x[0], x[1]},
+                                            {{"transpose_a", py_bool(g.trans_a)}, {"transpose_b", py_bool(g.trans_b)}});
+                            },
+                        .grads_of = {0, 1}});
 }
 VERSUS_REGISTER_OP(MxContext, "gemm", prepare_gemm);
 

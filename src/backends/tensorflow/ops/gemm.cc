@@ -1,4 +1,8 @@
-// GEMM in TensorFlow graph mode: MatMul of two Placeholders.
+// GEMM in TensorFlow graph mode: MatMul of two Placeholders. Forward is a hand-built graph and
+// instance (below); backward is built like every other op's (graph_builder.h): MatMul and its
+// C++ gradient, two more MatMuls whose transposes give dA and dB in A's and B's stored layouts,
+// with the forward MatMul kept as a target so that each run is forward + backward.
+#include "backends/tensorflow/graph_builder.h"
 #include "backends/tensorflow/tf_graph.h"
 #include "core/ops/gemm.h"
 #include "worker/op_table.h"
@@ -51,8 +55,22 @@ class TfGemm final : public OpInstance {
   Tensor a_val_, b_val_, out_;
 };
 
+std::unique_ptr<OpInstance> prepare_gemm_backward(const GemmParams& p, const CaseSpec& c,
+                                                  const std::vector<HostTensor>& in, const TfContext& ctx) {
+  if (in.size() != 3) throw std::runtime_error(fmt::format("gemm backward expects 3 inputs, got {}", in.size()));
+  GraphBuilder g(c, ctx);
+  const TF_Output a = g.feed(in[0]), b = g.feed(in[1]);
+  const TF_Output y = g.op("MatMul", {a, b}, [&](Desc d) {
+    TF_SetAttrBool(d, "transpose_a", p.trans_a);
+    TF_SetAttrBool(d, "transpose_b", p.trans_b);
+  });
+  return g.finish(g.gradients(y, g.feed(in[2]), {a, b}), {y});
+}
+
 std::unique_ptr<OpInstance> prepare_gemm(const CaseSpec& c, const std::vector<HostTensor>& in, const TfContext& ctx) {
-  return std::make_unique<TfGemm>(parse_gemm_params(c.params), in, ctx.session_config);
+  const GemmParams g = parse_gemm_params(c.params);
+  if (c.direction == "backward") return prepare_gemm_backward(g, c, in, ctx);
+  return std::make_unique<TfGemm>(g, in, ctx.session_config);
 }
 VERSUS_REGISTER_OP(TfContext, "gemm", prepare_gemm);
 

@@ -1,4 +1,7 @@
-// GEMM in libtorch: torch::mm_out into a preallocated output.
+// GEMM in libtorch: torch::mm_out into a preallocated output. Backward: autograd over torch::mm
+// of the (views of the) leaves, as batched_gemm's backward (blas.cc), so dA and dB come back in
+// A's and B's stored layouts, as the reference wants.
+#include "backends/torch/ops/instances.h"
 #include "backends/torch/torch_api.h"
 #include "core/ops/gemm.h"
 #include "worker/op_table.h"
@@ -28,7 +31,13 @@ class TorchGemm final : public OpInstance {
 };
 
 std::unique_ptr<OpInstance> prepare_gemm(const CaseSpec& c, const std::vector<HostTensor>& in, const TorchContext& ctx) {
-  return std::make_unique<TorchGemm>(parse_gemm_params(c.params), in, ctx.device);
+  const GemmParams g = parse_gemm_params(c.params);
+  if (!is_backward(c)) return std::make_unique<TorchGemm>(g, in, ctx.device);
+  if (in.size() != 3) throw UnsupportedCase("gemm: unexpected number of inputs");
+  torch::Tensor a = leaf(in[0], ctx.device), b = leaf(in[1], ctx.device);
+  auto forward = [a, b, g] { return torch::mm(g.trans_a ? a.t() : a, g.trans_b ? b.t() : b); };
+  return std::make_unique<TorchBackward>(ctx.device, std::vector<torch::Tensor>{a, b}, forward,
+                                         from_host(in[2], ctx.device));
 }
 VERSUS_REGISTER_OP(TorchContext, "gemm", prepare_gemm);
 
