@@ -380,7 +380,8 @@ fs::path make_framework_results(const fs::path& root) {
       ok_doc_of("relu", {{"n", 4096}}, "torch", "eager", 3e-6),
       ok_doc_of("relu", {{"n", 1048576}}, "torch", "eager", 3e-4),
       ok_doc_of("relu", {{"n", 4096}}, "native", "openblas", 2e-6),
-      ok_doc_of("relu", {{"n", 1048576}}, "native", "openblas", 2e-4)};
+      ok_doc_of("relu", {{"n", 1048576}}, "native", "openblas", 2e-4),
+      ok_doc_of("relu", {{"n", 4096}}, "tensorflow", "graph", 6e-6)};
   json cases = json::array();
   for (const json& d : docs) {
     cases.push_back(d["case"]);
@@ -417,6 +418,9 @@ TEST(Report, DispatchTableSupportMatrixAndTimeAgainstWorkChart) {
   EXPECT_NE(table.find("| 10000× |"), std::string::npos) << table;  // 20 µs ÷ 2 ns
   EXPECT_LT(table.find("`call`"), table.find("`eager`"));            // fastest first
   EXPECT_EQ(md.find("Operation: dispatch"), std::string::npos);
+  // torch is the faster framework at the one shape both ran (native, the reference, is left out).
+  EXPECT_NE(md.find("| relu forward · cpu · 2 threads | 1 | torch:eager (1) | torch:eager 1.00, tensorflow:graph 2.00 |"),
+            std::string::npos) << md;
   EXPECT_NE(md.find("## What each framework offers"), std::string::npos);
   EXPECT_NE(md.find("torch: 1647 registered ops"), std::string::npos);
   EXPECT_NE(md.find("| op | fused LSTM layer | `aten::lstm` |"), std::string::npos) << md;

@@ -1,6 +1,7 @@
 #include "report/framework_sections.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <map>
 
@@ -114,6 +115,59 @@ std::optional<Section> dispatch_section(const ReportData& d, const std::vector<C
       "Modes: `graph` — TF_SessionRun of a one-node graph; `eager` — TFE_Execute (TensorFlow) or one ATen call "
       "(libtorch); `imperative` — MXImperativeInvoke and the wait on MXNet's engine; `cachedop` — an MXNet CachedOp "
       "(what hybridize() runs) and the wait; `call` — a plain C++ call, the harness's own floor."});
+  return s;
+}
+
+std::optional<Section> family_section(const ReportData& d) {
+  struct Family {
+    std::map<std::string, int> wins;
+    std::map<std::string, std::vector<double>> ratios;  // framework -> time ÷ fastest, per shape
+    int shapes = 0;
+  };
+  // (op, direction, device, threads) -> shape -> framework -> median
+  std::map<std::string, std::map<std::string, std::map<std::string, double>>> medians;
+  for (const RunRow& r : d.rows)
+    if (r.ok() && r.backend != "native" && r.op != "dispatch") {
+      const std::string family = fmt::format("{} {} · {} · {} thread{}", r.op, r.direction, r.device, r.threads,
+                                             r.threads == 1 ? "" : "s");
+      double& m = medians[family][r.shape][r.label()];
+      m = m > 0 ? std::min(m, *r.median) : *r.median;
+    }
+  std::map<std::string, Family> families;
+  for (const auto& [family, shapes] : medians)
+    for (const auto& [shape, by_framework] : shapes) {
+      if (by_framework.size() < 2) continue;
+      const auto best = std::min_element(by_framework.begin(), by_framework.end(),
+                                         [](const auto& a, const auto& b) { return a.second < b.second; });
+      Family& f = families[family];
+      ++f.shapes;
+      ++f.wins[best->first];
+      for (const auto& [fw, m] : by_framework) f.ratios[fw].push_back(m / best->second);
+    }
+  if (families.empty()) return std::nullopt;
+  Section s{"families", "Fastest framework per op", 2, {}};
+  s.blocks.push_back(Paragraph{
+      "Per op and direction, over every shape at which two or more frameworks ran: how often each was the fastest, "
+      "and the geometric mean over those shapes of its median time ÷ the fastest framework's (1.00 = always the "
+      "fastest). native is the reference and is left out. Medians only: see the per-op tables for the intervals."});
+  Table t{{"Op", "Shapes", "Fastest at (shapes)", "Time ÷ fastest, geometric mean"}, {false, true, false, false}, {}};
+  for (const auto& [family, f] : families) {
+    std::vector<std::pair<std::string, int>> wins(f.wins.begin(), f.wins.end());
+    std::stable_sort(wins.begin(), wins.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    std::vector<std::pair<std::string, double>> means;
+    for (const auto& [fw, ratios] : f.ratios) {
+      double log_sum = 0;
+      for (double x : ratios) log_sum += std::log(x);
+      means.emplace_back(fw, std::exp(log_sum / static_cast<double>(ratios.size())));
+    }
+    std::stable_sort(means.begin(), means.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+    std::vector<std::string> win_text, mean_text;
+    for (const auto& [fw, n] : wins) win_text.push_back(fmt::format("{} ({})", fw, n));
+    for (const auto& [fw, m] : means) mean_text.push_back(fmt::format("{} {:.2f}", fw, m));
+    t.rows.push_back({{family}, {std::to_string(f.shapes)}, {fmt::format("{}", fmt::join(win_text, ", "))},
+                      {fmt::format("{}", fmt::join(mean_text, ", "))}});
+  }
+  s.blocks.push_back(std::move(t));
   return s;
 }
 

@@ -18,6 +18,11 @@ std::optional<Chart> make_dispatch_chart(const ReportData& data);
 // nullopt when the folder has no such run.
 std::optional<Section> dispatch_section(const ReportData& data, const std::vector<Chart>& charts);
 
+// Per op and direction, over every shape where at least two frameworks (not native) ran: how
+// often each framework was the fastest, and the geometric mean of its time ÷ the fastest
+// framework's time. nullopt when no shape has two frameworks.
+std::optional<Section> family_section(const ReportData& data);
+
 // From context.frameworks.<name>.support (what each worker's --info said); nullopt when no
 // framework answered.
 std::optional<Section> support_section(const ReportData& data);

@@ -417,6 +417,7 @@ Document build_document(const ReportData& data, const std::vector<Chart>& charts
   Bullets n = notes(data);
   if (!n.items.empty()) doc.sections.push_back(Section{"notes", "Notes", 2, {std::move(n)}});
   doc.sections.push_back(verdict_section(data));
+  if (auto s = family_section(data)) doc.sections.push_back(std::move(*s));
   Section roofline{"roofline", "Against the roofline", 2, {}};
   for (const Chart& c : charts)
     if (c.group_key.rfind("roofline-", 0) == 0)
