@@ -95,6 +95,12 @@ TEST(Training, TinyModelsLearnInEveryFramework) {
       EXPECT_EQ(run["epochs"].size(), 3u);
       EXPECT_EQ(run["inference"]["latency_seconds"].size(), 50u);
       EXPECT_GT(run["cpu_utilisation_cores"].get<double>(), 0.0);
+      // The runner's /proc timeline of the worker: parallel arrays, memory above the bare process.
+      const auto& tl = run["process"]["timeline"];
+      ASSERT_GE(tl["seconds"].size(), 2u);
+      EXPECT_EQ(tl["cpu_seconds"].size(), tl["seconds"].size());
+      EXPECT_EQ(tl["rss_mib"].size(), tl["seconds"].size());
+      EXPECT_GT(tl["rss_mib"].back().get<double>(), 10.0);
     }
     // Every backend started from the same weights and saw the same batches.
     std::set<std::string> weights, orders;
@@ -122,7 +128,9 @@ TEST(Training, TinyModelsLearnInEveryFramework) {
            p = page.dom.find("<figure class=\"chart\">", p + 1))
         ++figures;
       for (size_t p = page.dom.find("<svg"); p != std::string::npos; p = page.dom.find("<svg", p + 1)) ++svgs;
-      EXPECT_GE(figures, 2u);  // loss curves and step times at least
+      EXPECT_GE(figures, 5u);  // loss, step times, peak memory, CPU and memory over time at least
+      for (const char* chart : {"chart-peak-memory.svg", "chart-cpu-timeline.svg", "chart-memory-timeline.svg"})
+        EXPECT_TRUE(std::filesystem::exists(folder / chart)) << chart;
       EXPECT_GE(svgs, figures);
       EXPECT_EQ(page.dom.find("no chart:"), std::string::npos);
     } else if (std::getenv("VERSUS_REQUIRE_BROWSER")) {

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -58,7 +59,7 @@ Chart line_chart(const TrainingData& d, const std::string& key, const std::strin
     gp += "set terminal svg size 900,480 dynamic noenhanced font 'sans,13' background rgb 'white'\n";
     gp += fmt::format("set output {}\nset title {}\n", gnuplot_quoted(svg.string()), gnuplot_quoted(title));
     gp += fmt::format("set xlabel {}\nset ylabel {}\n", gnuplot_quoted(xlabel), gnuplot_quoted(ylabel));
-    if (log_y) gp += "set logscale y\n";
+    gp += log_y ? "set logscale y\n" : "set yrange [0:*]\n";
     gp += "set grid lc rgb '#d8d8d8'\nset border 3 lc rgb '#444444'\nset tics nomirror\n";
     gp += "set key below center horizontal Left reverse samplen 2 width 2\n";
     std::string plot;
@@ -81,37 +82,86 @@ Chart line_chart(const TrainingData& d, const std::string& key, const std::strin
   return c;
 }
 
-// Median step time per backend with its 95 % bootstrap interval, as bars with error bars.
-Chart step_time_chart(const TrainingData& d) {
-  Chart c{"step-time", "Training step time (median, 95 % CI)", "chart-step-time.svg",
-          "Median time of one optimizer step (forward, backward, update; the batch already in host memory) over "
-          "all steps after the first, with the 95 % bootstrap interval of the median as error bars. Lower is better.",
-          "", ""};
+// One bar per backend (value with an optional interval as error bars), in the backend's colour.
+struct Bar {
+  double value = 0, low = 0, high = 0;
+};
+Chart bar_chart(const TrainingData& d, const std::string& key, const std::string& title, const std::string& ylabel,
+                const std::string& caption, const std::function<std::optional<Bar>(const nlohmann::json&)>& bar_of) {
+  Chart c{key, title, "chart-" + key + ".svg", caption, "", ""};
   render_chart(c, [&](const fs::path& dir, const fs::path& svg) {
     const fs::path file = dir / "bars.dat";
     std::ofstream f(file);
     int i = 0;
+    bool intervals = false;
     for (const auto& run : d.runs) {
       const int style = i++;
-      if (!ok(run)) continue;
-      std::vector<double> steps = doubles(run["step_seconds"]);
-      if (steps.size() > 1) steps.erase(steps.begin());
-      const Summary s = summarize(steps);
+      const std::optional<Bar> b = ok(run) ? bar_of(run) : std::nullopt;
+      if (!b) continue;
+      intervals = intervals || b->low < b->high;
       // The colour as 0xRRGGBB for gnuplot's `lc rgb variable`.
       const long colour = std::strtol(style_at(style).colour + 1, nullptr, 16);
-      f << fmt::format("{} \"{}\" {} {} {} {}\n", style, run.value("backend", "?"), s.median * 1e3, s.ci_low * 1e3,
-                       s.ci_high * 1e3, colour);
+      f << fmt::format("{} \"{}\" {} {} {} {}\n", style, run.value("backend", "?"), b->value, b->low, b->high, colour);
     }
     std::string gp = "set encoding utf8\n";
     gp += "set terminal svg size 700,420 dynamic noenhanced font 'sans,13' background rgb 'white'\n";
-    gp += fmt::format("set output {}\nset title {}\n", gnuplot_quoted(svg.string()), gnuplot_quoted(c.title));
-    gp += "set ylabel 'milliseconds per step'\nset yrange [0:*]\nset style fill solid 0.8 border -1\nset boxwidth 0.6\n";
+    gp += fmt::format("set output {}\nset title {}\n", gnuplot_quoted(svg.string()), gnuplot_quoted(title));
+    gp += fmt::format("set ylabel {}\nset yrange [0:*]\nset style fill solid 0.8 border -1\nset boxwidth 0.6\n", gnuplot_quoted(ylabel));
     gp += "set grid ytics lc rgb '#d8d8d8'\nset border 3 lc rgb '#444444'\nset tics nomirror\nunset key\nset xrange [-0.7:*]\n";
-    gp += fmt::format("plot {} using 1:3:6:xtic(2) with boxes lc rgb variable, \\\n     '' using 1:3:4:5 with yerrorbars lc rgb '#222222' pt 0 lw 1.5\n",
-                      gnuplot_quoted(file.string()));
-    return gp;
+    gp += fmt::format("plot {} using 1:3:6:xtic(2) with boxes lc rgb variable", gnuplot_quoted(file.string()));
+    if (intervals) gp += ", \\\n     '' using 1:3:4:5 with yerrorbars lc rgb '#222222' pt 0 lw 1.5";
+    return gp + "\n";
   });
   return c;
+}
+
+// Median step time per backend with its 95 % bootstrap interval.
+Chart step_time_chart(const TrainingData& d) {
+  return bar_chart(d, "step-time", "Training step time (median, 95 % CI)", "milliseconds per step",
+                   "Median time of one optimizer step (forward, backward, update; the batch already in host memory) over "
+                   "all steps after the first, with the 95 % bootstrap interval of the median as error bars. Lower is better.",
+                   [](const nlohmann::json& run) -> std::optional<Bar> {
+                     std::vector<double> steps = doubles(run["step_seconds"]);
+                     if (steps.size() > 1) steps.erase(steps.begin());
+                     if (steps.empty()) return std::nullopt;
+                     const Summary s = summarize(steps);
+                     return Bar{s.median * 1e3, s.ci_low * 1e3, s.ci_high * 1e3};
+                   });
+}
+
+Chart peak_memory_chart(const TrainingData& d) {
+  return bar_chart(d, "peak-memory", "Peak memory (resident set of the worker process)", "MiB",
+                   "The largest resident set size of each framework's worker process (getrusage ru_maxrss): the "
+                   "framework's libraries, the dataset in memory, parameters, activations and the allocator's caches. "
+                   "One process per framework, so there is no interval. Lower is better.",
+                   [](const nlohmann::json& run) -> std::optional<Bar> {
+                     if (!run.contains("process") || !run["process"].contains("max_rss_mib")) return std::nullopt;
+                     const double mib = run["process"]["max_rss_mib"].get<double>();
+                     return Bar{mib, mib, mib};
+                   });
+}
+
+// The longest sampling interval of the runs (long runs sample less often).
+double sample_interval(const TrainingData& d) {
+  double interval = 0;
+  for (const auto& run : d.runs)
+    if (run.contains("process") && run["process"].contains("timeline"))
+      interval = std::max(interval, run["process"]["timeline"].value("interval_seconds", 0.0));
+  return interval;
+}
+
+// The worker's timeline (runner/train_runner.h resource_timeline), as (seconds, value) points.
+std::vector<std::pair<double, double>> timeline_points(const nlohmann::json& run, bool cpu) {
+  std::vector<std::pair<double, double>> pts;
+  if (!run.contains("process") || !run["process"].contains("timeline")) return pts;
+  const auto& tl = run["process"]["timeline"];
+  const std::vector<double> t = doubles(tl["seconds"]), c = doubles(tl["cpu_seconds"]), m = doubles(tl["rss_mib"]);
+  for (size_t i = 0; i < t.size() && i < c.size() && i < m.size(); ++i) {
+    if (!cpu) pts.push_back({t[i], m[i]});
+    // Cores busy over the interval since the last sample, plotted at its middle.
+    else if (i > 0 && t[i] > t[i - 1]) pts.push_back({(t[i] + t[i - 1]) / 2, (c[i] - c[i - 1]) / (t[i] - t[i - 1])});
+  }
+  return pts;
 }
 
 // Every step's loss up to kMaxLossPoints steps; beyond, the mean of consecutive buckets of steps
@@ -337,6 +387,21 @@ ReportFiles write_training_report(const fs::path& results_dir, const fs::path& o
                                   return pts;
                                 }));
   charts.push_back(step_time_chart(d));
+  charts.push_back(peak_memory_chart(d));
+  charts.push_back(line_chart(d, "cpu-timeline", "CPU use over time", "seconds since the worker started", "cores busy",
+                              fmt::format("Cores kept busy by each framework's worker process (CPU time of all its threads "
+                                          "per interval of wall time, read from /proc every {} s), from start-up "
+                                          "through data loading, training, evaluation and inference. The thread budget was "
+                                          "{}: a curve below it is a framework leaving cores idle; one above it, threads "
+                                          "beyond the budget (e.g. spinning inter-op pools).",
+                                          format_sig(sample_interval(d)), d.plan["request"].value("threads", 0)),
+                              false, [](const nlohmann::json& run) { return timeline_points(run, true); }));
+  charts.push_back(line_chart(d, "memory-timeline", "Memory over time", "seconds since the worker started",
+                              "resident set (MiB)",
+                              "Resident set size of each framework's worker process over the same timeline: the step "
+                              "up at start-up is the framework's libraries and the dataset, the rise during the first "
+                              "steps the activations and the allocator's caches.",
+                              false, [](const nlohmann::json& run) { return timeline_points(run, false); }));
   return write_report_files(out_dir, charts, build(d, charts), render_training_csv(d));
 }
 

@@ -8,6 +8,13 @@
 
 namespace versus {
 
+// The worker's CPU time and resident memory, read from /proc while it runs.
+struct ResourceSample {
+  double seconds = 0;      // since the start
+  double cpu_seconds = 0;  // user + system, all threads, so far
+  double rss_mib = 0;      // resident set now
+};
+
 struct ProcessResult {
   bool started = false;
   std::string start_error;   // why it could not be started
@@ -21,6 +28,10 @@ struct ProcessResult {
   double wall_seconds = 0;
   double user_cpu_seconds = 0, system_cpu_seconds = 0;
   int64_t max_rss_kib = 0;
+  // Every kSampleSeconds at first; the interval doubles whenever kMaxSamples are reached, so a
+  // long run keeps a whole, evenly spaced timeline of bounded size.
+  std::vector<ResourceSample> samples;
+  double sample_interval_seconds = 0;
 };
 
 // SIGINT/SIGTERM set a flag instead of killing versus: the running worker is then killed and

@@ -41,6 +41,16 @@ void print_progress(const std::string& backend, const nlohmann::json& p) {
 
 }  // namespace
 
+nlohmann::json resource_timeline(const ProcessResult& p) {
+  nlohmann::json seconds = nlohmann::json::array(), cpu = nlohmann::json::array(), rss = nlohmann::json::array();
+  for (const auto& s : p.samples) {
+    seconds.push_back(s.seconds);
+    cpu.push_back(s.cpu_seconds);
+    rss.push_back(s.rss_mib);
+  }
+  return {{"interval_seconds", p.sample_interval_seconds}, {"seconds", seconds}, {"cpu_seconds", cpu}, {"rss_mib", rss}};
+}
+
 nlohmann::json training_request(const Network& net, const TrainSettings& s) {
   const std::string dataset = s.dataset.empty() ? net.dataset : s.dataset;
   nlohmann::json data = {{"name", dataset}};
@@ -105,6 +115,7 @@ nlohmann::json execute_training(const nlohmann::json& request, const WorkerInfo&
   // Cores kept busy on average over the whole process (1.0 = one core): with a thread budget
   // of N, values well under N show a framework that does not use what it was given.
   if (wall > 0) doc["cpu_utilisation_cores"] = cpu / wall;
+  doc["process"]["timeline"] = resource_timeline(p);
   return doc;
 }
 

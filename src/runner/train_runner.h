@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nets/network.h"
+#include "runner/spawn.h"
 #include "runner/workers.h"
 
 namespace versus {
@@ -43,6 +44,10 @@ nlohmann::json training_request(const Network& net, const TrainSettings& s);
 // Runs `request` in one worker, printing progress, and returns the run document.
 nlohmann::json execute_training(const nlohmann::json& request, const WorkerInfo& worker, const TrainSettings& s,
                                 const nlohmann::json& context, bool verbose);
+
+// The worker's sampled CPU seconds and resident memory against time (schema part of
+// versus.train/1 under process.timeline): parallel arrays seconds, cpu_seconds, rss_mib.
+nlohmann::json resource_timeline(const ProcessResult& p);
 
 struct ParityOutcome {
   bool passed = false;
