@@ -128,8 +128,8 @@ TEST(Training, TinyModelsLearnInEveryFramework) {
            p = page.dom.find("<figure class=\"chart\">", p + 1))
         ++figures;
       for (size_t p = page.dom.find("<svg"); p != std::string::npos; p = page.dom.find("<svg", p + 1)) ++svgs;
-      EXPECT_GE(figures, 5u);  // loss, step times, peak memory, CPU and memory over time at least
-      for (const char* chart : {"chart-peak-memory.svg", "chart-cpu-timeline.svg", "chart-memory-timeline.svg"})
+      EXPECT_GE(figures, 6u);  // loss, step times, latency, peak memory, CPU and memory over time at least
+      for (const char* chart : {"chart-inference-latency.svg", "chart-peak-memory.svg", "chart-cpu-timeline.svg", "chart-memory-timeline.svg"})
         EXPECT_TRUE(std::filesystem::exists(folder / chart)) << chart;
       EXPECT_GE(svgs, figures);
       EXPECT_EQ(page.dom.find("no chart:"), std::string::npos);

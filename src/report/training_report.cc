@@ -129,6 +129,20 @@ Chart step_time_chart(const TrainingData& d) {
                    });
 }
 
+// Inference after training: batch-1 latency, median and its 95 % interval over the 50 runs.
+Chart latency_chart(const TrainingData& d) {
+  return bar_chart(d, "inference-latency", "Inference latency, batch 1 (median, 95 % CI)", "milliseconds per prediction",
+                   "One sample predicted at a time after training (inference mode, 50 timed runs after 5 warm-up "
+                   "runs): the median with the 95 % bootstrap interval of the median. Lower is better.",
+                   [](const nlohmann::json& run) -> std::optional<Bar> {
+                     if (!run.contains("inference")) return std::nullopt;
+                     const std::vector<double> lat = doubles(run["inference"]["latency_seconds"]);
+                     if (lat.empty()) return std::nullopt;
+                     const Summary s = summarize(lat);
+                     return Bar{s.median * 1e3, s.ci_low * 1e3, s.ci_high * 1e3};
+                   });
+}
+
 Chart peak_memory_chart(const TrainingData& d) {
   return bar_chart(d, "peak-memory", "Peak memory (resident set of the worker process)", "MiB",
                    "The largest resident set size of each framework's worker process (getrusage ru_maxrss): the "
@@ -387,6 +401,9 @@ ReportFiles write_training_report(const fs::path& results_dir, const fs::path& o
                                   return pts;
                                 }));
   charts.push_back(step_time_chart(d));
+  bool any_inference = false;
+  for (const auto& run : d.runs) any_inference = any_inference || (ok(run) && run.contains("inference"));
+  if (any_inference) charts.push_back(latency_chart(d));
   charts.push_back(peak_memory_chart(d));
   charts.push_back(line_chart(d, "cpu-timeline", "CPU use over time", "seconds since the worker started", "cores busy",
                               fmt::format("Cores kept busy by each framework's worker process (CPU time of all its threads "
