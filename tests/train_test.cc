@@ -11,61 +11,20 @@
 
 #include "runner/train_runner.h"
 #include "test_util.h"
+#include "train_fixtures.h"
 
 namespace versus {
 namespace {
 
+using testing::built_frameworks;
+using testing::join;
+using testing::kTinyConv;
+using testing::kTinyMlp;
+using testing::only_subfolder;
+using testing::read_json;
 using testing::run_versus;
 using testing::TempDir;
-
-const std::vector<std::string> kFrameworks = {"tensorflow", "mxnet", "torch"};
-
-std::vector<std::string> built_frameworks() {
-  std::vector<std::string> out;
-  for (const auto& b : kFrameworks) {
-    if (testing::worker_built(b)) out.push_back(b);
-    else if (std::getenv("VERSUS_REQUIRE_ALL_WORKERS")) ADD_FAILURE() << "worker " << b << " was not built";
-  }
-  return out;
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
-  return s;
-}
-
-std::filesystem::path write_network(const TempDir& tmp, const std::string& name, const nlohmann::json& layers,
-                                    const nlohmann::json& input = {{"kind", "image"}, {"shape", {1, 8, 8}}}) {
-  const nlohmann::json doc = {{"name", name}, {"input", input}, {"classes", 4}, {"loss", "softmax_cross_entropy"},
-                              {"dataset", "generated"},
-                              {"training", {{"optimizer", {{"kind", "sgd"}, {"learning_rate", 0.1}}}, {"batch", 32}, {"epochs", 2}}},
-                              {"layers", layers}};
-  const auto path = tmp.path() / (name + ".json");
-  std::ofstream(path) << doc.dump(1);
-  return path;
-}
-
-const nlohmann::json kTinyMlp = {{{"type", "flatten"}}, {{"type", "dense"}, {"units", 16}}, {{"type", "relu"}},
-                                 {{"type", "dense"}, {"units", 4}}};
-const nlohmann::json kTinyConv = {{{"type", "conv2d"}, {"filters", 3}, {"kernel", 3}, {"padding", 1}},
-                                  {{"type", "relu"}},
-                                  {{"type", "max_pool"}, {"kernel", 2}},
-                                  {{"type", "flatten"}},
-                                  {{"type", "dense"}, {"units", 4}}};
-
-std::filesystem::path only_subfolder(const std::filesystem::path& dir) {
-  std::vector<std::filesystem::path> found;
-  for (const auto& e : std::filesystem::directory_iterator(dir))
-    if (e.is_directory()) found.push_back(e.path());
-  EXPECT_EQ(found.size(), 1u);
-  return found.empty() ? dir : found.front();
-}
-
-nlohmann::json read_json(const std::filesystem::path& p) {
-  std::ifstream f(p);
-  return nlohmann::json::parse(f);
-}
+using testing::write_network;
 
 double mean(const std::vector<double>& v, size_t begin, size_t end) {
   return std::accumulate(v.begin() + static_cast<long>(begin), v.begin() + static_cast<long>(end), 0.0) /

@@ -255,6 +255,9 @@ int cmd_list(const std::string& what) {
       const WorkerInfo w = probe_worker(b);
       std::printf("%-11s %s\n", b.c_str(), w.available ? fmt::format("{} (variants: {})", w.info.value("version", "?"), fmt::join(w.variants(), ", ")).c_str()
                                                       : ("not available: " + w.problem).c_str());
+      // Training modes (`versus run train --backends B:MODE` or --modes all); the first is the default.
+      for (const auto& m : w.info.value("train_modes", nlohmann::json::array()))
+        std::printf("%-11s   train mode %-13s %s\n", "", m.value("name", "").c_str(), m.value("description", "").c_str());
     }
   } else if (what == "ops") {
     // Which worker implements which op (from each worker's --info), then what the op is.

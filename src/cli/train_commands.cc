@@ -1,5 +1,6 @@
 #include "cli/train_commands.h"
 
+#include <algorithm>
 #include <thread>
 
 #include <fmt/format.h>
@@ -20,8 +21,10 @@ namespace versus {
 namespace {
 
 TrainSettings settings_from(const TrainFlags& f, const Network& net) {
-  if (f.epochs < 0 || f.batch < 0 || f.steps < 0 || f.threads < 0)
+  if (f.epochs < 0 || f.batch < 0 || f.steps < 0 || std::any_of(f.threads.begin(), f.threads.end(), [](int t) { return t <= 0; }))
     throw UserError("--epochs, --batch, --steps and --threads must be positive (leave one out for its default)");
+  if (f.modes != "default" && f.modes != "all")
+    throw UserError(fmt::format("--modes is default or all, not '{}'; name single modes as --backends tensorflow:xla", f.modes));
   if (f.target_accuracy < 0 || f.target_accuracy > 1)
     throw UserError(fmt::format("--target-accuracy {} is not a fraction: give e.g. 0.87 for 87 %", f.target_accuracy));
   if (!(f.tolerance > 0)) throw UserError("--tolerance must be positive, e.g. 1e-3");
@@ -41,22 +44,37 @@ TrainSettings settings_from(const TrainFlags& f, const Network& net) {
   s.seed = f.seed;
   if (f.device != "cpu" && f.device != "cuda") throw UserError("--device is cpu or cuda, not '" + f.device + "'");
   s.device = f.device;
-  s.threads = f.threads > 0 ? f.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  s.threads = f.threads.empty() ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))
+                                : *std::max_element(f.threads.begin(), f.threads.end());
   if (f.timeout > 0) s.timeout_seconds = f.timeout;
   return s;
 }
 
-std::map<std::string, WorkerInfo> available_workers(const std::string& list) {
+// The workers of --backends, and the training modes asked of each ("backend:mode" entries, or
+// every mode with --modes all).
+struct ChosenWorkers {
   std::map<std::string, WorkerInfo> workers;
+  std::map<std::string, std::vector<std::string>> modes;
+};
+ChosenWorkers available_workers(const std::string& list, const std::string& modes_flag) {
+  ChosenWorkers out;
   for (const auto& choice : parse_backend_list(list)) {
-    if (!choice.variant.empty())
-      throw UserError(fmt::format("training has no variants yet: use --backends {} without ':{}'", choice.backend, choice.variant));
-    WorkerInfo w = probe_worker(choice.backend);
-    if (!w.available)
-      throw UserError(fmt::format("backend {} is not available: {}; or leave it out of --backends", choice.backend, w.problem));
-    workers[choice.backend] = std::move(w);
+    if (!out.workers.count(choice.backend)) {
+      WorkerInfo w = probe_worker(choice.backend);
+      if (!w.available)
+        throw UserError(fmt::format("backend {} is not available: {}; or leave it out of --backends", choice.backend, w.problem));
+      out.workers[choice.backend] = std::move(w);
+    }
+    // "mxnet,mxnet:hybridized" asks for both: a plain name is the default mode (or all of them).
+    auto& modes = out.modes[choice.backend];
+    const nlohmann::json listed = out.workers[choice.backend].info.value("train_modes", nlohmann::json::array());
+    const std::string mode = !choice.variant.empty() ? choice.variant
+                             : modes_flag == "all"   ? "all"
+                             : listed.empty()        ? ""
+                                                     : listed[0].value("name", "");
+    if (!mode.empty() && std::find(modes.begin(), modes.end(), mode) == modes.end()) modes.push_back(mode);
   }
-  return workers;
+  return out;
 }
 
 struct TrainingOutcome {
@@ -67,13 +85,17 @@ struct TrainingOutcome {
 
 // Trains `net` in every worker, one after the other, into a new results folder.
 TrainingOutcome train_everywhere(const Network& net, const TrainSettings& s, const std::string& folder_name,
-                                 const std::map<std::string, WorkerInfo>& workers, const TrainFlags& f,
-                                 double tolerance) {
+                                 const ChosenWorkers& chosen, const TrainFlags& f, double tolerance) {
+  const auto& workers = chosen.workers;
+  const std::vector<TrainRun> planned = plan_training_runs(workers, chosen.modes, f.threads.empty() ? std::vector<int>{s.threads} : f.threads);
   const nlohmann::json request = training_request(net, s);
   nlohmann::json context = build_context(workers, false, s.threads);
   const ResultsDir dir = ResultsDir::create_new(f.out, folder_name);
   nlohmann::json plan = {{"kind", "train"}, {"network", net.name}, {"backends", nlohmann::json::array()}, {"request", request}};
   for (const auto& [b, w] : workers) plan["backends"].push_back(b);
+  plan["runs"] = nlohmann::json::array();
+  for (const TrainRun& r : planned)
+    plan["runs"].push_back({{"id", r.id}, {"backend", r.backend}, {"mode", r.mode}, {"threads", r.threads}});
   write_file_atomically(dir.root() / "training.json", plan.dump(2) + "\n");
   dir.write_context(context);
   const auto dataset = request["dataset"];
@@ -85,9 +107,11 @@ TrainingOutcome train_everywhere(const Network& net, const TrainSettings& s, con
                request["optimizer"]["learning_rate"].get<double>(), s.threads, dir.root().c_str());
   TrainingOutcome out{dir.root(), 0, {}};
   std::map<std::string, nlohmann::json> runs;
-  for (const auto& [backend, worker] : workers) {
-    std::fprintf(stderr, "[%s] building and training...\n", backend.c_str());
-    nlohmann::json doc = execute_training(request, worker, s, context, f.verbose);
+  for (const TrainRun& run : planned) {
+    const std::string& backend = run.id;
+    std::fprintf(stderr, "[%s] building and training%s...\n", backend.c_str(),
+                 run.mode.empty() ? "" : fmt::format(" ({} mode, {} threads)", run.mode, run.threads).c_str());
+    nlohmann::json doc = execute_training(request, workers.at(run.backend), run, s, context, f.verbose);
     const std::string status = doc.value("status", "error");
     if (status == "ok") {
       const auto& epochs = doc["epochs"];
@@ -134,8 +158,12 @@ void add_train_flags(CLI::App& cmd, TrainFlags& f, bool parity) {
     cmd.add_option("--parity-steps", f.parity_steps, "first steps whose losses parity compares")->capture_default_str();
     cmd.add_option("--target-accuracy", f.target_accuracy, "report the training time until the test accuracy reaches this (0-1)");
   }
-  cmd.add_option("--backends", f.backends, "comma list of frameworks")->capture_default_str();
-  cmd.add_option("--threads", f.threads, "intra-op threads (default: all cores)");
+  cmd.add_option("--backends", f.backends, "comma list of framework[:mode] (modes: versus list backends)")->capture_default_str();
+  cmd.add_option("--threads", f.threads, "intra-op threads, comma list: each trains every backend (default: all cores)")
+      ->delimiter(',');
+  if (!parity)
+    cmd.add_option("--modes", f.modes, "default, or all: every training mode of each backend (one mode: --backends tensorflow:xla)")
+        ->capture_default_str();
   cmd.add_option("--device", f.device, "cpu or cuda (frameworks without a GPU build say unsupported)")->capture_default_str();
   cmd.add_option("--seed", f.seed, "seed of weights and batch order")->capture_default_str();
   cmd.add_option("--timeout", f.timeout, "seconds per worker before it is killed (default 3600)");
@@ -148,7 +176,7 @@ int cmd_train(const TrainFlags& f) {
   if (f.model.empty()) throw UserError("say which network: versus run train --model lenet (see `versus list networks`)");
   install_interrupt_handler();
   const Network net = load_network(f.model);
-  const auto workers = available_workers(f.backends);
+  const auto workers = available_workers(f.backends, f.modes);
   const TrainSettings s = settings_from(f, net);
   TrainingOutcome out;
   try {
@@ -170,8 +198,8 @@ int cmd_parity(TrainFlags f) {
   if (f.model.empty()) throw UserError("say which network: versus parity --model mlp (see `versus list networks`)");
   install_interrupt_handler();
   const Network net = load_network(f.model);
-  const auto workers = available_workers(f.backends);
-  if (workers.size() < 2) throw UserError("parity compares frameworks: give at least two in --backends");
+  const auto workers = available_workers(f.backends, f.modes);
+  if (workers.workers.size() < 2) throw UserError("parity compares frameworks: give at least two in --backends");
   TrainSettings s = settings_from(f, net);
   // Plain SGD at the network's learning rate: momentum and Adam only add state to disagree on.
   OptimizerSpec sgd;

@@ -1,6 +1,7 @@
 // `versus run train`, `versus parity` and `versus data`: the end-to-end side of the CLI.
 #pragma once
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -12,7 +13,8 @@ struct TrainFlags {
   double learning_rate = 0, momentum = -1, tolerance = 1e-3;
   size_t parity_steps = 50;                   // training runs: the first steps parity compares
   double target_accuracy = 0;                 // 0: none
-  int threads = 0;                            // 0: all cores
+  std::vector<int> threads;                   // empty: all cores; several: each trains every backend
+  std::string modes = "default";              // default | all: every training mode of each backend
   uint64_t seed = 1;
   double timeout = 0;
   std::string out = "results";

@@ -16,6 +16,7 @@
 #include "report/html_writer.h"
 #include "report/markdown_writer.h"
 #include "report/report_format.h"
+#include "report/training_modes.h"
 #include "runner/results_dir.h"
 #include "runner/train_runner.h"
 
@@ -40,6 +41,9 @@ TrainingData load(const fs::path& dir) {
 }
 
 bool ok(const nlohmann::json& run) { return run.value("status", "") == "ok"; }
+
+// A run's name in tables and charts: the backend, with its mode and thread count when swept.
+std::string run_label(const nlohmann::json& run) { return run.value("id", run.value("backend", std::string("?"))); }
 
 std::vector<double> doubles(const nlohmann::json& j) { return j.is_array() ? j.get<std::vector<double>>() : std::vector<double>{}; }
 
@@ -74,7 +78,7 @@ Chart line_chart(const TrainingData& d, const std::string& key, const std::strin
       const SeriesStyle st = style_at(style);
       plot += fmt::format("{}{} using 1:2 with linespoints lw 1.5 pt {} ps {} lc rgb '{}' title {}", plot.empty() ? "plot " : ", \\\n     ",
                           gnuplot_quoted(file.string()), st.point_type, pts.size() > 60 ? 0.3 : 1.0, st.colour,
-                          gnuplot_quoted(run.value("backend", "?")));
+                          gnuplot_quoted(run_label(run)));
     }
     if (plot.empty()) plot = "plot 0 notitle";
     return gp + plot + "\n";
@@ -101,10 +105,13 @@ Chart bar_chart(const TrainingData& d, const std::string& key, const std::string
       intervals = intervals || b->low < b->high;
       // The colour as 0xRRGGBB for gnuplot's `lc rgb variable`.
       const long colour = std::strtol(style_at(style).colour + 1, nullptr, 16);
-      f << fmt::format("{} \"{}\" {} {} {} {}\n", style, run.value("backend", "?"), b->value, b->low, b->high, colour);
+      f << fmt::format("{} \"{}\" {} {} {} {}\n", style, run_label(run), b->value, b->low, b->high, colour);
     }
     std::string gp = "set encoding utf8\n";
-    gp += "set terminal svg size 700,420 dynamic noenhanced font 'sans,13' background rgb 'white'\n";
+    // Wider for many runs (modes, thread counts), their names slanted so they never overlap.
+    gp += fmt::format("set terminal svg size {},420 dynamic noenhanced font 'sans,13' background rgb 'white'\n",
+                      std::max<size_t>(700, 90 * d.runs.size()));
+    if (d.runs.size() > 5) gp += "set xtics rotate by -25\n";
     gp += fmt::format("set output {}\nset title {}\n", gnuplot_quoted(svg.string()), gnuplot_quoted(title));
     gp += fmt::format("set ylabel {}\nset yrange [0:*]\nset style fill solid 0.8 border -1\nset boxwidth 0.6\n", gnuplot_quoted(ylabel));
     gp += "set grid ytics lc rgb '#d8d8d8'\nset border 3 lc rgb '#444444'\nset tics nomirror\nunset key\nset xrange [-0.7:*]\n";
@@ -256,7 +263,7 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
       break;
     }
   for (const auto& run : d.runs) {
-    const std::string backend = run.value("backend", "?");
+    const std::string backend = run_label(run);
     if (!ok(run)) {
       t.rows.push_back({{backend}, {run.value("status", "error"), Tone::bad}});
       t.rows.back().resize(t.header.size(), Cell{"–"});
@@ -292,6 +299,7 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
   for (const Chart& c : charts) results.blocks.push_back(ChartBlock{c.title, c.svg.empty() ? "" : c.file_name, c.svg, c.caption, c.note});
   doc.sections.push_back(std::move(summary));
   doc.sections.push_back(std::move(results));
+  if (auto modes = execution_modes_section(d.runs)) doc.sections.push_back(std::move(*modes));
 
   Table inf{{"backend", "latency p50 (batch 1)", "latency p99 (batch 1)", "throughput batch", "throughput (samples/s)"},
             {false, true, true, true, true}, {}};
@@ -300,7 +308,7 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
     const auto& i = run["inference"];
     const std::vector<double> lat = doubles(i["latency_seconds"]), thr = doubles(i["throughput_seconds"]);
     const auto b = i.value("throughput_batch", 0);
-    inf.rows.push_back({{run.value("backend", "?")}, {format_time(percentile(lat, 0.5))}, {format_time(percentile(lat, 0.99))},
+    inf.rows.push_back({{run_label(run)}, {format_time(percentile(lat, 0.5))}, {format_time(percentile(lat, 0.99))},
                         {std::to_string(b)}, {thr.empty() ? "–" : format_sig(b / median(thr))}});
   }
   if (!inf.rows.empty()) {
@@ -343,8 +351,10 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
     if (mc.contains("cpu")) m.items.push_back({"cpu", fmt::format("{} ({} cores)", mc["cpu"].value("model", "?"), mc["cpu"].value("logical_cores", 0))});
     m.items.push_back({"os", mc.value("os", "?")});
   }
+  std::set<std::string> listed;
   for (const auto& run : d.runs)
-    if (run.contains("framework")) m.items.push_back({run.value("backend", "?"), run["framework"].value("version", "?")});
+    if (run.contains("framework") && listed.insert(run.value("backend", "?")).second)
+      m.items.push_back({run.value("backend", "?"), run["framework"].value("version", "?")});
   machine.blocks.push_back(m);
   doc.sections.push_back(std::move(machine));
   return doc;
@@ -354,11 +364,11 @@ std::string render_training_csv(const TrainingData& d) {
   std::string csv = "backend,status,epoch,epoch_seconds,samples_per_second,train_loss,test_loss,test_accuracy\n";
   for (const auto& run : d.runs) {
     if (!ok(run)) {
-      csv += fmt::format("{},{},,,,,,\n", run.value("backend", "?"), run.value("status", "error"));
+      csv += fmt::format("{},{},,,,,,\n", run_label(run), run.value("status", "error"));
       continue;
     }
     for (const auto& e : run["epochs"])
-      csv += fmt::format("{},ok,{},{},{},{},{},{}\n", run.value("backend", "?"), e.value("epoch", 0), e.value("seconds", 0.0),
+      csv += fmt::format("{},ok,{},{},{},{},{},{}\n", run_label(run), e.value("epoch", 0), e.value("seconds", 0.0),
                          e.value("samples_per_second", 0.0), e.value("train_loss", 0.0),
                          e.contains("test_loss") ? fmt::format("{}", e["test_loss"].get<double>()) : "",
                          e.contains("test_accuracy") ? fmt::format("{}", e["test_accuracy"].get<double>()) : "");

@@ -3,8 +3,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/errors.h"
 #include "data/dataset.h"
@@ -81,14 +83,50 @@ nlohmann::json training_request(const Network& net, const TrainSettings& s) {
   return request;
 }
 
-nlohmann::json execute_training(const nlohmann::json& request, const WorkerInfo& worker, const TrainSettings& s,
-                                const nlohmann::json& context, bool verbose) {
-  const std::vector<std::string> env = worker_environment(s.threads);
+std::vector<TrainRun> plan_training_runs(const std::map<std::string, WorkerInfo>& workers,
+                                         const std::map<std::string, std::vector<std::string>>& modes,
+                                         const std::vector<int>& threads) {
+  std::vector<TrainRun> runs;
+  for (const int t : threads)
+    for (const auto& [backend, worker] : workers) {
+      const nlohmann::json listed = worker.info.value("train_modes", nlohmann::json::array());
+      std::vector<std::string> names;
+      for (const auto& m : listed) names.push_back(m.value("name", ""));
+      const auto it = modes.find(backend);
+      std::vector<std::string> wanted = it == modes.end() || it->second.empty() ? std::vector<std::string>{} : it->second;
+      if (wanted.empty()) wanted = {names.empty() ? std::string() : names.front()};
+      if (std::find(wanted.begin(), wanted.end(), "all") != wanted.end()) wanted = names;
+      for (const auto& mode : wanted) {
+        const auto found = std::find(names.begin(), names.end(), mode);
+        if (!mode.empty() && found == names.end())
+          throw UserError(fmt::format("{} has no training mode '{}': it has {} (versus list backends)", backend, mode,
+                                      names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
+        TrainRun r{backend, backend, mode, found == names.begin() || names.empty(), {}, t};
+        if (found != names.end()) {
+          // A named copy: iterating items() of a temporary json would dangle.
+          const nlohmann::json env = listed[found - names.begin()].value("environment", nlohmann::json::object());
+          for (const auto& [k, v] : env.items()) r.environment[k] = v.get<std::string>();
+        }
+        if (!r.default_mode) r.id += "-" + mode;
+        if (threads.size() > 1) r.id += fmt::format("-t{}", t);
+        runs.push_back(std::move(r));
+      }
+    }
+  return runs;
+}
+
+nlohmann::json execute_training(const nlohmann::json& base_request, const WorkerInfo& worker, const TrainRun& run,
+                                const TrainSettings& s, const nlohmann::json& context, bool verbose) {
+  nlohmann::json request = base_request;
+  request["threads"] = run.threads;
+  if (!run.mode.empty()) request["mode"] = run.mode;
+  std::vector<std::string> env = worker_environment(run.threads);
+  for (const auto& [k, v] : run.environment) env.push_back(k + "=" + v);
   auto on_line = [&](const std::string& line) {
     if (is_reply_line(line)) return true;
     try {
       const auto p = nlohmann::json::parse(line).at("progress");
-      if (verbose || p.contains("epoch_done")) print_progress(worker.backend, p);
+      if (verbose || p.contains("epoch_done")) print_progress(run.id, p);
     } catch (const std::exception&) {
     }
     return false;
@@ -98,10 +136,12 @@ nlohmann::json execute_training(const nlohmann::json& request, const WorkerInfo&
   if (interrupt_requested()) throw Interrupted();
   nlohmann::json reply = worker_reply(p, s.timeout_seconds);
   nlohmann::json doc = {{"schema", kTrainSchema},
-                        {"id", worker.backend},
+                        {"id", run.id},
                         {"backend", worker.backend},
+                        {"mode", run.mode},
+                        {"default_mode", run.default_mode},
                         {"network", request["network"].value("name", "")},
-                        {"settings", {{"seed", request["seed"]}, {"threads", request["threads"]},
+                        {"settings", {{"seed", request["seed"]}, {"threads", request["threads"]}, {"mode", run.mode},
                                       {"device", request.value("device", "cpu")},
                                       {"optimizer", request["optimizer"]}, {"batch", request["batch"]},
                                       {"epochs", request["epochs"]}, {"max_steps", request["max_steps"]},

@@ -41,9 +41,28 @@ struct TrainSettings {
 // missing or corrupt file is reported once, before any framework starts.
 nlohmann::json training_request(const Network& net, const TrainSettings& s);
 
-// Runs `request` in one worker, printing progress, and returns the run document.
-nlohmann::json execute_training(const nlohmann::json& request, const WorkerInfo& worker, const TrainSettings& s,
-                                const nlohmann::json& context, bool verbose);
+// One training run of a command: a backend in one of its modes at one thread count.
+struct TrainRun {
+  std::string id;       // file name under runs/ and the label in the report, e.g. "tensorflow-xla"
+  std::string backend;
+  std::string mode;     // one of the worker's train_modes
+  bool default_mode = true;
+  std::map<std::string, std::string> environment;  // the mode's switches, set before the worker starts
+  int threads = 1;
+};
+
+// The runs of `versus run train`: every worker × its selected modes × `threads`. `modes` per
+// backend: empty = the default one, {"all"} = every mode the worker lists, else those named
+// (an unknown name is a UserError listing the worker's modes). The id is the backend, plus
+// "-MODE" for a mode other than the default and "-tN" when several thread counts are swept.
+std::vector<TrainRun> plan_training_runs(const std::map<std::string, WorkerInfo>& workers,
+                                         const std::map<std::string, std::vector<std::string>>& modes,
+                                         const std::vector<int>& threads);
+
+// Runs `request` (with the run's mode and threads) in one worker, printing progress, and
+// returns the run document.
+nlohmann::json execute_training(const nlohmann::json& request, const WorkerInfo& worker, const TrainRun& run,
+                                const TrainSettings& s, const nlohmann::json& context, bool verbose);
 
 // The worker's sampled CPU seconds and resident memory against time (schema part of
 // versus.train/1 under process.timeline): parallel arrays seconds, cpu_seconds, rss_mib.

@@ -1,7 +1,9 @@
 // The interface every framework worker implements. One worker executable links exactly one
 // framework (their protobuf/oneDNN/OpenMP copies clash in one process); worker_main.cc drives it.
 #pragma once
+#include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,15 @@ class OpInstance {
   // The results of the last run(), copied to the host as row-major float32 arrays, in the
   // order of the op's reference() (e.g. forward: {Y}; backward: {dX, dW}).
   virtual std::vector<std::vector<float>> outputs() = 0;
+};
+
+// A way of running training that a framework documents (graph, XLA, hybridized, another engine,
+// oneDNN off). `environment` is set by the runner before the worker starts, because frameworks
+// read such switches when they load; whatever else the mode needs the backend does itself.
+struct TrainMode {
+  std::string name;
+  std::string description;
+  std::map<std::string, std::string> environment;
 };
 
 class Backend {
@@ -52,6 +63,27 @@ class Backend {
                                              const OptimizerSpec& optimizer, const std::string& device) {
     (void)net, (void)initial, (void)optimizer, (void)device;
     throw UnsupportedCase(name() + " does not train networks");
+  }
+  // The training modes this backend knows; the first is the default (what a user gets out of the
+  // box). Listed in --info, so the runner knows each mode's environment.
+  virtual std::vector<TrainMode> train_modes() const { return {}; }
+  // Called before build_model. The default accepts every listed mode (their environment does
+  // the work). An override throws UnsupportedCase, with the framework's reason, for a mode it
+  // lists but cannot do through its C/C++ API.
+  virtual void set_train_mode(const std::string& mode) { require_listed_mode(mode); }
+  // After training: what the framework reports it actually did in this mode (e.g. XLA clusters
+  // compiled, the engine type, oneDNN in use), from the framework itself where it says.
+  virtual nlohmann::json mode_report() { return nlohmann::json::object(); }
+
+ protected:
+  void require_listed_mode(const std::string& mode) const {
+    std::string listed;
+    for (const TrainMode& m : train_modes()) {
+      if (m.name == mode) return;
+      listed += (listed.empty() ? "" : ", ") + m.name;
+    }
+    if (!listed.empty() || !mode.empty())
+      throw std::invalid_argument(name() + " has no training mode '" + mode + "' (it has: " + listed + ")");
   }
 };
 

@@ -3,6 +3,8 @@
 #pragma once
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/tensor.h"
 
 namespace versus {
@@ -20,6 +22,9 @@ class Model {
   virtual std::vector<float> predict(const HostTensor& x) = 0;
   // The current parameters in the neutral layout, in Network::params order.
   virtual std::vector<HostTensor> parameters() = 0;
+  // What the model's execution mode did, beside Backend::mode_report (e.g. the CachedOps a
+  // hybridized MXNet model created).
+  virtual nlohmann::json mode_report() const { return nlohmann::json::object(); }
 };
 
 }  // namespace versus

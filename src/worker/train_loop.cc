@@ -117,6 +117,9 @@ nlohmann::json run_training(Backend& backend, const nlohmann::json& request, con
   const bool evaluate_each_epoch = request.value("evaluate", true);
   const std::string device = request.value("device", "cpu");
   backend.set_threads(request.value("threads", 1));
+  const auto modes = backend.train_modes();
+  const std::string mode = request.value("mode", modes.empty() ? std::string() : modes.front().name);
+  backend.set_train_mode(mode);
 
   const Dataset data = load_requested_data(net, request, seed);
   const std::vector<HostTensor> initial = initial_parameters(net, seed);
@@ -175,6 +178,8 @@ nlohmann::json run_training(Backend& backend, const nlohmann::json& request, con
     epochs_out.push_back(std::move(e));
   }
 
+  nlohmann::json mode_report = backend.mode_report();
+  mode_report.update(model->mode_report());
   nlohmann::json out = {{"status", "ok"},
                         {"network", net.name},
                         {"parameters", net.parameter_count()},
@@ -193,7 +198,9 @@ nlohmann::json run_training(Backend& backend, const nlohmann::json& request, con
                         {"epochs", epochs_out},
                         {"train_seconds", seconds_since(train_start)},
                         {"framework", backend.describe()},
-                        {"threads_used", backend.threads_used()}};
+                        {"threads_used", backend.threads_used()},
+                        {"mode", mode},
+                        {"mode_report", mode_report}};
   if (request.contains("inference")) out["inference"] = measure_inference(*model, data.test, request["inference"]);
   if (request.value("return_parameters", false)) {
     nlohmann::json params = nlohmann::json::array();

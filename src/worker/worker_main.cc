@@ -136,6 +136,9 @@ int main_impl(int argc, char** argv) {
       nlohmann::json info = backend->describe();
       info["name"] = backend->name();
       info["variants"] = backend->variants();
+      info["train_modes"] = nlohmann::json::array();
+      for (const TrainMode& m : backend->train_modes())
+        info["train_modes"].push_back({{"name", m.name}, {"description", m.description}, {"environment", m.environment}});
       if (nlohmann::json support = backend->support(); !support.is_null()) info["support"] = std::move(support);
       reply(info);
       return 0;

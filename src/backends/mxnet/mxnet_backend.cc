@@ -142,7 +142,30 @@ class MxnetBackend final : public Backend {
   std::unique_ptr<Model> build_model(const Network& net, const std::vector<HostTensor>& initial,
                                      const OptimizerSpec& optimizer, const std::string& device) override {
     if (device != "cpu") throw UnsupportedCase("mxnet: the mxnet wheel is a CPU build");
-    return mx::make_model(net, initial, optimizer);
+    return mx::make_model(net, initial, optimizer, hybridize_);
+  }
+
+  std::vector<TrainMode> train_modes() const override {
+    return {{"imperative", "imperative with autograd (Gluon without hybridize), threaded engine, oneDNN on", {}},
+            {"hybridized", "the network as one CachedOp (static_alloc, static_shape), as after Gluon's hybridize()", {}},
+            {"naive-engine", "imperative, every operator run synchronously on the calling thread (NaiveEngine)",
+             {{"MXNET_ENGINE_TYPE", "NaiveEngine"}}},
+            {"no-mkldnn", "imperative with the wheel's oneDNN (MKLDNN) kernels off: MXNet's own CPU kernels",
+             {{"MXNET_MKLDNN_ENABLED", "0"}}}};
+  }
+
+  void set_train_mode(const std::string& mode) override {
+    require_listed_mode(mode);
+    hybridize_ = mode == "hybridized";
+  }
+
+  nlohmann::json mode_report() override {
+    // MXNet reads both switches from the environment when it loads and has no getter for them.
+    const char* mkldnn = std::getenv("MXNET_MKLDNN_ENABLED");
+    const bool compiled = describe()["build"]["onednn"].get<bool>();
+    return {{"engine", describe()["build"]["engine"]},
+            {"mkldnn", compiled && !(mkldnn && std::string(mkldnn) == "0")},
+            {"source", "MXNET_ENGINE_TYPE / MXNET_MKLDNN_ENABLED as MXNet reads them at load, and MXLibInfoFeatures"}};
   }
 
  private:
@@ -163,6 +186,7 @@ class MxnetBackend final : public Backend {
   }
 
   int threads_ = 0;
+  bool hybridize_ = false;
 };
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "core/errors.h"
 #include "worker/backend.h"
 #include "worker/op_table.h"
+#include "worker/stderr_capture.h"
 
 namespace versus::tf {
 // What tensorflow offers, asked of its own registry (support.cc).
@@ -117,10 +118,46 @@ class TensorflowBackend final : public Backend {
       notes_["model_layout"] =
           "NHWC inside the graph (this TF's CPU conv/pool kernels are NHWC): the NCHW input is transposed "
           "once, and back to NCHW before flatten; conv filters are HWIO, dense kernels [in, out]";
+    // TF states whether XLA compiled a cluster only in its log (at INFO, hence the modes'
+    // TF_CPP_MIN_LOG_LEVEL=0): read it from stderr from the session's creation on.
+    log_ = std::make_unique<StderrCapture>();
     return build_tf_model(net, initial, optimizer, session_config(threads_));
   }
 
+  std::vector<TrainMode> train_modes() const override {
+    auto with_log = [](std::map<std::string, std::string> env) {
+      env["TF_CPP_MIN_LOG_LEVEL"] = "0";
+      return env;
+    };
+    const auto log = with_log({});
+    return {{"graph", "graph session (TF_SessionRun), TensorFlow's defaults (oneDNN where TF enables it for this CPU)", log},
+            {"xla", "graph session with XLA auto-clustering (tf_xla_auto_jit=2, CPU global JIT)",
+             with_log({{"TF_XLA_FLAGS", "--tf_xla_auto_jit=2 --tf_xla_cpu_global_jit"}})},
+            {"no-onednn", "graph session with TF's oneDNN kernels off (TF_ENABLE_ONEDNN_OPTS=0): Eigen kernels",
+             with_log({{"TF_ENABLE_ONEDNN_OPTS", "0"}})},
+            {"eager", "eager execution (TFE_Execute) with a gradient tape", log}};
+  }
+
+  void set_train_mode(const std::string& mode) override {
+    require_listed_mode(mode);
+    if (mode == "eager")
+      throw UnsupportedCase(
+          "tensorflow: eager training needs a gradient tape, which TensorFlow's C API does not offer (TFE_Execute "
+          "runs single ops; gradients exist only for graphs, through TF_AddGradients): the tape is Python's");
+  }
+
+  nlohmann::json mode_report() override {
+    nlohmann::json r = {{"onednn_matmul", describe()["build"]["onednn"]}};
+    if (!log_ || !log_->active()) return r;
+    const std::string& text = log_->finish();
+    const bool compiled = text.find("Compiled cluster using XLA") != std::string::npos;
+    r["xla_clusters_compiled"] = compiled;
+    r["xla_evidence"] = compiled ? "TF logged \"Compiled cluster using XLA!\"" : "TF logged no XLA compilation";
+    return r;
+  }
+
  private:
+  std::unique_ptr<StderrCapture> log_;
   // The probe opens a session and runs a graph (tens of ms); the answer cannot change within
   // one process, so it is computed once.
   nlohmann::json describe_build() const {

@@ -79,6 +79,20 @@ class TorchBackend final : public Backend {
               {"parallel_backend", parallel_backend(at::get_parallel_info())}}}};
   }
 
+  std::vector<TrainMode> train_modes() const override {
+    return {{"eager", "eager with autograd, libtorch's defaults (oneDNN on where ATen uses it)", {}},
+            {"no-mkldnn", "eager with ATen's oneDNN (mkldnn) paths off (at::Context::setUserEnabledMkldnn(false))", {}}};
+  }
+
+  void set_train_mode(const std::string& mode) override {
+    require_listed_mode(mode);
+    at::globalContext().setUserEnabledMkldnn(mode != "no-mkldnn");
+  }
+
+  nlohmann::json mode_report() override {
+    return {{"mkldnn_compiled", at::hasMKLDNN()}, {"mkldnn_enabled", at::globalContext().userEnabledMkldnn()}};
+  }
+
   void set_threads(int threads) override {
     torch::set_num_threads(threads);
     torch::set_num_interop_threads(1);

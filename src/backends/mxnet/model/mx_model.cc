@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "backends/mxnet/model/hybrid.h"
 #include "backends/mxnet/model/layers.h"
 #include "backends/mxnet/model/losses.h"
 #include "backends/mxnet/model/nd.h"
@@ -27,9 +28,14 @@ namespace {
 
 class MxModel final : public Model {
  public:
-  MxModel(const Network& net, const std::vector<HostTensor>& initial, const OptimizerSpec& optimizer)
+  MxModel(const Network& net, const std::vector<HostTensor>& initial, const OptimizerSpec& optimizer, bool hybridize)
       : net_(net), params_(checked(net, initial)), loss_(net_.loss) {
     body_ = build_sequence(net_.layers, params_);
+    if (hybridize) {
+      auto hybrid = std::make_unique<HybridBlock>(std::move(body_));
+      hybrid_ = hybrid.get();
+      body_ = std::move(hybrid);
+    }
     params_.attach_grads();
     optimizer_ = std::make_unique<Optimizer>(optimizer, params_);
   }
@@ -65,6 +71,10 @@ class MxModel final : public Model {
     return logits.to_host();
   }
 
+  nlohmann::json mode_report() const override {
+    return hybrid_ ? hybrid_->report() : nlohmann::json{{"cached_op", nullptr}};
+  }
+
   std::vector<HostTensor> parameters() override {
     check(MXNDArrayWaitAll(), "MXNDArrayWaitAll");
     return params_.neutral();
@@ -95,14 +105,15 @@ class MxModel final : public Model {
   ParamStore params_;
   Loss loss_;
   std::unique_ptr<Block> body_;
+  const HybridBlock* hybrid_ = nullptr;  // body_ itself when hybridized
   std::unique_ptr<Optimizer> optimizer_;
 };
 
 }  // namespace
 
 std::unique_ptr<Model> make_model(const Network& net, const std::vector<HostTensor>& initial,
-                                  const OptimizerSpec& optimizer) {
-  return std::make_unique<MxModel>(net, initial, optimizer);
+                                  const OptimizerSpec& optimizer, bool hybridize) {
+  return std::make_unique<MxModel>(net, initial, optimizer, hybridize);
 }
 
 }  // namespace versus::mx

@@ -4,6 +4,7 @@
 #include <limits>
 #include <stdexcept>
 #include <unordered_map>
+#include <utility>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -18,6 +19,8 @@ OpHandle cached_op(const std::string& name) {
   if (it == cache.end()) it = cache.emplace(name, op_handle(name.c_str())).first;
   return it->second;
 }
+
+thread_local CallTracer* g_tracer = nullptr;
 
 // Runs the call; `outputs` is either MXNet's own buffer (num_outputs 0 on entry) or ours.
 void imperative(const std::string& op, const std::vector<NDArrayHandle>& inputs, const Kwargs& kwargs,
@@ -72,8 +75,11 @@ std::vector<Array> invoke(const std::string& op, const std::vector<NDArrayHandle
   std::vector<Array> result;
   result.reserve(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) result.emplace_back(outs[i]);
+  if (g_tracer) g_tracer->record(op, inputs, kwargs, std::vector<NDArrayHandle>(outs, outs + n));
   return result;
 }
+
+CallTracer* set_call_tracer(CallTracer* tracer) { return std::exchange(g_tracer, tracer); }
 
 Array call(const std::string& op, const std::vector<NDArrayHandle>& inputs, const Kwargs& kwargs) {
   std::vector<Array> outs = invoke(op, inputs, kwargs);
@@ -83,6 +89,8 @@ Array call(const std::string& op, const std::vector<NDArrayHandle>& inputs, cons
 
 void call_into(const std::string& op, const std::vector<NDArrayHandle>& inputs, NDArrayHandle out,
                const Kwargs& kwargs) {
+  // In-place writes belong to the optimizer, never to a forward pass that is being traced.
+  if (g_tracer) throw std::logic_error("mxnet: " + op + " with out= cannot be traced into a symbol");
   int n = 1;
   NDArrayHandle* outs = &out;
   imperative(op, inputs, kwargs, &n, &outs);

@@ -67,6 +67,17 @@ Array call(const std::string& op, const std::vector<NDArrayHandle>& inputs, cons
 void call_into(const std::string& op, const std::vector<NDArrayHandle>& inputs, NDArrayHandle out,
                const Kwargs& kwargs = {});
 
+// While a tracer is installed (model/hybrid.cc), every invoke()/call() also hands it the call, so
+// the same operators can be composed into a symbol: how Gluon's hybridize() traces a forward.
+class CallTracer {
+ public:
+  virtual ~CallTracer() = default;
+  virtual void record(const std::string& op, const std::vector<NDArrayHandle>& inputs, const Kwargs& kwargs,
+                      const std::vector<NDArrayHandle>& outputs) = 0;
+};
+// Installs `tracer` (nullptr: none) for this thread; returns the one it replaces.
+CallTracer* set_call_tracer(CallTracer* tracer);
+
 // A float as MXNet's parameter parser reads it back exactly (shortest round-trip form).
 std::string num(double v);
 // "(a, b)" for kernel/stride/pad tuples, "(a, b, c)" for axes.

@@ -1,0 +1,119 @@
+#include "report/training_modes.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "core/compare_stats.h"
+#include "core/stats.h"
+#include "report/report_format.h"
+
+namespace versus {
+namespace {
+
+bool ok(const nlohmann::json& run) { return run.value("status", "") == "ok"; }
+int threads_of(const nlohmann::json& run) { return run.value("/settings/threads"_json_pointer, 0); }
+
+// Step times after the first (which holds graph construction, compilation and warm-up).
+std::vector<double> steady_steps(const nlohmann::json& run) {
+  std::vector<double> steps = run.value("step_seconds", std::vector<double>{});
+  if (steps.size() > 1) steps.erase(steps.begin());
+  return steps;
+}
+
+// "xla_clusters_compiled: yes, onednn_matmul: no" from the worker's mode_report.
+std::string reported(const nlohmann::json& run) {
+  std::string out;
+  const nlohmann::json report = run.value("mode_report", nlohmann::json::object());  // named: items() of a temporary dangles
+  for (const auto& [k, v] : report.items()) {
+    if (k == "source" || k == "xla_evidence") continue;
+    const std::string value = v.is_boolean() ? (v.get<bool>() ? "yes" : "no") : v.is_string() ? v.get<std::string>() : v.dump();
+    out += (out.empty() ? "" : ", ") + k + ": " + value;
+  }
+  return out.empty() ? "–" : out;
+}
+
+// "1.32× (1.28–1.36)": how many times faster `tuned` steps than `base`.
+struct SpeedUp {
+  std::string text;
+  Tone tone = Tone::plain;
+};
+SpeedUp speed_up(const nlohmann::json& base, const nlohmann::json& tuned) {
+  const auto a = steady_steps(tuned), b = steady_steps(base);
+  if (a.size() < 2 || b.size() < 2) return {"–"};
+  const RatioEstimate r = median_ratio(a, b);
+  const Verdict v = judge(r, mann_whitney_u(a, b));
+  const Tone tone = v == Verdict::kFaster ? Tone::bad : v == Verdict::kSlower ? Tone::good : Tone::plain;
+  return {fmt::format("{}× ({}–{})", format_sig(r.ratio), format_sig(r.ci_low), format_sig(r.ci_high)), tone};
+}
+
+}  // namespace
+
+std::optional<Section> execution_modes_section(const std::vector<nlohmann::json>& runs) {
+  std::map<std::string, std::vector<const nlohmann::json*>> by_backend;
+  for (const auto& run : runs) by_backend[run.value("backend", "?")].push_back(&run);
+  for (auto& [b, list] : by_backend)  // the default mode first, then by thread count
+    std::stable_sort(list.begin(), list.end(), [](const nlohmann::json* x, const nlohmann::json* y) {
+      return std::pair(!x->value("default_mode", true), threads_of(*x)) < std::pair(!y->value("default_mode", true), threads_of(*y));
+    });
+  bool several = false;
+  for (const auto& [b, list] : by_backend) several = several || list.size() > 1;
+  if (!several) return std::nullopt;
+
+  Section s{"modes", "Execution modes: defaults and tuned", 2, {}};
+  s.blocks.push_back(Paragraph{
+      "Each framework as a user gets it (*defaults*: its default mode at the largest thread count run) beside the "
+      "fastest way it was run here (*tuned*: the mode and thread count with the lowest median step time). Speed-up = "
+      "median step time of the defaults ÷ that of the tuned run, with the 95 % bootstrap interval of the ratio; "
+      "step times exclude the first step, which holds graph construction, XLA compilation or CachedOp creation (the "
+      "\"first step\" column). Every mode trains from the same weights on the same batches and is part of the parity "
+      "check."});
+  Table tiers{{"framework", "defaults", "step", "tuned", "step", "speed-up from tuning"}, {false, false, true, false, true, true}, {}};
+  for (const auto& [backend, list] : by_backend) {
+    const nlohmann::json* base = nullptr;
+    const nlohmann::json* best = nullptr;
+    for (const auto* run : list) {
+      if (!ok(*run)) continue;
+      if (run->value("default_mode", true) && (!base || threads_of(*run) > threads_of(*base))) base = run;
+      if (!best || median(steady_steps(*run)) < median(steady_steps(*best))) best = run;
+    }
+    auto step = [](const nlohmann::json* run) { return run ? format_time(median(steady_steps(*run))) : std::string("–"); };
+    auto name = [](const nlohmann::json* run) {
+      return run ? fmt::format("{} mode, {} threads", run->value("mode", "?"), threads_of(*run)) : std::string("– (no finished run)");
+    };
+    const SpeedUp up = base && best && base != best ? speed_up(*base, *best) : SpeedUp{base == best && base ? "1× (the defaults are fastest)" : "–"};
+    tiers.rows.push_back({{backend}, {name(base)}, {step(base)}, {name(best)}, {step(best)}, {up.text}});
+  }
+  s.blocks.push_back(tiers);
+
+  Table modes{{"run", "mode", "threads", "status", "what the framework reported", "build", "first step", "step (median)",
+               "speed-up over the defaults"},
+              {false, false, true, false, false, true, true, true, true}, {}};
+  for (const auto& [backend, list] : by_backend) {
+    const nlohmann::json* base = nullptr;
+    for (const auto* run : list)
+      if (ok(*run) && run->value("default_mode", true) && (!base || threads_of(*run) > threads_of(*base))) base = run;
+    for (const auto* run : list) {
+      const std::string status = run->value("status", "error");
+      std::vector<Cell> row = {{run->value("id", backend), Tone::plain, true}, {run->value("mode", "–")},
+                               {std::to_string(threads_of(*run))},
+                               {status, status == "ok" ? Tone::good : status == "unsupported" ? Tone::muted : Tone::bad}};
+      if (!ok(*run)) {
+        row.push_back({run->value("reason", std::string("–")), Tone::muted});
+        row.resize(modes.header.size(), Cell{"–"});
+      } else {
+        const SpeedUp up = base && base != run ? speed_up(*base, *run) : SpeedUp{"–"};
+        row.insert(row.end(), {{reported(*run)}, {format_time(run->value("build_seconds", 0.0))},
+                               {format_time(run->value("first_step_seconds", 0.0))},
+                               {format_time(median(steady_steps(*run)))}, {up.text}});
+      }
+      modes.rows.push_back(std::move(row));
+    }
+  }
+  s.blocks.push_back(modes);
+  return s;
+}
+
+}  // namespace versus

@@ -1,0 +1,85 @@
+// Training modes (graph / XLA / eager, imperative / hybridized / engines, oneDNN off) and thread
+// sweeps through the real CLI: every mode trains the same tiny network with parity to the
+// default mode, records what the framework reported it did, and a mode the framework cannot do
+// is reported as unsupported with its reason.
+#include <set>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "test_util.h"
+#include "train_fixtures.h"
+
+namespace versus {
+namespace {
+
+using namespace testing;  // the training fixtures (train_fixtures.h)
+
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream f(p);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+TEST(TrainModes, EveryModeTrainsWithParityAndSaysWhatTheFrameworkDid) {
+  if (built_frameworks().size() < 3) GTEST_SKIP() << "needs all three framework workers";
+  TempDir tmp;
+  const auto net = write_network(tmp, "tiny_mlp", kTinyMlp);
+  const auto r = run_versus({"run", "train", "--model", net.string(), "--dataset", "generated", "--epochs", "1",
+                             "--modes", "all", "--threads", "1", "--out", (tmp.path() / "out").string()});
+  // Exit 0: unsupported modes are answers, not failures; parity held across every mode.
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_tail;
+  const auto folder = only_subfolder(tmp.path() / "out");
+  std::set<std::string> ids;
+  for (const auto& e : std::filesystem::directory_iterator(folder / "runs")) ids.insert(e.path().stem().string());
+  const std::set<std::string> expected = {"tensorflow", "tensorflow-xla", "tensorflow-no-onednn", "tensorflow-eager",
+                                          "mxnet", "mxnet-hybridized", "mxnet-naive-engine", "mxnet-no-mkldnn",
+                                          "torch", "torch-no-mkldnn"};
+  EXPECT_EQ(ids, expected);
+
+  const auto xla = read_json(folder / "runs" / "tensorflow-xla.json");
+  ASSERT_EQ(xla["status"], "ok") << xla.dump().substr(0, 400);
+  EXPECT_EQ(xla["mode_report"]["xla_clusters_compiled"], true);  // from TF's own log
+  EXPECT_EQ(xla["environment"]["TF_XLA_FLAGS"], "--tf_xla_auto_jit=2 --tf_xla_cpu_global_jit");
+  EXPECT_EQ(read_json(folder / "runs" / "tensorflow.json")["mode_report"]["xla_clusters_compiled"], false);
+  const auto eager = read_json(folder / "runs" / "tensorflow-eager.json");
+  EXPECT_EQ(eager["status"], "unsupported");
+  EXPECT_NE(eager["reason"].get<std::string>().find("gradient tape"), std::string::npos);
+  EXPECT_EQ(read_json(folder / "runs" / "mxnet-naive-engine.json")["mode_report"]["engine"], "NaiveEngine");
+  EXPECT_EQ(read_json(folder / "runs" / "mxnet-no-mkldnn.json")["mode_report"]["mkldnn"], false);
+  EXPECT_EQ(read_json(folder / "runs" / "mxnet-hybridized.json")["mode_report"]["cached_op"]["static_alloc"], true);
+  EXPECT_EQ(read_json(folder / "runs" / "torch-no-mkldnn.json")["mode_report"]["mkldnn_enabled"], false);
+  EXPECT_EQ(read_json(folder / "runs" / "torch.json")["mode_report"]["mkldnn_enabled"], true);
+
+  // Parity covered every mode that ran: the same losses as the default modes.
+  const auto parity = read_json(folder / "parity.json");
+  EXPECT_TRUE(parity["passed"].get<bool>()) << parity["verdict"];
+  EXPECT_EQ(parity["step_losses"].size(), expected.size() - 1);  // all but the unsupported eager
+  const std::string md = read_text(folder / "report.md");
+  EXPECT_NE(md.find("Execution modes: defaults and tuned"), std::string::npos);
+  EXPECT_NE(md.find("| tensorflow | graph mode, 1 threads |"), std::string::npos) << md;
+}
+
+TEST(TrainModes, ThreadCountsAreASweepAxisAndUnknownModesAreNamed) {
+  if (built_frameworks().empty()) GTEST_SKIP() << "no framework worker built here";
+  const std::string backend = built_frameworks().front();
+  TempDir tmp;
+  const auto net = write_network(tmp, "tiny_mlp", kTinyMlp);
+  const auto r = run_versus({"run", "train", "--model", net.string(), "--dataset", "generated", "--epochs", "1",
+                             "--backends", backend, "--threads", "1,2", "--out", (tmp.path() / "out").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_tail;
+  const auto folder = only_subfolder(tmp.path() / "out");
+  for (int t : {1, 2}) {
+    const auto run = read_json(folder / "runs" / (backend + "-t" + std::to_string(t) + ".json"));
+    EXPECT_EQ(run["status"], "ok");
+    EXPECT_EQ(run["settings"]["threads"], t);
+    EXPECT_EQ(run["environment"]["OMP_NUM_THREADS"], std::to_string(t));
+  }
+  const auto bad = run_versus({"run", "train", "--model", net.string(), "--dataset", "generated", "--backends",
+                               backend + ":warp-drive", "--out", (tmp.path() / "bad").string()});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.stderr_tail.find("has no training mode 'warp-drive'"), std::string::npos) << bad.stderr_tail;
+  EXPECT_FALSE(std::filesystem::exists(tmp.path() / "bad"));  // refused before any folder is made
+}
+
+}  // namespace
+}  // namespace versus
