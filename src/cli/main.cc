@@ -40,6 +40,7 @@ struct RunFlags {
   bool backends_given = false;
   std::string dtype = "float32";
   std::vector<int> threads;
+  std::string modes = "default";  // all: every execution mode of each backend, beside its variants
   std::vector<std::string> devices, directions;
   int processes = 0;
   double timeout = 0;
@@ -105,10 +106,16 @@ std::vector<std::string> backend_names(const SuitePlan& plan) {
 }
 
 std::map<std::string, WorkerInfo> g_workers;  // probed once; expand_suite asks for variants
+bool g_all_modes = false;                      // --modes all
 std::vector<std::string> variants_of(const std::string& backend) {
   auto it = g_workers.find(backend);
   if (it == g_workers.end()) it = g_workers.emplace(backend, probe_worker(backend)).first;
-  return it->second.variants();
+  std::vector<std::string> out = it->second.variants();
+  if (g_all_modes)  // the modes, chosen like variants; the default mode is the default variant
+    for (const auto& m : it->second.info.value("modes", nlohmann::json::array()))
+      if (const std::string name = m.value("name", ""); std::find(out.begin(), out.end(), name) == out.end())
+        out.push_back(name);
+  return out;
 }
 
 void require_available(const std::vector<std::string>& backends) {
@@ -192,6 +199,8 @@ int cmd_run(RunFlags f) {
   for (const auto& b : suite["backends"]) names.push_back(b.get<std::string>().substr(0, b.get<std::string>().find(':')));
   parse_backend_list(fmt::format("{}", fmt::join(names, ",")));
   require_available(names);
+  if (f.modes != "default" && f.modes != "all") throw UserError(fmt::format("--modes is default or all, not '{}'", f.modes));
+  g_all_modes = f.modes == "all";
   const SuitePlan plan = expand_suite(suite, variants_of, default_threads());
   if (f.dry_run) return print_plan(plan, suite);
   std::fprintf(stderr, "versus: measuring the roofline (FMA peak, stream bandwidth)...\n");
@@ -255,9 +264,9 @@ int cmd_list(const std::string& what) {
       const WorkerInfo w = probe_worker(b);
       std::printf("%-11s %s\n", b.c_str(), w.available ? fmt::format("{} (variants: {})", w.info.value("version", "?"), fmt::join(w.variants(), ", ")).c_str()
                                                       : ("not available: " + w.problem).c_str());
-      // Training modes (`versus run train --backends B:MODE` or --modes all); the first is the default.
-      for (const auto& m : w.info.value("train_modes", nlohmann::json::array()))
-        std::printf("%-11s   train mode %-13s %s\n", "", m.value("name", "").c_str(), m.value("description", "").c_str());
+      // Execution modes (`--backends B:MODE` or --modes all, for ops and training); the first is the default.
+      for (const auto& m : w.info.value("modes", nlohmann::json::array()))
+        std::printf("%-11s   mode %-13s %s\n", "", m.value("name", "").c_str(), m.value("description", "").c_str());
     }
   } else if (what == "ops") {
     // Which worker implements which op (from each worker's --info), then what the op is.
@@ -325,6 +334,8 @@ int main_impl(int argc, char** argv) {
   run->add_option("--backends", rf.backends, "comma list of backend[:variant]")->capture_default_str()
       ->each([&rf](const std::string&) { rf.backends_given = true; });
   run->add_option("--threads", rf.threads, "intra-op threads, comma list (default: all cores)")->delimiter(',');
+  run->add_option("--modes", rf.modes, "default, or all: every execution mode of each backend too (one: --backends tensorflow:xla)")
+      ->capture_default_str();
   run->add_option("--device,--devices", rf.devices, "cpu and/or cuda, comma list (default cpu)")->delimiter(',');
   run->add_option("--direction,--directions", rf.directions, "forward and/or backward, comma list")->delimiter(',');
   run->add_option("--processes", rf.processes, "worker processes per case (default 3, quick 2)");

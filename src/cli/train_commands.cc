@@ -67,7 +67,7 @@ ChosenWorkers available_workers(const std::string& list, const std::string& mode
     }
     // "mxnet,mxnet:hybridized" asks for both: a plain name is the default mode (or all of them).
     auto& modes = out.modes[choice.backend];
-    const nlohmann::json listed = out.workers[choice.backend].info.value("train_modes", nlohmann::json::array());
+    const nlohmann::json listed = out.workers[choice.backend].info.value("modes", nlohmann::json::array());
     const std::string mode = !choice.variant.empty() ? choice.variant
                              : modes_flag == "all"   ? "all"
                              : listed.empty()        ? ""

@@ -49,7 +49,12 @@ std::string now_utc() {
 nlohmann::json execute_case(const CaseSpec& c, const RunSettings& s, const WorkerInfo& w,
                             const nlohmann::json& context) {
   const OpDef& op = find_op(c.op);
-  const std::vector<std::string> env = worker_environment(c.threads);
+  std::vector<std::string> env = worker_environment(c.threads);
+  // A variant that names one of the worker's execution modes brings that mode's switches.
+  const nlohmann::json modes = w.info.value("modes", nlohmann::json::array());
+  for (const auto& m : modes)
+    if (m.value("name", "") == c.variant)
+      for (const auto& [k, v] : m["environment"].items()) env.push_back(k + "=" + v.get<std::string>());
   nlohmann::json doc = {{"schema", kResultSchema},
                         {"id", c.id()},
                         {"case", c},
@@ -74,7 +79,7 @@ nlohmann::json execute_case(const CaseSpec& c, const RunSettings& s, const Worke
     if (interrupt_requested()) throw Interrupted();
     const std::string st = reply.value("status", "error");
     if (i == 0 || st != "ok") {  // the first process, or the one that failed, speaks for the run
-      for (const char* key : {"validation", "framework", "threads_used", "variant"})
+      for (const char* key : {"validation", "framework", "threads_used", "variant", "mode_report"})
         if (reply.contains(key)) doc[key] = reply[key];
     }
     if (st == "ok")

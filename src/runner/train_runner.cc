@@ -89,7 +89,7 @@ std::vector<TrainRun> plan_training_runs(const std::map<std::string, WorkerInfo>
   std::vector<TrainRun> runs;
   for (const int t : threads)
     for (const auto& [backend, worker] : workers) {
-      const nlohmann::json listed = worker.info.value("train_modes", nlohmann::json::array());
+      const nlohmann::json listed = worker.info.value("modes", nlohmann::json::array());
       std::vector<std::string> names;
       for (const auto& m : listed) names.push_back(m.value("name", ""));
       const auto it = modes.find(backend);

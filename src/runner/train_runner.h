@@ -45,7 +45,7 @@ nlohmann::json training_request(const Network& net, const TrainSettings& s);
 struct TrainRun {
   std::string id;       // file name under runs/ and the label in the report, e.g. "tensorflow-xla"
   std::string backend;
-  std::string mode;     // one of the worker's train_modes
+  std::string mode;     // one of the worker's execution modes
   bool default_mode = true;
   std::map<std::string, std::string> environment;  // the mode's switches, set before the worker starts
   int threads = 1;

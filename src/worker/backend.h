@@ -29,10 +29,12 @@ class OpInstance {
   virtual std::vector<std::vector<float>> outputs() = 0;
 };
 
-// A way of running training that a framework documents (graph, XLA, hybridized, another engine,
-// oneDNN off). `environment` is set by the runner before the worker starts, because frameworks
-// read such switches when they load; whatever else the mode needs the backend does itself.
-struct TrainMode {
+// A way of running that a framework documents (graph, XLA, hybridized, another engine, oneDNN
+// off), for training and, where it applies, the op catalogue (there a mode is chosen like a
+// variant: --backends tensorflow:xla). `environment` is set by the runner before the worker
+// starts, because frameworks read such switches when they load; whatever else the mode needs
+// the backend does itself.
+struct ExecutionMode {
   std::string name;
   std::string description;
   std::map<std::string, std::string> environment;
@@ -64,26 +66,26 @@ class Backend {
     (void)net, (void)initial, (void)optimizer, (void)device;
     throw UnsupportedCase(name() + " does not train networks");
   }
-  // The training modes this backend knows; the first is the default (what a user gets out of the
+  // The execution modes this backend knows; the first is the default (what a user gets out of the
   // box). Listed in --info, so the runner knows each mode's environment.
-  virtual std::vector<TrainMode> train_modes() const { return {}; }
-  // Called before build_model. The default accepts every listed mode (their environment does
-  // the work). An override throws UnsupportedCase, with the framework's reason, for a mode it
-  // lists but cannot do through its C/C++ API.
-  virtual void set_train_mode(const std::string& mode) { require_listed_mode(mode); }
-  // After training: what the framework reports it actually did in this mode (e.g. XLA clusters
+  virtual std::vector<ExecutionMode> execution_modes() const { return {}; }
+  // Called before build_model or prepare. The default accepts every listed mode (their
+  // environment does the work). build_model/prepare throw UnsupportedCase, with the reason, for
+  // a mode they cannot do.
+  virtual void set_mode(const std::string& mode) { require_listed_mode(mode); }
+  // After training or an op's run: what the framework reports it actually did in this mode (e.g. XLA clusters
   // compiled, the engine type, oneDNN in use), from the framework itself where it says.
   virtual nlohmann::json mode_report() { return nlohmann::json::object(); }
 
  protected:
   void require_listed_mode(const std::string& mode) const {
     std::string listed;
-    for (const TrainMode& m : train_modes()) {
+    for (const ExecutionMode& m : execution_modes()) {
       if (m.name == mode) return;
       listed += (listed.empty() ? "" : ", ") + m.name;
     }
     if (!listed.empty() || !mode.empty())
-      throw std::invalid_argument(name() + " has no training mode '" + mode + "' (it has: " + listed + ")");
+      throw std::invalid_argument(name() + " has no execution mode '" + mode + "' (it has: " + listed + ")");
   }
 };
 

@@ -117,9 +117,9 @@ nlohmann::json run_training(Backend& backend, const nlohmann::json& request, con
   const bool evaluate_each_epoch = request.value("evaluate", true);
   const std::string device = request.value("device", "cpu");
   backend.set_threads(request.value("threads", 1));
-  const auto modes = backend.train_modes();
+  const auto modes = backend.execution_modes();
   const std::string mode = request.value("mode", modes.empty() ? std::string() : modes.front().name);
-  backend.set_train_mode(mode);
+  backend.set_mode(mode);
 
   const Dataset data = load_requested_data(net, request, seed);
   const std::vector<HostTensor> initial = initial_parameters(net, seed);

@@ -78,8 +78,13 @@ nlohmann::json run_case(Backend& backend, CaseSpec c) {
     throw UnsupportedCase(c.op + " has no backward pass");
   const auto variants = backend.variants();
   if (c.variant.empty()) c.variant = variants.front();
-  if (std::find(variants.begin(), variants.end(), c.variant) == variants.end())
-    throw UnsupportedCase("backend " + backend.name() + " has no variant '" + c.variant + "'");
+  // A variant may also name an execution mode (tensorflow:xla, mxnet:naive-engine): the op is
+  // then built as in the default variant, with the mode set.
+  const auto modes = backend.execution_modes();
+  const bool is_mode = std::any_of(modes.begin(), modes.end(), [&](const ExecutionMode& m) { return m.name == c.variant; });
+  if (std::find(variants.begin(), variants.end(), c.variant) == variants.end() && !is_mode)
+    throw UnsupportedCase("backend " + backend.name() + " has no variant or mode '" + c.variant + "'");
+  if (is_mode) backend.set_mode(c.variant);
   apply_test_hooks(c);
   backend.set_threads(c.threads);
 
@@ -105,6 +110,7 @@ nlohmann::json run_case(Backend& backend, CaseSpec c) {
                         {"framework", backend.describe()},
                         {"threads_used", backend.threads_used()},
                         {"pid", ::getpid()}};
+  if (is_mode) out["mode_report"] = backend.mode_report();
   if (!validation.passed) {
     out["status"] = "validation_failed";
     out["reason"] = "result differs from the reference: max error " +
@@ -136,9 +142,9 @@ int main_impl(int argc, char** argv) {
       nlohmann::json info = backend->describe();
       info["name"] = backend->name();
       info["variants"] = backend->variants();
-      info["train_modes"] = nlohmann::json::array();
-      for (const TrainMode& m : backend->train_modes())
-        info["train_modes"].push_back({{"name", m.name}, {"description", m.description}, {"environment", m.environment}});
+      info["modes"] = nlohmann::json::array();
+      for (const ExecutionMode& m : backend->execution_modes())
+        info["modes"].push_back({{"name", m.name}, {"description", m.description}, {"environment", m.environment}});
       if (nlohmann::json support = backend->support(); !support.is_null()) info["support"] = std::move(support);
       reply(info);
       return 0;

@@ -135,6 +135,9 @@ class MxnetBackend final : public Backend {
   std::unique_ptr<OpInstance> prepare(const CaseSpec& c, const std::vector<HostTensor>& in) override {
     if (c.device != "cpu") throw UnsupportedCase("mxnet worker runs on the CPU only");
     if (c.dtype != "float32") throw UnsupportedCase("mxnet worker supports float32 only");
+    if (hybridize_)
+      throw UnsupportedCase("versus runs MXNet's ops imperatively; one op as a CachedOp is measured by the dispatch "
+                            "op's mode=cachedop, whole networks by training in hybridized mode");
     return OpTable<MxContext>::get().prepare(name(), c, in, MxContext{});
   }
 
@@ -145,7 +148,7 @@ class MxnetBackend final : public Backend {
     return mx::make_model(net, initial, optimizer, hybridize_);
   }
 
-  std::vector<TrainMode> train_modes() const override {
+  std::vector<ExecutionMode> execution_modes() const override {
     return {{"imperative", "imperative with autograd (Gluon without hybridize), threaded engine, oneDNN on", {}},
             {"hybridized", "the network as one CachedOp (static_alloc, static_shape), as after Gluon's hybridize()", {}},
             {"naive-engine", "imperative, every operator run synchronously on the calling thread (NaiveEngine)",
@@ -154,7 +157,7 @@ class MxnetBackend final : public Backend {
              {{"MXNET_MKLDNN_ENABLED", "0"}}}};
   }
 
-  void set_train_mode(const std::string& mode) override {
+  void set_mode(const std::string& mode) override {
     require_listed_mode(mode);
     hybridize_ = mode == "hybridized";
   }

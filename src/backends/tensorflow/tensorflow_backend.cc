@@ -106,6 +106,9 @@ class TensorflowBackend final : public Backend {
   std::unique_ptr<OpInstance> prepare(const CaseSpec& c, const std::vector<HostTensor>& in) override {
     if (c.device != "cpu") throw UnsupportedCase("tensorflow (tensorflow-cpu wheel) runs on the CPU only");
     if (c.dtype != "float32") throw UnsupportedCase("tensorflow backend supports float32 only");
+    if (mode_ == "eager")
+      throw UnsupportedCase("versus builds TensorFlow's ops as graphs; op-by-op eager execution (TFE_Execute) is "
+                            "measured by the dispatch op's mode=eager only");
     return OpTable<TfContext>::get().prepare(name(), c, in, TfContext{session_config(threads_), &notes_});
   }
 
@@ -118,13 +121,14 @@ class TensorflowBackend final : public Backend {
       notes_["model_layout"] =
           "NHWC inside the graph (this TF's CPU conv/pool kernels are NHWC): the NCHW input is transposed "
           "once, and back to NCHW before flatten; conv filters are HWIO, dense kernels [in, out]";
-    // TF states whether XLA compiled a cluster only in its log (at INFO, hence the modes'
-    // TF_CPP_MIN_LOG_LEVEL=0): read it from stderr from the session's creation on.
-    log_ = std::make_unique<StderrCapture>();
+    if (mode_ == "eager")
+      throw UnsupportedCase(
+          "tensorflow: eager training needs a gradient tape, which TensorFlow's C API does not offer (TFE_Execute "
+          "runs single ops; gradients exist only for graphs, through TF_AddGradients): the tape is Python's");
     return build_tf_model(net, initial, optimizer, session_config(threads_));
   }
 
-  std::vector<TrainMode> train_modes() const override {
+  std::vector<ExecutionMode> execution_modes() const override {
     auto with_log = [](std::map<std::string, std::string> env) {
       env["TF_CPP_MIN_LOG_LEVEL"] = "0";
       return env;
@@ -138,12 +142,12 @@ class TensorflowBackend final : public Backend {
             {"eager", "eager execution (TFE_Execute) with a gradient tape", log}};
   }
 
-  void set_train_mode(const std::string& mode) override {
+  void set_mode(const std::string& mode) override {
     require_listed_mode(mode);
-    if (mode == "eager")
-      throw UnsupportedCase(
-          "tensorflow: eager training needs a gradient tape, which TensorFlow's C API does not offer (TFE_Execute "
-          "runs single ops; gradients exist only for graphs, through TF_AddGradients): the tape is Python's");
+    mode_ = mode;
+    // TF states whether XLA compiled a cluster only in its log (at INFO, hence the modes'
+    // TF_CPP_MIN_LOG_LEVEL=0): read it from stderr from before the first session on.
+    log_ = std::make_unique<StderrCapture>();
   }
 
   nlohmann::json mode_report() override {
@@ -157,6 +161,7 @@ class TensorflowBackend final : public Backend {
   }
 
  private:
+  std::string mode_ = "graph";
   std::unique_ptr<StderrCapture> log_;
   // The probe opens a session and runs a graph (tens of ms); the answer cannot change within
   // one process, so it is computed once.

@@ -79,12 +79,12 @@ class TorchBackend final : public Backend {
               {"parallel_backend", parallel_backend(at::get_parallel_info())}}}};
   }
 
-  std::vector<TrainMode> train_modes() const override {
+  std::vector<ExecutionMode> execution_modes() const override {
     return {{"eager", "eager with autograd, libtorch's defaults (oneDNN on where ATen uses it)", {}},
             {"no-mkldnn", "eager with ATen's oneDNN (mkldnn) paths off (at::Context::setUserEnabledMkldnn(false))", {}}};
   }
 
-  void set_train_mode(const std::string& mode) override {
+  void set_mode(const std::string& mode) override {
     require_listed_mode(mode);
     at::globalContext().setUserEnabledMkldnn(mode != "no-mkldnn");
   }

@@ -1,7 +1,8 @@
-// Training modes (graph / XLA / eager, imperative / hybridized / engines, oneDNN off) and thread
+// Execution modes (graph / XLA / eager, imperative / hybridized / engines, oneDNN off) and thread
 // sweeps through the real CLI: every mode trains the same tiny network with parity to the
-// default mode, records what the framework reported it did, and a mode the framework cannot do
-// is reported as unsupported with its reason.
+// default mode, ops run validated in a mode, each records what the framework reported it did,
+// and a mode that cannot be done is reported as unsupported with its reason.
+#include <map>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -20,7 +21,7 @@ std::string read_text(const std::filesystem::path& p) {
   return std::string(std::istreambuf_iterator<char>(f), {});
 }
 
-TEST(TrainModes, EveryModeTrainsWithParityAndSaysWhatTheFrameworkDid) {
+TEST(TrainingModes, EveryModeTrainsWithParityAndSaysWhatTheFrameworkDid) {
   if (built_frameworks().size() < 3) GTEST_SKIP() << "needs all three framework workers";
   TempDir tmp;
   const auto net = write_network(tmp, "tiny_mlp", kTinyMlp);
@@ -59,7 +60,7 @@ TEST(TrainModes, EveryModeTrainsWithParityAndSaysWhatTheFrameworkDid) {
   EXPECT_NE(md.find("| tensorflow | graph mode, 1 threads |"), std::string::npos) << md;
 }
 
-TEST(TrainModes, ThreadCountsAreASweepAxisAndUnknownModesAreNamed) {
+TEST(TrainingModes, ThreadCountsAreASweepAxisAndUnknownModesAreNamed) {
   if (built_frameworks().empty()) GTEST_SKIP() << "no framework worker built here";
   const std::string backend = built_frameworks().front();
   TempDir tmp;
@@ -79,6 +80,33 @@ TEST(TrainModes, ThreadCountsAreASweepAxisAndUnknownModesAreNamed) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.stderr_tail.find("has no training mode 'warp-drive'"), std::string::npos) << bad.stderr_tail;
   EXPECT_FALSE(std::filesystem::exists(tmp.path() / "bad"));  // refused before any folder is made
+}
+
+TEST(OpModes, AnOpRunsValidatedInEachModeWithItsSwitchesSet) {
+  if (built_frameworks().size() < 3) GTEST_SKIP() << "needs all three framework workers";
+  TempDir tmp;
+  const auto r = run_versus({"run", "ops", "--op", "relu", "--param", "n=4096", "--direction", "forward", "--backends",
+                             "tensorflow:xla,mxnet:naive-engine,mxnet:hybridized,torch:no-mkldnn", "--quick",
+                             "--processes", "1", "--threads", "1", "--no-report", "--out", tmp.path().string()});
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_tail;
+  std::map<std::string, nlohmann::json> by_variant;
+  for (const auto& e : std::filesystem::directory_iterator(only_subfolder(tmp.path()) / "runs")) {
+    const auto run = read_json(e.path());
+    by_variant[run["case"]["backend"].get<std::string>() + ":" + run["case"]["variant"].get<std::string>()] = run;
+  }
+  ASSERT_EQ(by_variant.size(), 4u);
+  const auto& xla = by_variant["tensorflow:xla"];
+  EXPECT_EQ(xla["status"], "ok");
+  EXPECT_TRUE(xla["validation"]["passed"].get<bool>());
+  EXPECT_EQ(xla["environment"]["TF_XLA_FLAGS"], "--tf_xla_auto_jit=2 --tf_xla_cpu_global_jit");
+  EXPECT_TRUE(xla["mode_report"].contains("xla_clusters_compiled"));  // whatever TF did, it is recorded
+  EXPECT_EQ(by_variant["mxnet:naive-engine"]["mode_report"]["engine"], "NaiveEngine");
+  EXPECT_EQ(by_variant["mxnet:naive-engine"]["environment"]["MXNET_ENGINE_TYPE"], "NaiveEngine");
+  EXPECT_EQ(by_variant["torch:no-mkldnn"]["mode_report"]["mkldnn_enabled"], false);
+  EXPECT_EQ(by_variant["torch:no-mkldnn"]["status"], "ok");
+  const auto& hybrid = by_variant["mxnet:hybridized"];
+  EXPECT_EQ(hybrid["status"], "unsupported");
+  EXPECT_NE(hybrid["reason"].get<std::string>().find("cachedop"), std::string::npos) << hybrid["reason"];
 }
 
 }  // namespace
