@@ -23,13 +23,27 @@ std::vector<double> steady_steps(const nlohmann::json& run) {
   return steps;
 }
 
-// "xla_clusters_compiled: yes, onednn_matmul: no" from the worker's mode_report.
+// "xla_clusters_compiled: yes, onednn_matmul: no" from the worker's mode_report; a nested object
+// (a CachedOp's facts) as its scalar entries, nulls (not applicable) left out.
+std::string scalar_text(const nlohmann::json& v) {
+  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) return format_sig(v.get<double>());
+  return v.dump();
+}
 std::string reported(const nlohmann::json& run) {
   std::string out;
   const nlohmann::json report = run.value("mode_report", nlohmann::json::object());  // named: items() of a temporary dangles
   for (const auto& [k, v] : report.items()) {
-    if (k == "source" || k == "xla_evidence") continue;
-    const std::string value = v.is_boolean() ? (v.get<bool>() ? "yes" : "no") : v.is_string() ? v.get<std::string>() : v.dump();
+    if (k == "source" || k == "xla_evidence" || v.is_null()) continue;
+    std::string value;
+    if (v.is_object()) {
+      for (const auto& [ik, iv] : v.items())
+        if (!iv.is_structured() && !iv.is_null()) value += (value.empty() ? "" : ", ") + ik + " " + scalar_text(iv);
+      value = "(" + value + ")";
+    } else {
+      value = scalar_text(v);
+    }
     out += (out.empty() ? "" : ", ") + k + ": " + value;
   }
   return out.empty() ? "–" : out;
