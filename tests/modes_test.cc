@@ -58,6 +58,14 @@ TEST(TrainingModes, EveryModeTrainsWithParityAndSaysWhatTheFrameworkDid) {
   const std::string md = read_text(folder / "report.md");
   EXPECT_NE(md.find("Execution modes: defaults and tuned"), std::string::npos);
   EXPECT_NE(md.find("| tensorflow | graph mode, 1 threads |"), std::string::npos) << md;
+  // The lines of code beside the speed: counted by the build, for the layer types this network uses.
+  EXPECT_NE(md.find("## Lines of code"), std::string::npos);
+  EXPECT_NE(md.find("| framework | activation | dense | flatten | loss |"), std::string::npos) << md;
+  for (const auto& b : {"tensorflow", "mxnet", "torch"}) {
+    const auto loc = read_json(folder / "context.json")["frameworks"][b]["lines_of_code"];
+    EXPECT_GT(loc.value("train_step", 0), 5) << b;
+    EXPECT_GT(loc.value("layer dense", 0), 3) << b;
+  }
 }
 
 TEST(TrainingModes, ThreadCountsAreASweepAxisAndUnknownModesAreNamed) {

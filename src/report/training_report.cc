@@ -16,6 +16,7 @@
 #include "report/html_writer.h"
 #include "report/markdown_writer.h"
 #include "report/report_format.h"
+#include "report/lines_of_code.h"
 #include "report/training_modes.h"
 #include "runner/results_dir.h"
 #include "runner/train_runner.h"
@@ -300,6 +301,9 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
   doc.sections.push_back(std::move(summary));
   doc.sections.push_back(std::move(results));
   if (auto modes = execution_modes_section(d.runs)) doc.sections.push_back(std::move(*modes));
+  if (auto loc = lines_of_code_section(request.value("network", nlohmann::json::object()),
+                                       d.context.value("frameworks", nlohmann::json::object())))
+    doc.sections.push_back(std::move(*loc));
 
   Table inf{{"backend", "latency p50 (batch 1)", "latency p99 (batch 1)", "throughput batch", "throughput (samples/s)"},
             {false, true, true, true, true}, {}};

@@ -146,6 +146,7 @@ int main_impl(int argc, char** argv) {
       for (const ExecutionMode& m : backend->execution_modes())
         info["modes"].push_back({{"name", m.name}, {"description", m.description}, {"environment", m.environment}});
       if (nlohmann::json support = backend->support(); !support.is_null()) info["support"] = std::move(support);
+      info["lines_of_code"] = nlohmann::json::parse(lines_of_code_json());
       reply(info);
       return 0;
     }

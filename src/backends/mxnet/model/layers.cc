@@ -64,6 +64,7 @@ class OpBlock final : public Block {
   WeightBias wb_;
 };
 
+// loc: begin layer batch_norm
 class BatchNormBlock final : public Block {
  public:
   BatchNormBlock(const Layer& l, ParamStore& params) {
@@ -85,7 +86,9 @@ class BatchNormBlock final : public Block {
   Array running_mean_, running_var_;
   Kwargs kwargs_;
 };
+// loc: end
 
+// loc: begin layer residual
 class ResidualBlock final : public Block {
  public:
   ResidualBlock(std::unique_ptr<Block> body, std::unique_ptr<Block> shortcut)
@@ -100,6 +103,7 @@ class ResidualBlock final : public Block {
  private:
   std::unique_ptr<Block> body_, shortcut_;
 };
+// loc: end
 
 class Sequence final : public Block {
  public:
@@ -129,6 +133,7 @@ class Sequence final : public Block {
   std::vector<std::pair<const Layer*, std::unique_ptr<Block>>> layers_;
 };
 
+// loc: begin layer pool
 Kwargs window(const Layer& l) {
   return {{"kernel", tuple({l.kernel, l.kernel})},
           {"stride", tuple({l.stride, l.stride})},
@@ -144,9 +149,11 @@ Kwargs pooling(const Layer& l, bool max) {
   if (!max) k.emplace_back("count_include_pad", "False");
   return k;
 }
+// loc: end
 
 std::unique_ptr<Block> build_layer(const Layer& l, ParamStore& params) {
   const std::string& t = l.type;
+  // loc: begin layer dense
   if (t == "dense") {
     if (l.in_shape.size() != 1) unsupported(l, "input is not flat");
     Kwargs k = {{"num_hidden", std::to_string(l.units)}, {"flatten", "True"}};
@@ -154,6 +161,8 @@ std::unique_ptr<Block> build_layer(const Layer& l, ParamStore& params) {
     k.emplace_back("no_bias", wb.bias ? "False" : "True");
     return std::make_unique<OpBlock>("FullyConnected", std::move(k), wb);
   }
+  // loc: end
+  // loc: begin layer conv2d
   if (t == "conv2d") {
     if (l.in_shape.size() != 3) unsupported(l, "input is not C,H,W");
     Kwargs k = window(l);
@@ -165,18 +174,28 @@ std::unique_ptr<Block> build_layer(const Layer& l, ParamStore& params) {
                        {"layout", "NCHW"}});
     return std::make_unique<OpBlock>("Convolution", std::move(k), wb);
   }
+  // loc: end
+  // loc: begin layer pool
   if (t == "max_pool" || t == "avg_pool") {
     if (l.in_shape.size() != 3) unsupported(l, "input is not C,H,W");
     if (!l.params.empty()) unsupported(l, "pooling has no parameters");
     return std::make_unique<OpBlock>("Pooling", pooling(l, t == "max_pool"));
   }
+  // loc: end
+  // loc: begin layer activation
   if (t == "relu" || t == "sigmoid" || t == "tanh")
     return std::make_unique<OpBlock>("Activation", Kwargs{{"act_type", t}});
+  // loc: end
+  // loc: begin layer flatten
   if (t == "flatten") return std::make_unique<OpBlock>("Flatten", Kwargs{});
+  // loc: end
+  // loc: begin layer batch_norm
   if (t == "batch_norm") {
     if (l.in_shape.empty()) unsupported(l, "input has no channel axis");
     return std::make_unique<BatchNormBlock>(l, params);
   }
+  // loc: end
+  // loc: begin layer embedding
   if (t == "embedding") {
     if (l.params.size() != 1) unsupported(l, "expected one weight [vocab, dim]");
     const WeightBias wb = {params.single(l.params[0]), nullptr};
@@ -187,12 +206,17 @@ std::unique_ptr<Block> build_layer(const Layer& l, ParamStore& params) {
                                             {"sparse_grad", "False"}},
                                      wb);
   }
+  // loc: end
+  // loc: begin layer lstm
   if (t == "lstm") return build_lstm(l, params);
+  // loc: end
+  // loc: begin layer residual
   if (t == "residual") {
     auto body = build_sequence(l.body, params);
     auto shortcut = l.shortcut.empty() ? nullptr : build_sequence(l.shortcut, params);
     return std::make_unique<ResidualBlock>(std::move(body), std::move(shortcut));
   }
+  // loc: end
   unsupported(l, "unknown layer type");
 }
 

@@ -7,6 +7,7 @@
 
 namespace versus::mx {
 
+// loc: begin loss
 Loss::Loss(std::string kind) : kind_(std::move(kind)) {
   if (kind_ != "softmax_cross_entropy" && kind_ != "sigmoid_cross_entropy")
     throw UnsupportedCase(
@@ -37,5 +38,6 @@ Array Loss::operator()(const Array& logits, const std::vector<float>& labels) co
       call("elemwise_add", {call("elemwise_sub", {pos.get(), xz.get()}).get(), softplus.get()});
   return call("mean", {per_row.get()});
 }
+// loc: end
 
 }  // namespace versus::mx

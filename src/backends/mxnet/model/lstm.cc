@@ -12,6 +12,7 @@
 namespace versus::mx {
 namespace {
 
+// loc: begin layer lstm
 class LstmBlock final : public Block {
  public:
   LstmBlock(const Layer& l, ParamStore& params) : steps_(l.in_shape.at(0)), hidden_(l.units) {
@@ -43,9 +44,11 @@ class LstmBlock final : public Block {
   NDArrayHandle packed_ = nullptr;
   Kwargs kwargs_;
 };
+// loc: end
 
 }  // namespace
 
+// loc: begin layer lstm
 std::unique_ptr<Block> build_lstm(const Layer& l, ParamStore& params) {
   if (l.in_shape.size() != 2)
     throw UnsupportedCase(
@@ -55,5 +58,6 @@ std::unique_ptr<Block> build_lstm(const Layer& l, ParamStore& params) {
         fmt::format("mxnet: lstm ({}) is not supported: expected w_ih, w_hh, b_ih, b_hh", l.name));
   return std::make_unique<LstmBlock>(l, params);
 }
+// loc: end
 
 }  // namespace versus::mx

@@ -40,6 +40,7 @@ class MxModel final : public Model {
     optimizer_ = std::make_unique<Optimizer>(optimizer, params_);
   }
 
+  // loc: begin train_step
   float train_step(const HostTensor& x, const std::vector<float>& labels) override {
     const Array input = to_array(x);
     float loss_value = 0;
@@ -63,6 +64,7 @@ class MxModel final : public Model {
     check(MXNDArrayWaitAll(), "MXNDArrayWaitAll");
     return loss_value;
   }
+  // loc: end
 
   std::vector<float> predict(const HostTensor& x) override {
     const Array input = to_array(x);

@@ -97,9 +97,11 @@ Activation ForwardPass::layer(const Layer& l, Activation x) {
   if (l.type == "dense") return dense(l, x);
   if (l.type == "conv2d") return conv2d(l, x);
   if (l.type == "max_pool" || l.type == "avg_pool") return pool(l, x);
+  // loc: begin layer activation
   if (l.type == "relu") return {g_.op("Relu", {x.t}), x.shape, x.nhwc};
   if (l.type == "sigmoid") return {g_.op("Sigmoid", {x.t}), x.shape, x.nhwc};
   if (l.type == "tanh") return {g_.op("Tanh", {x.t}), x.shape, x.nhwc};
+  // loc: end
   if (l.type == "flatten") return flatten(l, x);
   if (l.type == "batch_norm") return batch_norm(l, x);
   if (l.type == "embedding") return embedding(l, x);
@@ -108,6 +110,7 @@ Activation ForwardPass::layer(const Layer& l, Activation x) {
   unsupported(l, "unknown layer type");
 }
 
+// loc: begin layer dense
 // y = x·W + b with W [in, out], as keras Dense.
 Activation ForwardPass::dense(const Layer& l, const Activation& x) {
   if (x.shape.size() != 1) unsupported(l, "dense takes [batch, features]; flatten first");
@@ -115,7 +118,9 @@ Activation ForwardPass::dense(const Layer& l, const Activation& x) {
   if (l.params.size() > 1) y = g_.op("BiasAdd", {y, param(l, 1).value});
   return {y, l.out_shape, false};
 }
+// loc: end
 
+// loc: begin layer conv2d
 // Conv2D NHWC with an HWIO filter. Symmetric zero padding: 'SAME' where it places the windows
 // identically (layout.h), otherwise an explicit Pad then 'VALID' (keras ZeroPadding2D +
 // Conv2D); Conv2D's 'EXPLICIT' padding is avoided because its C++ gradient ignores it.
@@ -140,7 +145,9 @@ Activation ForwardPass::conv2d(const Layer& l, const Activation& x) {
   if (l.params.size() > 1) y = g_.op("BiasAdd", {y, param(l, 1).value});
   return {y, l.out_shape, true};
 }
+// loc: end
 
+// loc: begin layer pool
 // MaxPool / AvgPool NHWC. Padding, symmetric: 'SAME' where it places the windows identically
 // (neither op counts SAME's padding); max pooling otherwise pads explicitly with the lowest
 // float, which no window can pick.
@@ -171,13 +178,17 @@ Activation ForwardPass::pool(const Layer& l, const Activation& x) {
   });
   return {y, l.out_shape, true};
 }
+// loc: end
 
+// loc: begin layer flatten
 // Back to NCHW first, so that the flattened order is the neutral C·H·W.
 Activation ForwardPass::flatten(const Layer& l, const Activation& x) {
   const TF_Output in = x.nhwc ? g_.transpose(x.t, {0, 3, 1, 2}) : x.t;
   return {g_.reshape(in, {-1, dim32(product(x.shape))}), l.out_shape, false};
 }
+// loc: end
 
+// loc: begin layer batch_norm
 // FusedBatchNormV3 NHWC, as keras BatchNormalization(fused) runs it; a [batch, C] input is
 // viewed as [batch, 1, 1, C]. Training: batch statistics, and the running ones updated as
 // running = momentum·running + (1-momentum)·batch with the op's batch variance (unbiased, as
@@ -223,14 +234,18 @@ RunningStats& ForwardPass::running(const Layer& l, int64_t channels) {
   g_.init_fill(s.var, 1.0f);
   return running_.emplace(l.name, s).first->second;
 }
+// loc: end
 
+// loc: begin layer embedding
 // GatherV2 on the ids cast to int32, what keras Embedding emits.
 Activation ForwardPass::embedding(const Layer& l, const Activation& x) {
   if (x.nhwc || x.shape.size() != 1) unsupported(l, "embedding takes token ids [T]");
   const TF_Output ids = g_.op("Cast", {x.t}, [](Desc d) { TF_SetAttrType(d, "DstT", TF_INT32); });
   return {g_.op("GatherV2", {param(l, 0).value, ids, g_.scalar_int32(0)}), l.out_shape, false};
 }
+// loc: end
 
+// loc: begin layer lstm
 // TF's fused LSTM ops (LSTMBlockCell, CudnnRNN) have no C++ gradient, so the cell is unrolled
 // over time as keras' LSTM does without cuDNN: the input projection of every step in one
 // MatMul, then per step gates = x_t·K + h·R + b_ih + b_hh in the neutral order i,f,g,o;
@@ -261,7 +276,9 @@ Activation ForwardPass::lstm(const Layer& l, const Activation& x) {
   }
   return {h, l.out_shape, false};
 }
+// loc: end
 
+// loc: begin layer residual
 Activation ForwardPass::residual(const Layer& l, const Activation& x) {
   const Activation body = layers(l.body, x);
   const Activation shortcut = l.shortcut.empty() ? x : layers(l.shortcut, x);
@@ -271,5 +288,6 @@ Activation ForwardPass::residual(const Layer& l, const Activation& x) {
   g_.set_scope(l.name);
   return {g_.op("AddV2", {body.t, shortcut.t}), l.out_shape, body.nhwc};
 }
+// loc: end
 
 }  // namespace versus::tf

@@ -5,6 +5,7 @@
 
 namespace versus::tf {
 
+// loc: begin loss
 TF_Output build_loss(ModelGraph& g, const std::string& loss, int64_t classes, TF_Output logits,
                      TF_Output labels) {
   g.set_scope("loss");
@@ -27,5 +28,6 @@ TF_Output build_loss(ModelGraph& g, const std::string& loss, int64_t classes, TF
   }
   throw UnsupportedCase("tensorflow: loss '" + loss + "' is not supported: unknown loss");
 }
+// loc: end
 
 }  // namespace versus::tf

@@ -42,6 +42,7 @@ class TfModel final : public Model {
       values.push_back(vars_.back().value);
     }
 
+    // loc: begin train_step
     std::map<std::string, RunningStats> running;
     ForwardPass train(g_, vars_, running, /*training=*/true);
     const TF_Output logits = logits_of(net, train.layers(net.layers, train.input(x_, net)));
@@ -50,12 +51,14 @@ class TfModel final : public Model {
     optimizer_graph_ = build_optimizer(g_, optimizer, vars_, grads, loss_.oper);
     train_targets_ = optimizer_graph_.updates;
     train_targets_.insert(train_targets_.end(), train.updates().begin(), train.updates().end());
+    // loc: end
 
     ForwardPass infer(g_, vars_, running, /*training=*/false);
     predict_ = logits_of(net, infer.layers(net.layers, infer.input(x_, net)));
     g_.start(config);
   }
 
+  // loc: begin train_step
   float train_step(const HostTensor& x, const std::vector<float>& labels) override {
     const int64_t batch = check_batch(x);
     if (static_cast<int64_t>(labels.size()) != batch)
@@ -77,6 +80,7 @@ class TfModel final : public Model {
     const std::vector<Tensor> out = g_.run(feeds, values, {loss_}, train_targets_);
     return *static_cast<const float*>(TF_TensorData(out.at(0).get()));
   }
+  // loc: end
 
   std::vector<float> predict(const HostTensor& x) override {
     check_batch(x);

@@ -16,6 +16,7 @@ namespace versus::th {
 namespace {
 
 // out = body(x) + shortcut(x); an empty shortcut is the identity.
+// loc: begin layer residual
 class ResidualImpl : public torch::nn::Module {
  public:
   ResidualImpl(torch::nn::Sequential body, torch::nn::Sequential shortcut)
@@ -29,9 +30,11 @@ class ResidualImpl : public torch::nn::Module {
  private:
   torch::nn::Sequential body_, shortcut_;
 };
+// loc: end
 TORCH_MODULE(Residual);
 
 // The harness passes token ids as float values; nn::Embedding indexes with int64.
+// loc: begin layer embedding
 class TokenEmbeddingImpl : public torch::nn::Module {
  public:
   explicit TokenEmbeddingImpl(torch::nn::EmbeddingOptions options)
@@ -41,9 +44,11 @@ class TokenEmbeddingImpl : public torch::nn::Module {
 
   torch::nn::Embedding embedding;
 };
+// loc: end
 TORCH_MODULE(TokenEmbedding);
 
 // The fused nn::LSTM over [batch, time, features]; the layer's output is the last step's h.
+// loc: begin layer lstm
 class LastStepLstmImpl : public torch::nn::Module {
  public:
   explicit LastStepLstmImpl(torch::nn::LSTMOptions options)
@@ -56,6 +61,7 @@ class LastStepLstmImpl : public torch::nn::Module {
 
   torch::nn::LSTM lstm;
 };
+// loc: end
 TORCH_MODULE(LastStepLstm);
 
 [[noreturn]] void unsupported(const Layer& l, const std::string& why) {
@@ -100,6 +106,7 @@ class Builder {
             l, fmt::format("it lists {} parameters, torch's module takes {} to {}", l.params.size(), lo, hi));
     };
 
+    // loc: begin layer dense
     if (l.type == "dense") {
       if (l.in_shape.empty()) unsupported(l, "it has no input shape");
       expect_params(1, 2);
@@ -108,6 +115,8 @@ class Builder {
       bind(l, m->options.bias() ? std::vector<torch::Tensor>{m->weight, m->bias}
                                 : std::vector<torch::Tensor>{m->weight});
       push(m);
+      // loc: end
+      // loc: begin layer conv2d
     } else if (l.type == "conv2d") {
       if (l.in_shape.size() != 3) unsupported(l, "input " + shape_text(l.in_shape) + " is not [C, H, W]");
       expect_params(1, 2);
@@ -120,6 +129,8 @@ class Builder {
       bind(l, m->options.bias() ? std::vector<torch::Tensor>{m->weight, m->bias}
                                 : std::vector<torch::Tensor>{m->weight});
       push(m);
+      // loc: end
+      // loc: begin layer pool
     } else if (l.type == "max_pool" || l.type == "avg_pool") {
       if (l.in_shape.size() != 3) unsupported(l, "input " + shape_text(l.in_shape) + " is not [C, H, W]");
       expect_params(0, 0);
@@ -133,6 +144,8 @@ class Builder {
       else
         push(nn::AvgPool2d(
             nn::AvgPool2dOptions(l.kernel).stride(l.stride).padding(l.padding).count_include_pad(false)));
+      // loc: end
+      // loc: begin layer activation
     } else if (l.type == "relu") {
       expect_params(0, 0);
       push(nn::ReLU());
@@ -142,9 +155,13 @@ class Builder {
     } else if (l.type == "tanh") {
       expect_params(0, 0);
       push(nn::Tanh());
+      // loc: end
+      // loc: begin layer flatten
     } else if (l.type == "flatten") {
       expect_params(0, 0);
       push(nn::Flatten());  // dims 1..-1 of NCHW: C·H·W order
+      // loc: end
+      // loc: begin layer batch_norm
     } else if (l.type == "batch_norm") {
       expect_params(0, 2);
       if (l.params.size() == 1) unsupported(l, "gamma without beta (or the reverse)");
@@ -169,12 +186,16 @@ class Builder {
         unsupported(l, "input " + shape_text(l.in_shape) + " is neither [C, H, W] nor [C]");
       }
       bind(l, tensors);
+      // loc: end
+      // loc: begin layer embedding
     } else if (l.type == "embedding") {
       expect_params(1, 1);
       TokenEmbedding m(nn::EmbeddingOptions(l.vocab, l.units));
       m->to(device_);
       bind(l, {m->embedding->weight});
       push(m);
+      // loc: end
+      // loc: begin layer lstm
     } else if (l.type == "lstm") {
       if (l.in_shape.size() != 2)
         unsupported(l, "input " + shape_text(l.in_shape) + " is not [time, features]");
@@ -191,11 +212,14 @@ class Builder {
       }
       bind(l, tensors);
       push(m);
+      // loc: end
+      // loc: begin layer residual
     } else if (l.type == "residual") {
       expect_params(0, 0);
       if (l.body.empty()) unsupported(l, "its body is empty");
       push(Residual(sequence(l.body), sequence(l.shortcut)));
     } else {
+      // loc: end
       unsupported(l, "the torch worker has no translation for this layer type");
     }
   }

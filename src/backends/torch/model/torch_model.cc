@@ -27,6 +27,7 @@ class TorchModel final : public Model {
     updater_ = make_updater(optimizer, params_);
   }
 
+  // loc: begin train_step
   float train_step(const HostTensor& x, const std::vector<float>& labels) override {
     const int64_t batch = x.shape.empty() ? 0 : x.shape[0];
     if (static_cast<int64_t>(labels.size()) != batch)
@@ -40,6 +41,7 @@ class TorchModel final : public Model {
     updater_->step();
     return loss.item<float>();  // on CUDA this waits for the step's kernels
   }
+  // loc: end
 
   std::vector<float> predict(const HostTensor& x) override {
     torch::NoGradGuard no_grad;
@@ -60,6 +62,7 @@ class TorchModel final : public Model {
   }
 
  private:
+  // loc: begin loss
   torch::Tensor loss_of(const torch::Tensor& logits, const std::vector<float>& labels) const {
     namespace F = torch::nn::functional;
     const auto batch = static_cast<int64_t>(labels.size());
@@ -69,6 +72,7 @@ class TorchModel final : public Model {
     // sigmoid_cross_entropy: logits [B, 1], labels 0/1
     return F::binary_cross_entropy_with_logits(logits, y.view(logits.sizes()));
   }
+  // loc: end
 
   torch::Device device_;
   std::vector<ParamSpec> specs_;
