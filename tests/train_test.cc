@@ -56,7 +56,7 @@ TEST(Training, TinyModelsLearnInEveryFramework) {
       EXPECT_GT(run["cpu_utilisation_cores"].get<double>(), 0.0);
       // The runner's /proc timeline of the worker: parallel arrays, memory above the bare process.
       const auto& tl = run["process"]["timeline"];
-      ASSERT_GE(tl["seconds"].size(), 2u);
+      ASSERT_GE(tl["seconds"].size(), 1u);  // a tiny run may end within two sampling intervals
       EXPECT_EQ(tl["cpu_seconds"].size(), tl["seconds"].size());
       EXPECT_EQ(tl["rss_mib"].size(), tl["seconds"].size());
       EXPECT_GT(tl["rss_mib"].back().get<double>(), 10.0);

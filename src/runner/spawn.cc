@@ -45,7 +45,7 @@ struct Pipe {
   }
 };
 
-constexpr double kSampleSeconds = 0.2;
+constexpr double kSampleSeconds = 0.1;
 constexpr size_t kMaxSamples = 1500;
 
 // utime, stime (fields 14, 15, clock ticks) and rss (field 24, pages) of /proc/PID/stat; the
