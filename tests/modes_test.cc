@@ -90,6 +90,29 @@ TEST(TrainingModes, ThreadCountsAreASweepAxisAndUnknownModesAreNamed) {
   EXPECT_FALSE(std::filesystem::exists(tmp.path() / "bad"));  // refused before any folder is made
 }
 
+TEST(TrainingExplained, ExplainTimesTheStepsOpsAndTheReportSetsThemAgainstTheStep) {
+  const auto frameworks = built_frameworks();
+  if (frameworks.empty()) GTEST_SKIP() << "no framework worker built here";
+  TempDir tmp;
+  const auto net = write_network(tmp, "tiny_mlp", kTinyMlp);
+  const auto r = run_versus({"run", "train", "--model", net.string(), "--dataset", "generated", "--epochs", "1",
+                             "--backends", join(frameworks), "--threads", "1", "--explain", "--out", (tmp.path() / "out").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_tail;
+  const auto folder = only_subfolder(tmp.path() / "out");
+  const auto plan = read_json(folder / "training.json");
+  ASSERT_TRUE(plan.contains("explain"));
+  // tiny_mlp's step: two GEMMs, one ReLU, the loss; each timed forward+backward in every framework.
+  EXPECT_EQ(plan["explain"]["cases"].size(), 4u);
+  size_t ok = 0;
+  for (const auto& e : std::filesystem::directory_iterator(folder / plan["explain"]["ops_folder"].get<std::string>() / "runs"))
+    ok += read_json(e.path())["status"] == "ok";
+  EXPECT_EQ(ok, 2 * 4 * frameworks.size());
+  const std::string md = read_text(folder / "report.md");
+  EXPECT_NE(md.find("## Training step explained by its ops"), std::string::npos);
+  EXPECT_NE(md.find("| sum of its ops |"), std::string::npos) << md;
+  EXPECT_EQ(md.find("no result for"), std::string::npos) << md;
+}
+
 TEST(OpModes, AnOpRunsValidatedInEachModeWithItsSwitchesSet) {
   if (built_frameworks().size() < 3) GTEST_SKIP() << "needs all three framework workers";
   TempDir tmp;

@@ -103,7 +103,11 @@ TEST(NetworkOps, EveryNetworkBringsValidOpCasesAtItsOwnShapes) {
   // ReLUs of equal size are one case naming both layers.
   const nlohmann::json mlp = network_op_cases(load_network("mlp"), 64);
   int relus = 0;
-  for (const auto& c : mlp["cases"]) relus += c["op"] == "relu";
+  for (const auto& c : mlp["cases"]) {
+    if (c["op"] != "relu") continue;
+    ++relus;
+    EXPECT_EQ(c["count"], 2) << c.dump();  // ...and count both uses
+  }
   EXPECT_EQ(relus, 1);
   // A dense layer's GEMM is timed forward and backward (its dX and dW products), as training runs it.
   for (const auto& c : mlp["cases"])

@@ -10,11 +10,13 @@
 #include "core/errors.h"
 #include "core/stats.h"
 #include "data/dataset.h"
+#include "nets/network_ops.h"
 #include "report/report.h"
 #include "runner/execute.h"
 #include "runner/plan.h"
 #include "runner/results_dir.h"
 #include "runner/spawn.h"
+#include "runner/suite_runner.h"
 #include "runner/train_runner.h"
 
 namespace versus {
@@ -77,6 +79,31 @@ ChosenWorkers available_workers(const std::string& list, const std::string& mode
   return out;
 }
 
+// The ops one training step runs (nets/network_ops.h), timed in every training backend's default
+// mode at the training's thread count, into DIR/ops-<time>/: what the report's "step explained
+// by its ops" section sets against the measured step. Recorded in training.json under "explain".
+void time_step_ops(const Network& net, const nlohmann::json& request, int threads, const ChosenWorkers& chosen,
+                   const nlohmann::json& context, const ResultsDir& dir, nlohmann::json& plan, bool verbose) {
+  const int64_t batch = request.value("batch", net.batch);
+  const nlohmann::json ops = network_op_cases(net, batch);
+  nlohmann::json suite = {{"name", "ops"},
+                          {"description", fmt::format("the ops of one training step of {} at batch {}", net.name, batch)},
+                          {"quick", true}, {"threads", {threads}}, {"seed", 42}, {"cases", ops["cases"]},
+                          {"backends", nlohmann::json::array()}};
+  for (const auto& [b, w] : chosen.workers) suite["backends"].push_back(b);
+  // No variants: each worker's default, as the default training mode uses.
+  const SuitePlan ops_plan = expand_suite(suite, [](const std::string&) { return std::vector<std::string>{}; }, threads);
+  const ResultsDir ops_dir = ResultsDir::create_new(dir.root(), "ops");
+  ops_dir.write_plan(ops_plan);
+  ops_dir.write_context(context);
+  plan["explain"] = {{"ops_folder", ops_dir.root().filename().string()}, {"batch", batch}, {"cases", ops["cases"]},
+                     {"not_measured", ops["skipped"]}};
+  write_file_atomically(dir.root() / "training.json", plan.dump(2) + "\n");
+  std::fprintf(stderr, "versus: timing the %zu op runs of one %s step (--explain) -> %s\n", ops_plan.cases.size(),
+               net.name.c_str(), ops_dir.root().c_str());
+  run_suite(ops_dir, ops_plan, context, chosen.workers, verbose);
+}
+
 struct TrainingOutcome {
   std::filesystem::path dir;
   int failed = 0;
@@ -136,6 +163,7 @@ TrainingOutcome train_everywhere(const Network& net, const TrainSettings& s, con
     if (f.target_accuracy > 0 && doc.value("status", "") == "ok") doc["time_to_accuracy"] = time_to_accuracy(doc, f.target_accuracy);
     dir.write_run(backend, doc);
   }
+  if (f.explain) time_step_ops(net, request, s.threads, chosen, context, dir, plan, f.verbose);
   return out;
 }
 
@@ -157,6 +185,7 @@ void add_train_flags(CLI::App& cmd, TrainFlags& f, bool parity) {
   if (!parity) {
     cmd.add_option("--parity-steps", f.parity_steps, "first steps whose losses parity compares")->capture_default_str();
     cmd.add_option("--target-accuracy", f.target_accuracy, "report the training time until the test accuracy reaches this (0-1)");
+    cmd.add_flag("--explain", f.explain, "also time the ops of one training step; the report sets their sum against the step");
   }
   cmd.add_option("--backends", f.backends, "comma list of framework[:mode] (modes: versus list backends)")->capture_default_str();
   cmd.add_option("--threads", f.threads, "intra-op threads, comma list: each trains every backend (default: all cores)")

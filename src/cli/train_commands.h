@@ -20,6 +20,7 @@ struct TrainFlags {
   std::string out = "results";
   std::string device = "cpu";
   bool verbose = false, no_report = false;
+  bool explain = false;                       // also time the step's ops (report: step explained by ops)
 };
 
 // Adds the training flags (--model, --dataset, --epochs...) to `cmd`.

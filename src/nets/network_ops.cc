@@ -21,9 +21,10 @@ class CaseCollector {
     for (auto& c : cases_)
       if (c["op"] == op && c["params"] == params) {
         c["why"] = c["why"].get<std::string>() + "; " + why;  // the same shape again: one case, every use named
+        c["count"] = c["count"].get<int>() + 1;
         return;
       }
-    nlohmann::json c = {{"op", op}, {"params", std::move(params)}, {"why", why}};
+    nlohmann::json c = {{"op", op}, {"params", std::move(params)}, {"why", why}, {"count", 1}};
     if (find_op(op).has_backward()) c["directions"] = {"forward", "backward"};
     cases_.push_back(std::move(c));
   }

@@ -10,8 +10,8 @@
 
 namespace versus {
 
-// Suite "cases" entries ({"op", "params", "directions", "why"}), one per distinct op shape, in
-// layer order, at `batch` samples. Layers with no op in the catalogue (flatten: a view; lstm:
+// Suite "cases" entries ({"op", "params", "directions", "why", "count"}), one per distinct op
+// shape, in layer order, at `batch` samples; "count" is how many times one training step runs it. Layers with no op in the catalogue (flatten: a view; lstm:
 // not yet an op) are listed in "skipped" of the returned object: {"cases": [...], "skipped": [...]}.
 nlohmann::json network_op_cases(const Network& net, int64_t batch);
 

@@ -17,7 +17,9 @@
 #include "report/markdown_writer.h"
 #include "report/report_format.h"
 #include "report/lines_of_code.h"
+#include "report/step_explained.h"
 #include "report/training_modes.h"
+#include "runner/execute.h"
 #include "runner/results_dir.h"
 #include "runner/train_runner.h"
 
@@ -29,6 +31,7 @@ namespace fs = std::filesystem;
 struct TrainingData {
   nlohmann::json plan, context, parity;
   std::vector<nlohmann::json> runs;  // sorted by backend
+  std::vector<StepExplanation> explained;  // with --explain: the step set against its ops
 };
 
 TrainingData load(const fs::path& dir) {
@@ -38,6 +41,11 @@ TrainingData load(const fs::path& dir) {
   if (fs::exists(dir / "parity.json")) d.parity = read_json_file(dir / "parity.json");
   d.runs = ResultsDir(dir).read_runs(kTrainSchema);
   if (d.runs.empty()) throw UserError(fmt::format("{} holds no training runs yet", dir.string()));
+  if (d.plan.contains("explain")) {
+    const fs::path ops = dir / d.plan["explain"].value("ops_folder", "");
+    if (fs::is_directory(ops / "runs"))
+      d.explained = explain_steps(d.runs, ResultsDir(ops).read_runs(kResultSchema), d.plan["explain"].value("cases", nlohmann::json::array()));
+  }
   return d;
 }
 
@@ -297,10 +305,15 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
                                      "steps, which the epoch time includes. CPU cores busy = process CPU time / wall time."});
   results.blocks.push_back(t);
   if (!failures.items.empty()) results.blocks.push_back(failures);
-  for (const Chart& c : charts) results.blocks.push_back(ChartBlock{c.title, c.svg.empty() ? "" : c.file_name, c.svg, c.caption, c.note});
+  for (const Chart& c : charts)
+    if (c.group_key != "step-explained")
+      results.blocks.push_back(ChartBlock{c.title, c.svg.empty() ? "" : c.file_name, c.svg, c.caption, c.note});
   doc.sections.push_back(std::move(summary));
   doc.sections.push_back(std::move(results));
   if (auto modes = execution_modes_section(d.runs)) doc.sections.push_back(std::move(*modes));
+  if (!d.explained.empty())
+    for (const Chart& c : charts)
+      if (c.group_key == "step-explained") doc.sections.push_back(step_explained_section(d.explained, d.plan["explain"], c));
   if (auto loc = lines_of_code_section(request.value("network", nlohmann::json::object()),
                                        d.context.value("frameworks", nlohmann::json::object())))
     doc.sections.push_back(std::move(*loc));
@@ -419,6 +432,7 @@ ReportFiles write_training_report(const fs::path& results_dir, const fs::path& o
   for (const auto& run : d.runs) any_inference = any_inference || (ok(run) && run.contains("inference"));
   if (any_inference) charts.push_back(latency_chart(d));
   charts.push_back(peak_memory_chart(d));
+  if (!d.explained.empty()) charts.push_back(step_explained_chart(d.explained));
   charts.push_back(line_chart(d, "cpu-timeline", "CPU use over time", "seconds since the worker started", "cores busy",
                               fmt::format("Cores kept busy by each framework's worker process (CPU time of all its threads "
                                           "per interval of wall time, read from /proc every {} s), from start-up "

@@ -98,7 +98,10 @@ void append_network_cases(nlohmann::json& suite, const std::string& file) {
           return d["op"] == c["op"] && d["params"] == c["params"];
         });
         if (same == derived.end()) derived.push_back(c);
-        else (*same)["why"] = (*same)["why"].get<std::string>() + "; " + c["why"].get<std::string>();
+        else {
+          (*same)["why"] = (*same)["why"].get<std::string>() + "; " + c["why"].get<std::string>();
+          (*same)["count"] = (*same).value("count", 1) + c.value("count", 1);
+        }
       }
     } catch (const UserError& e) {
       throw UserError(fmt::format("{}: network '{}': {}", file, name, e.what()));
@@ -153,7 +156,8 @@ void expand_entry(const nlohmann::json& entry, const std::vector<BackendChoice>&
   if (!entry.is_object())
     throw UserError(fmt::format("a case must be an object like {{\"op\": \"gemm\", ...}}, got {}", entry.dump()));
   // A misspelt key ("direction") would otherwise be ignored and another case benchmarked.
-  static const std::set<std::string> known = {"op", "params", "sizes", "directions", "device", "dtype", "backends", "why"};
+  // "count": how many times a network's step runs the case (informational; explain uses it).
+  static const std::set<std::string> known = {"op", "params", "sizes", "directions", "device", "dtype", "backends", "why", "count"};
   for (const auto& [key, value] : entry.items())
     if (!known.count(key))
       throw UserError(fmt::format("unknown key '{}' in a case; known keys: {}", key, fmt::join(known, ", ")));

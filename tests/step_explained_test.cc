@@ -1,0 +1,74 @@
+// The step explained by its ops (report/step_explained.h): the prediction is exactly the sum of
+// the op rows (count × the op's forward+backward median), families add up, a missing op result
+// is listed rather than silently dropped, and the section decomposes the gap between frameworks.
+#include "report/step_explained.h"
+
+#include <gtest/gtest.h>
+
+namespace versus {
+namespace {
+
+nlohmann::json train_run(const std::string& backend, std::vector<double> steps) {
+  return {{"status", "ok"}, {"backend", backend}, {"default_mode", true}, {"step_seconds", steps}};
+}
+nlohmann::json op_run(const std::string& backend, const std::string& op, const nlohmann::json& params,
+                      const std::string& direction, double median) {
+  return {{"status", "ok"},
+          {"case", {{"backend", backend}, {"op", op}, {"params", params}, {"direction", direction}}},
+          {"summary", {{"median", median}}}};
+}
+
+const nlohmann::json kDense = {{"m", 8}, {"n", 4}, {"k", 16}, {"trans_b", true}};
+const nlohmann::json kRelu = {{"n", 32}};
+const nlohmann::json kLoss = {{"batch", 8}, {"classes", 4}};
+const nlohmann::json kCases = {
+    {{"op", "gemm"}, {"params", kDense}, {"directions", {"forward", "backward"}}, {"count", 2}},
+    {{"op", "relu"}, {"params", kRelu}, {"directions", {"forward", "backward"}}, {"count", 3}},
+    {{"op", "softmax_cross_entropy"}, {"params", kLoss}, {"directions", {"forward", "backward"}}, {"count", 1}}};
+
+TEST(StepExplained, ThePredictionIsTheSumOfTheOpRowsTimesTheirCounts) {
+  const std::vector<nlohmann::json> train = {train_run("a", {1.0, 0.010, 0.012, 0.011}), train_run("b", {1.0, 0.020, 0.020})};
+  const std::vector<nlohmann::json> ops = {
+      op_run("a", "gemm", kDense, "forward", 0.9),  // forward rows are not used: backward cases include them
+      op_run("a", "gemm", kDense, "backward", 0.002), op_run("a", "relu", kRelu, "backward", 0.001),
+      op_run("a", "softmax_cross_entropy", kLoss, "backward", 0.0005),
+      op_run("b", "gemm", kDense, "backward", 0.004), op_run("b", "relu", kRelu, "backward", 0.001)};
+  const auto steps = explain_steps(train, ops, kCases);
+  ASSERT_EQ(steps.size(), 2u);
+  EXPECT_DOUBLE_EQ(steps[0].measured, 0.011);  // the first step (build, warm-up) excluded
+  EXPECT_DOUBLE_EQ(steps[0].predicted, 2 * 0.002 + 3 * 0.001 + 0.0005);
+  EXPECT_DOUBLE_EQ(steps[0].parts.at("dense (gemm)"), 0.004);
+  EXPECT_DOUBLE_EQ(steps[0].parts.at("activation"), 0.003);
+  EXPECT_DOUBLE_EQ(steps[0].parts.at("loss"), 0.0005);
+  double sum = 0;
+  for (const auto& [part, t] : steps[0].parts) sum += t;
+  EXPECT_DOUBLE_EQ(sum, steps[0].predicted);
+  EXPECT_DOUBLE_EQ(steps[0].remainder(), 0.011 - 0.0075);
+  EXPECT_TRUE(steps[0].missing.empty());
+  // b has no loss result: listed as missing, not silently left out.
+  ASSERT_EQ(steps[1].missing.size(), 1u);
+  EXPECT_NE(steps[1].missing[0].find("softmax_cross_entropy backward"), std::string::npos);
+  EXPECT_DOUBLE_EQ(steps[1].predicted, 2 * 0.004 + 3 * 0.001);
+
+  const Section s = step_explained_section(steps, {{"cases", kCases}, {"batch", 8}}, Chart{});
+  std::string bullets;
+  for (const auto& block : s.blocks)
+    if (const auto* b = std::get_if<Bullets>(&block))
+      for (const auto& item : b->items) bullets += item + "\n";
+  // b is 1.82× a (9 ms gap): 4 ms of it in its gemm rows, 5.5 ms in the remainder (b lacks the loss row).
+  EXPECT_NE(bullets.find("b's step is 1.82× a's (+9.00 ms): remainder (overhead) +5.50 ms (61.1 %), dense (gemm) +4.00 ms (44.4 %)"),
+            std::string::npos) << bullets;
+  EXPECT_NE(bullets.find("b: no result for softmax_cross_entropy backward"), std::string::npos) << bullets;
+}
+
+TEST(StepExplained, OpsMapToTheirFamilies) {
+  EXPECT_EQ(op_family("conv2d"), "conv");
+  EXPECT_EQ(op_family("avg_pool"), "pool");
+  EXPECT_EQ(op_family("tanh"), "activation");
+  EXPECT_EQ(op_family("binary_cross_entropy"), "loss");
+  EXPECT_EQ(op_family("add"), "residual add");
+  EXPECT_EQ(op_family("transpose"), "other");
+}
+
+}  // namespace
+}  // namespace versus
