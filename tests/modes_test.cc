@@ -2,6 +2,7 @@
 // sweeps through the real CLI: every mode trains the same tiny network with parity to the
 // default mode, ops run validated in a mode, each records what the framework reported it did,
 // and a mode that cannot be done is reported as unsupported with its reason.
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -111,6 +112,17 @@ TEST(TrainingExplained, ExplainTimesTheStepsOpsAndTheReportSetsThemAgainstTheSte
   EXPECT_NE(md.find("## Training step explained by its ops"), std::string::npos);
   EXPECT_NE(md.find("| sum of its ops |"), std::string::npos) << md;
   EXPECT_EQ(md.find("no result for"), std::string::npos) << md;
+  // The new sections render in a browser too: every chart drawn, no console message.
+  const testing::BrowserRender page = testing::render_in_chromium(folder / "report.html");
+  if (page.available) {
+    EXPECT_EQ(page.exit_code, 0);
+    EXPECT_TRUE(page.console_messages.empty()) << page.console_messages.front();
+    EXPECT_NE(page.dom.find("Training step explained by its ops"), std::string::npos);
+    EXPECT_NE(page.dom.find("chart-step-explained"), std::string::npos);
+    EXPECT_EQ(page.dom.find("no chart:"), std::string::npos);
+  } else if (std::getenv("VERSUS_REQUIRE_BROWSER")) {
+    ADD_FAILURE() << "chromium is not installed (scripts/setup installs it)";
+  }
 }
 
 TEST(OpModes, AnOpRunsValidatedInEachModeWithItsSwitchesSet) {

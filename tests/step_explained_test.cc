@@ -61,6 +61,17 @@ TEST(StepExplained, ThePredictionIsTheSumOfTheOpRowsTimesTheirCounts) {
   EXPECT_NE(bullets.find("b: no result for softmax_cross_entropy backward"), std::string::npos) << bullets;
 }
 
+TEST(StepExplained, OnlyTheDefaultModeAtTheOpsThreadCountIsExplained) {
+  std::vector<nlohmann::json> train = {train_run("a", {1, 0.01}), train_run("a", {1, 0.02}), train_run("a", {1, 0.03})};
+  train[0]["settings"] = {{"threads", 1}};
+  train[1]["settings"] = {{"threads", 2}};
+  train[2]["settings"] = {{"threads", 2}};
+  train[2]["default_mode"] = false;  // e.g. tensorflow-xla-t2
+  const auto steps = explain_steps(train, {}, kCases, 2);
+  ASSERT_EQ(steps.size(), 1u);
+  EXPECT_DOUBLE_EQ(steps[0].measured, 0.02);
+}
+
 TEST(StepExplained, OpsMapToTheirFamilies) {
   EXPECT_EQ(op_family("conv2d"), "conv");
   EXPECT_EQ(op_family("avg_pool"), "pool");

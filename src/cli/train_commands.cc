@@ -96,8 +96,8 @@ void time_step_ops(const Network& net, const nlohmann::json& request, int thread
   const ResultsDir ops_dir = ResultsDir::create_new(dir.root(), "ops");
   ops_dir.write_plan(ops_plan);
   ops_dir.write_context(context);
-  plan["explain"] = {{"ops_folder", ops_dir.root().filename().string()}, {"batch", batch}, {"cases", ops["cases"]},
-                     {"not_measured", ops["skipped"]}};
+  plan["explain"] = {{"ops_folder", ops_dir.root().filename().string()}, {"batch", batch}, {"threads", threads},
+                     {"cases", ops["cases"]}, {"not_measured", ops["skipped"]}};
   write_file_atomically(dir.root() / "training.json", plan.dump(2) + "\n");
   std::fprintf(stderr, "versus: timing the %zu op runs of one %s step (--explain) -> %s\n", ops_plan.cases.size(),
                net.name.c_str(), ops_dir.root().c_str());

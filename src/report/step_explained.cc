@@ -54,10 +54,12 @@ std::string op_family(const std::string& op) {
 }
 
 std::vector<StepExplanation> explain_steps(const std::vector<nlohmann::json>& train_runs,
-                                           const std::vector<nlohmann::json>& op_runs, const nlohmann::json& cases) {
+                                           const std::vector<nlohmann::json>& op_runs, const nlohmann::json& cases,
+                                           int threads) {
   std::vector<StepExplanation> out;
   for (const auto& run : train_runs) {
     if (run.value("status", "") != "ok" || !run.value("default_mode", true)) continue;
+    if (threads > 0 && run.value("/settings/threads"_json_pointer, threads) != threads) continue;
     StepExplanation e;
     e.backend = run.value("backend", "?");
     std::vector<double> steps = run.value("step_seconds", std::vector<double>{});

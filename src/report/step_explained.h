@@ -29,10 +29,12 @@ struct StepExplanation {
   double remainder() const { return measured - predicted; }
 };
 
-// One explanation per backend whose default-mode training run finished. `cases`: the explain
-// cases of training.json (op, params, directions, count); `op_runs`: the results of timing them.
+// One explanation per backend whose default-mode training run at `threads` (the ops' thread
+// count; 0: any) finished. `cases`: the explain cases of training.json (op, params, directions,
+// count); `op_runs`: the results of timing them.
 std::vector<StepExplanation> explain_steps(const std::vector<nlohmann::json>& train_runs,
-                                           const std::vector<nlohmann::json>& op_runs, const nlohmann::json& cases);
+                                           const std::vector<nlohmann::json>& op_runs, const nlohmann::json& cases,
+                                           int threads = 0);
 
 // The report section with the table, the pairwise gap decomposition and a stacked-bar chart.
 Section step_explained_section(const std::vector<StepExplanation>& steps, const nlohmann::json& explain, const Chart& chart);

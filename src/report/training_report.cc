@@ -44,7 +44,8 @@ TrainingData load(const fs::path& dir) {
   if (d.plan.contains("explain")) {
     const fs::path ops = dir / d.plan["explain"].value("ops_folder", "");
     if (fs::is_directory(ops / "runs"))
-      d.explained = explain_steps(d.runs, ResultsDir(ops).read_runs(kResultSchema), d.plan["explain"].value("cases", nlohmann::json::array()));
+      d.explained = explain_steps(d.runs, ResultsDir(ops).read_runs(kResultSchema), d.plan["explain"].value("cases", nlohmann::json::array()),
+                                  d.plan["explain"].value("threads", 0));
   }
   return d;
 }
