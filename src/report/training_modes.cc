@@ -78,8 +78,8 @@ std::optional<Section> execution_modes_section(const std::vector<nlohmann::json>
 
   Section s{"modes", "Execution modes: defaults and tuned", 2, {}};
   s.blocks.push_back(Paragraph{
-      "Each framework as a user gets it (*defaults*: its default mode at the largest thread count run) beside the "
-      "fastest way it was run here (*tuned*: the mode and thread count with the lowest median step time). Speed-up = "
+      "Each framework as a user gets it (the defaults: its default mode at the largest thread count run) beside the "
+      "fastest way it was run here (tuned: the mode and thread count with the lowest median step time). Speed-up = "
       "median step time of the defaults ÷ that of the tuned run, with the 95 % bootstrap interval of the ratio; "
       "step times exclude the first step, which holds graph construction, XLA compilation or CachedOp creation (the "
       "\"first step\" column). Every mode trains from the same weights on the same batches and is part of the parity "
