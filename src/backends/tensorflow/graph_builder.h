@@ -26,6 +26,7 @@
 
 #include <fmt/format.h>
 
+#include "backends/tensorflow/eager_replay.h"
 #include "backends/tensorflow/tf_graph.h"
 #include "core/case_spec.h"
 #include "core/errors.h"
@@ -139,7 +140,8 @@ class GraphBuilder {
   GraphBuilder(const CaseSpec& c, const TfContext& ctx)
       : gs_(std::make_unique<GraphSession>()),
         config_(ctx.session_config),
-        backward_(c.direction == "backward") {}
+        backward_(c.direction == "backward"),
+        eager_(ctx.eager) {}
 
   bool backward() const { return backward_; }
   TF_Graph* graph() const { return gs_->graph(); }
@@ -229,6 +231,11 @@ class GraphBuilder {
     for (const TF_Output& o : fetches) f.push_back({o, static_elements(o)});
     std::vector<TF_Operation*> targets;
     for (const TF_Output& o : keep) targets.push_back(o.oper);
+    if (eager_) {
+      EagerProgram p{std::move(gs_), std::move(feeds_), std::move(values_), {}, {}, std::move(targets), config_};
+      for (const auto& x : f) p.fetches.push_back(x.output), p.elements.push_back(x.elements);
+      return make_eager_replay(std::move(p));
+    }
     gs_->start(config_);
     return std::make_unique<GraphRun>(std::move(gs_), std::move(feeds_), std::move(values_), std::move(f),
                                       std::move(targets));
@@ -278,6 +285,7 @@ class GraphBuilder {
   std::unique_ptr<GraphSession> gs_;
   std::string config_;
   bool backward_;
+  bool eager_;  // finish() returns the eager replay instead of a session run
   int nodes_ = 0;
   std::vector<TF_Output> feeds_;
   std::vector<Tensor> values_;

@@ -106,10 +106,8 @@ class TensorflowBackend final : public Backend {
   std::unique_ptr<OpInstance> prepare(const CaseSpec& c, const std::vector<HostTensor>& in) override {
     if (c.device != "cpu") throw UnsupportedCase("tensorflow (tensorflow-cpu wheel) runs on the CPU only");
     if (c.dtype != "float32") throw UnsupportedCase("tensorflow backend supports float32 only");
-    if (mode_ == "eager")
-      throw UnsupportedCase("versus builds TensorFlow's ops as graphs; op-by-op eager execution (TFE_Execute) is "
-                            "measured by the dispatch op's mode=eager only");
-    return OpTable<TfContext>::get().prepare(name(), c, in, TfContext{session_config(threads_), &notes_});
+    // Eager: the same op graph, replayed node by node with TFE_Execute (eager_replay.h).
+    return OpTable<TfContext>::get().prepare(name(), c, in, TfContext{session_config(threads_), &notes_, mode_ == "eager"});
   }
 
   // Graph mode: the training step (forward, TF_AddGradients, fused optimizer ops) and the
@@ -139,7 +137,7 @@ class TensorflowBackend final : public Backend {
              with_log({{"TF_XLA_FLAGS", "--tf_xla_auto_jit=2 --tf_xla_cpu_global_jit"}})},
             {"no-onednn", "graph session with TF's oneDNN kernels off (TF_ENABLE_ONEDNN_OPTS=0): Eigen kernels",
              with_log({{"TF_ENABLE_ONEDNN_OPTS", "0"}})},
-            {"eager", "eager execution (TFE_Execute) with a gradient tape", log}};
+            {"eager", "eager execution: ops one TFE_Execute call at a time (training would need a gradient tape)", log}};
   }
 
   void set_mode(const std::string& mode) override {

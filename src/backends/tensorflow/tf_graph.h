@@ -151,6 +151,7 @@ inline Tensor host_to_tf(const std::vector<float>& data, int64_t rows, int64_t c
 struct TfContext {
   std::string session_config;
   nlohmann::json* notes = nullptr;
+  bool eager = false;  // the "eager" mode: the graph replayed node by node (eager_replay.h)
 
   void note(const std::string& key, const std::string& text) const {
     if (notes) (*notes)[key] = text;
