@@ -2,6 +2,7 @@
 // sweeps through the real CLI: every mode trains the same tiny network with parity to the
 // default mode, ops run validated in a mode, each records what the framework reported it did,
 // and a mode that cannot be done is reported as unsupported with its reason.
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -112,6 +113,14 @@ TEST(TrainingExplained, ExplainTimesTheStepsOpsAndTheReportSetsThemAgainstTheSte
   EXPECT_NE(md.find("## Training step explained by its ops"), std::string::npos);
   EXPECT_NE(md.find("| sum of its ops |"), std::string::npos) << md;
   EXPECT_EQ(md.find("no result for"), std::string::npos) << md;
+  // libtorch's own profiler ran after training, on steps of their own, and said what it saw.
+  if (std::find(frameworks.begin(), frameworks.end(), "torch") != frameworks.end()) {
+    const auto torch = read_json(folder / "runs" / "torch.json");
+    EXPECT_TRUE(torch["profile"]["available"].get<bool>());
+    EXPECT_TRUE(torch["profile"]["ops"].contains("aten::addmm")) << torch["profile"].dump();
+    EXPECT_TRUE(torch["profile"]["ops"].contains("optimizer.step")) << torch["profile"].dump();
+    EXPECT_NE(md.find("| one profiled step |"), std::string::npos) << md;
+  }
   // The new sections render in a browser too: every chart drawn, no console message.
   const testing::BrowserRender page = testing::render_in_chromium(folder / "report.html");
   if (page.available) {

@@ -72,6 +72,36 @@ TEST(StepExplained, OnlyTheDefaultModeAtTheOpsThreadCountIsExplained) {
   EXPECT_DOUBLE_EQ(steps[0].measured, 0.02);
 }
 
+TEST(StepExplained, ProfiledOperationNamesMapToFamiliesAndTheRestIsListedAsOther) {
+  EXPECT_EQ(profiled_family("autograd::engine::evaluate_function: ConvolutionBackward0"), "conv");
+  EXPECT_EQ(profiled_family("aten::conv2d"), "conv");
+  EXPECT_EQ(profiled_family("aten::addmm"), "dense (gemm)");
+  EXPECT_EQ(profiled_family("autograd::engine::evaluate_function: AddmmBackward0"), "dense (gemm)");
+  EXPECT_EQ(profiled_family("autograd::engine::evaluate_function: MaxPool2DWithIndicesBackward0"), "pool");
+  EXPECT_EQ(profiled_family("aten::relu"), "activation");
+  EXPECT_EQ(profiled_family("autograd::engine::evaluate_function: NllLossBackward0"), "loss");
+  EXPECT_EQ(profiled_family("autograd::engine::evaluate_function: torch::autograd::AccumulateGrad"), "gradient accumulation");
+  EXPECT_EQ(profiled_family("optimizer.step"), "optimizer update");
+  EXPECT_EQ(profiled_family("aten::t"), "other");
+
+  StepExplanation e;
+  e.backend = "torch";
+  e.measured = 0.01;
+  e.profile = {{"available", true}, {"profiler", "p"}, {"unprofiled_step_seconds", 0.01}, {"profiled_step_seconds", 0.012},
+               {"ops", {{"aten::conv2d", {{"seconds", 0.004}, {"calls", 2}}}, {"aten::t", {{"seconds", 0.001}, {"calls", 3}}}}}};
+  const Section s = step_explained_section({e}, {{"cases", nlohmann::json::array()}}, Chart{});
+  std::string text;
+  for (const auto& block : s.blocks) {
+    if (const auto* b = std::get_if<Bullets>(&block))
+      for (const auto& item : b->items) text += item + "\n";
+    if (const auto* t = std::get_if<Table>(&block))
+      for (const auto& row : t->rows) text += row[0].text + " | " + row.back().text + "\n";
+  }
+  EXPECT_NE(text.find("step, profiled | 12.0 ms (20.0 % overhead)"), std::string::npos) << text;
+  EXPECT_NE(text.find("sum of the profiled ops | 5.00 ms"), std::string::npos) << text;
+  EXPECT_NE(text.find("torch, in \"other\": aten::t"), std::string::npos) << text;  // named, not dropped
+}
+
 TEST(StepExplained, OpsMapToTheirFamilies) {
   EXPECT_EQ(op_family("conv2d"), "conv");
   EXPECT_EQ(op_family("avg_pool"), "pool");

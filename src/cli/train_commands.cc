@@ -49,6 +49,7 @@ TrainSettings settings_from(const TrainFlags& f, const Network& net) {
   s.threads = f.threads.empty() ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))
                                 : *std::max_element(f.threads.begin(), f.threads.end());
   if (f.timeout > 0) s.timeout_seconds = f.timeout;
+  s.profile = f.explain;
   return s;
 }
 

@@ -1,12 +1,15 @@
 #include "report/step_explained.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <functional>
 #include <cstdlib>
 #include <fstream>
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/stats.h"
 #include "report/report_format.h"
@@ -39,6 +42,52 @@ std::vector<std::string> part_names(const std::vector<StepExplanation>& steps) {
   return {names.begin(), names.end()};
 }
 
+// The framework's own profiler, one step after training, by family; every op mapped to "other"
+// is named, so nothing is dropped there unseen.
+void add_profile_table(Section& s, const std::vector<StepExplanation>& steps) {
+  std::vector<const StepExplanation*> with;
+  for (const auto& e : steps)
+    if (!e.profile.is_null()) with.push_back(&e);
+  if (with.empty()) return;
+  std::map<std::string, std::map<std::string, double>> by_family;  // family -> backend -> seconds
+  std::map<std::string, double> total;
+  Bullets others{{}, Tone::muted};
+  for (const auto* e : with) {
+    const nlohmann::json ops = e->profile.value("ops", nlohmann::json::object());  // named: items() of a temporary dangles
+    std::vector<std::string> other_names;
+    for (const auto& [name, op] : ops.items()) {
+      const std::string family = profiled_family(name);
+      by_family[family][e->backend] += op.value("seconds", 0.0);
+      total[e->backend] += op.value("seconds", 0.0);
+      if (family == "other") other_names.push_back(name);
+    }
+    if (!other_names.empty()) others.items.push_back(fmt::format("{}, in \"other\": {}", e->backend, fmt::join(other_names, ", ")));
+  }
+  Table t{{"one profiled step"}, {false}, {}};
+  for (const auto* e : with) t.header.push_back(e->backend), t.numeric.push_back(true);
+  auto row = [&](const std::string& name, const std::function<std::string(const StepExplanation&)>& value, Tone tone = Tone::plain) {
+    std::vector<Cell> r{{name, tone}};
+    for (const auto* e : with) r.push_back({value(*e), tone});
+    t.rows.push_back(std::move(r));
+  };
+  row("step, unprofiled", [](const StepExplanation& e) { return format_time(e.profile.value("unprofiled_step_seconds", 0.0)); });
+  row("step, profiled", [](const StepExplanation& e) {
+    const double plain = e.profile.value("unprofiled_step_seconds", 0.0), prof = e.profile.value("profiled_step_seconds", 0.0);
+    return fmt::format("{} ({} overhead)", format_time(prof), plain > 0 ? format_percent(prof / plain - 1) : "?");
+  });
+  row("sum of the profiled ops", [&](const StepExplanation& e) { return format_time(total[e.backend]); });
+  for (const auto& [family, per] : by_family)
+    row("  " + family, [&](const StepExplanation& e) { return per.count(e.backend) ? format_time(per.at(e.backend)) : "–"; }, Tone::muted);
+  s.blocks.push_back(Paragraph{fmt::format(
+      "The framework's own profiler, after training, on three more steps of the first batch ({}; top-level "
+      "operations only, nested calls inside their caller; backward operations under the autograd engine's "
+      "names). Profiled steps are never timing steps: the table states the profiler's overhead against unprofiled "
+      "steps of the same batch. Frameworks without a column have no profiler hook in versus yet.",
+      with.front()->profile.value("profiler", "?"))});
+  s.blocks.push_back(t);
+  if (!others.items.empty()) s.blocks.push_back(others);
+}
+
 }  // namespace
 
 std::string op_family(const std::string& op) {
@@ -50,6 +99,23 @@ std::string op_family(const std::string& op) {
   if (op == "batch_norm") return "batch norm";
   if (op == "embedding" || op == "lstm") return op;
   if (op == "add") return "residual add";
+  return "other";
+}
+
+std::string profiled_family(const std::string& name) {
+  std::string n;
+  for (char c : name) n += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto has = [&](const char* part) { return n.find(part) != std::string::npos; };
+  if (has("optimizer")) return "optimizer update";
+  if (has("accumulategrad")) return "gradient accumulation";
+  if (has("conv")) return "conv";
+  if (has("addmm") || has("matmul") || has("linear") || has("::mm")) return "dense (gemm)";
+  if (has("pool")) return "pool";
+  if (has("relu") || has("sigmoid") || has("tanh") || has("threshold")) return "activation";
+  if (has("cross_entropy") || has("nll") || has("softmax")) return "loss";
+  if (has("batch_norm") || has("batchnorm")) return "batch norm";
+  if (has("embedding")) return "embedding";
+  if (has("lstm")) return "lstm";
   return "other";
 }
 
@@ -65,6 +131,7 @@ std::vector<StepExplanation> explain_steps(const std::vector<nlohmann::json>& tr
     std::vector<double> steps = run.value("step_seconds", std::vector<double>{});
     if (steps.size() > 1) steps.erase(steps.begin());
     e.measured = median(steps);
+    if (run.contains("profile") && run["profile"].value("available", false)) e.profile = run["profile"];
     for (const auto& c : cases) {
       // A backward case times the op's forward and backward pass together (docs/methodology.md),
       // which is what a training step runs; an op without a backward pass runs forward only.
@@ -180,6 +247,7 @@ Section step_explained_section(const std::vector<StepExplanation>& steps, const 
                                  "slower framework is faster at that part):"});
     s.blocks.push_back(gaps);
   }
+  add_profile_table(s, steps);
   Bullets missing{{}, Tone::warn};
   for (const auto& e : steps)
     for (const auto& m : e.missing) missing.items.push_back(e.backend + ": no result for " + m + " (counted in the remainder)");

@@ -26,8 +26,14 @@ struct StepExplanation {
   double predicted = 0;  // Σ count × median op time over the step's op rows, seconds
   std::map<std::string, double> parts;  // "conv" -> seconds, forward + backward, count included
   std::vector<std::string> missing;     // op rows with no successful result in this backend
+  nlohmann::json profile;               // the run's "profile" (worker/model.h profile_step), or null
   double remainder() const { return measured - predicted; }
 };
+
+// The family of an operation name a framework's profiler reports ("autograd::engine::
+// evaluate_function: ConvolutionBackward0" -> "conv"): the op families plus "optimizer update",
+// "gradient accumulation" and "other".
+std::string profiled_family(const std::string& name);
 
 // One explanation per backend whose default-mode training run at `threads` (the ops' thread
 // count; 0: any) finished. `cases`: the explain cases of training.json (op, params, directions,

@@ -80,6 +80,7 @@ nlohmann::json training_request(const Network& net, const TrainSettings& s) {
                             {"max_steps", s.max_steps},
                             {"evaluate", s.evaluate}};
   if (s.inference) request["inference"] = {{"latency_runs", 50}, {"batch", 256}};
+  if (s.profile) request["profile"] = true;
   return request;
 }
 

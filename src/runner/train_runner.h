@@ -35,6 +35,7 @@ struct TrainSettings {
   double timeout_seconds = 3600;
   bool evaluate = true;         // test accuracy after every epoch
   bool inference = true;        // latency and throughput after training
+  bool profile = false;         // then a few steps under the framework's own profiler
 };
 
 // The request every worker receives (worker/train_loop.h); checks the dataset first, so a

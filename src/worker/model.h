@@ -25,6 +25,13 @@ class Model {
   // What the model's execution mode did, beside Backend::mode_report (e.g. the CachedOps a
   // hybridized MXNet model created).
   virtual nlohmann::json mode_report() const { return nlohmann::json::object(); }
+  // One train_step under the framework's own profiler: {"profiler": NAME, "ops": {op name:
+  // {"seconds", "calls"}}} with the top-level operations only (nested calls are inside their
+  // caller's time), or null where versus has no profiler hook for the framework yet.
+  virtual nlohmann::json profile_step(const HostTensor& x, const std::vector<float>& labels) {
+    (void)x, (void)labels;
+    return nullptr;
+  }
 };
 
 }  // namespace versus

@@ -3,6 +3,8 @@
 // their default mean reduction.
 #include "backends/torch/model/torch_model.h"
 
+#include <torch/csrc/autograd/profiler_legacy.h>
+
 #include <stdexcept>
 #include <string>
 
@@ -34,11 +36,11 @@ class TorchModel final : public Model {
       throw std::invalid_argument("torch: " + std::to_string(labels.size()) + " labels for a batch of " +
                                   std::to_string(batch));
     module_->train();
-    updater_->zero_grad();
+    zero_grad();
     const torch::Tensor logits = module_->forward(from_host(x, device_));
     const torch::Tensor loss = loss_of(logits, labels);
     loss.backward();
-    updater_->step();
+    update();
     return loss.item<float>();  // on CUDA this waits for the step's kernels
   }
   // loc: end
@@ -52,6 +54,39 @@ class TorchModel final : public Model {
     return out;
   }
 
+  // The legacy autograd profiler (CPU): its events are push/pop pairs per thread; a pair with
+  // nothing open around it is a top-level call (backward ops appear as the autograd engine's
+  // "evaluate_function: XBackward0", the optimizer as the scopes named in train_step).
+  nlohmann::json profile_step(const HostTensor& x, const std::vector<float>& labels) override {
+    namespace P = torch::autograd::profiler;
+    P::enableProfilerLegacy(torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU));
+    try {
+      train_step(x, labels);
+    } catch (...) {
+      P::disableProfilerLegacy();
+      throw;
+    }
+    const P::thread_event_lists lists = P::disableProfilerLegacy();
+    nlohmann::json ops = nlohmann::json::object();
+    for (const auto& events : lists) {
+      std::vector<const P::LegacyEvent*> open;
+      for (const auto& e : events) {
+        if (e.kindStr() == "push") {
+          open.push_back(&e);
+        } else if (e.kindStr() == "pop" && !open.empty()) {
+          const P::LegacyEvent* start = open.back();
+          open.pop_back();
+          if (!open.empty()) continue;
+          auto& op = ops[start->name()];
+          if (op.is_null()) op = {{"seconds", 0.0}, {"calls", 0}};
+          op["seconds"] = op["seconds"].get<double>() + start->cpuElapsedUs(e) * 1e-6;
+          op["calls"] = op["calls"].get<int>() + 1;
+        }
+      }
+    }
+    return {{"profiler", "torch::autograd::profiler (legacy, CPU)"}, {"ops", ops}};
+  }
+
   std::vector<HostTensor> parameters() override {
     torch::NoGradGuard no_grad;
     std::vector<HostTensor> out;
@@ -62,6 +97,16 @@ class TorchModel final : public Model {
   }
 
  private:
+  // The optimizer's calls as named scopes, so the profiler shows them as such (free otherwise).
+  void zero_grad() {
+    RECORD_USER_SCOPE("optimizer.zero_grad");
+    updater_->zero_grad();
+  }
+  void update() {
+    RECORD_USER_SCOPE("optimizer.step");
+    updater_->step();
+  }
+
   // loc: begin loss
   torch::Tensor loss_of(const torch::Tensor& logits, const std::vector<float>& labels) const {
     namespace F = torch::nn::functional;
