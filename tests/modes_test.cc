@@ -121,6 +121,11 @@ TEST(TrainingExplained, ExplainTimesTheStepsOpsAndTheReportSetsThemAgainstTheSte
     EXPECT_TRUE(torch["profile"]["ops"].contains("optimizer.step")) << torch["profile"].dump();
     EXPECT_NE(md.find("| one profiled step |"), std::string::npos) << md;
   }
+  if (std::find(frameworks.begin(), frameworks.end(), "mxnet") != frameworks.end()) {
+    const auto mxnet = read_json(folder / "runs" / "mxnet.json");
+    EXPECT_TRUE(mxnet["profile"]["ops"].contains("FullyConnected")) << mxnet["profile"].dump();
+    EXPECT_TRUE(mxnet["profile"]["ops"].contains("sgd_update")) << mxnet["profile"].dump();
+  }
   // The new sections render in a browser too: every chart drawn, no console message.
   const testing::BrowserRender page = testing::render_in_chromium(folder / "report.html");
   if (page.available) {

@@ -83,6 +83,14 @@ TEST(StepExplained, ProfiledOperationNamesMapToFamiliesAndTheRestIsListedAsOther
   EXPECT_EQ(profiled_family("autograd::engine::evaluate_function: torch::autograd::AccumulateGrad"), "gradient accumulation");
   EXPECT_EQ(profiled_family("optimizer.step"), "optimizer update");
   EXPECT_EQ(profiled_family("aten::t"), "other");
+  // MXNet's operator names.
+  EXPECT_EQ(profiled_family("_backward_Convolution"), "conv");
+  EXPECT_EQ(profiled_family("FullyConnected"), "dense (gemm)");
+  EXPECT_EQ(profiled_family("Pooling"), "pool");
+  EXPECT_EQ(profiled_family("_backward_Activation"), "activation");
+  EXPECT_EQ(profiled_family("log_softmax"), "loss");
+  EXPECT_EQ(profiled_family("sgd_mom_update"), "optimizer update");
+  EXPECT_EQ(profiled_family("WaitForVar"), "other");
 
   StepExplanation e;
   e.backend = "torch";

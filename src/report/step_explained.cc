@@ -83,7 +83,11 @@ void add_profile_table(Section& s, const std::vector<StepExplanation>& steps) {
       "operations only, nested calls inside their caller; backward operations under the autograd engine's "
       "names). Profiled steps are never timing steps: the table states the profiler's overhead against unprofiled "
       "steps of the same batch. Frameworks without a column have no profiler hook in versus yet.",
-      with.front()->profile.value("profiler", "?"))});
+      [&] {
+        std::vector<std::string> names;
+        for (const auto* e : with) names.push_back(e->backend + ": " + e->profile.value("profiler", "?"));
+        return fmt::format("{}", fmt::join(names, "; "));
+      }())});
   s.blocks.push_back(t);
   if (!others.items.empty()) s.blocks.push_back(others);
 }
@@ -106,12 +110,12 @@ std::string profiled_family(const std::string& name) {
   std::string n;
   for (char c : name) n += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   auto has = [&](const char* part) { return n.find(part) != std::string::npos; };
-  if (has("optimizer")) return "optimizer update";
+  if (has("optimizer") || has("_update")) return "optimizer update";  // torch scope; MXNet sgd_mom_update, ...
   if (has("accumulategrad")) return "gradient accumulation";
   if (has("conv")) return "conv";
-  if (has("addmm") || has("matmul") || has("linear") || has("::mm")) return "dense (gemm)";
+  if (has("addmm") || has("matmul") || has("linear") || has("::mm") || has("fullyconnected")) return "dense (gemm)";
   if (has("pool")) return "pool";
-  if (has("relu") || has("sigmoid") || has("tanh") || has("threshold")) return "activation";
+  if (has("relu") || has("sigmoid") || has("tanh") || has("threshold") || has("activation")) return "activation";
   if (has("cross_entropy") || has("nll") || has("softmax")) return "loss";
   if (has("batch_norm") || has("batchnorm")) return "batch norm";
   if (has("embedding")) return "embedding";

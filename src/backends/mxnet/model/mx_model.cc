@@ -77,6 +77,31 @@ class MxModel final : public Model {
     return hybrid_ ? hybrid_->report() : nlohmann::json{{"cached_op", nullptr}};
   }
 
+  // MXNet's profiler with aggregate statistics (imperative operators, summed per operator name
+  // over the step; the engine runs them on its threads), read back as JSON.
+  nlohmann::json profile_step(const HostTensor& x, const std::vector<float>& labels) override {
+    const char* keys[] = {"profile_imperative", "aggregate_stats", "continuous_dump"};
+    const char* vals[] = {"true", "true", "false"};
+    check(MXSetProcessProfilerConfig(3, keys, vals, nullptr), "MXSetProcessProfilerConfig");
+    const char* text = nullptr;
+    check(MXAggregateProfileStatsPrintEx(&text, /*reset=*/1, /*json=*/1, 0, 0), "MXAggregateProfileStatsPrintEx");
+    check(MXSetProcessProfilerState(1, /*this process*/ 0, nullptr), "MXSetProcessProfilerState");
+    try {
+      train_step(x, labels);  // waits for every operator
+    } catch (...) {
+      MXSetProcessProfilerState(0, 0, nullptr);
+      throw;
+    }
+    check(MXSetProcessProfilerState(0, 0, nullptr), "MXSetProcessProfilerState");
+    check(MXAggregateProfileStatsPrintEx(&text, /*reset=*/1, /*json=*/1, 0, 0), "MXAggregateProfileStatsPrintEx");
+    const nlohmann::json stats = nlohmann::json::parse(text);
+    nlohmann::json ops = nlohmann::json::object();
+    const nlohmann::json operators = stats.value("/Time/operator"_json_pointer, nlohmann::json::object());
+    for (const auto& [name, st] : operators.items())
+      ops[name] = {{"seconds", st.value("Total", 0.0) * 1e-3}, {"calls", st.value("Count", 0)}};  // Total in ms
+    return {{"profiler", "MXNet profiler (aggregate_stats, imperative operators)"}, {"ops", ops}};
+  }
+
   std::vector<HostTensor> parameters() override {
     check(MXNDArrayWaitAll(), "MXNDArrayWaitAll");
     return params_.neutral();
