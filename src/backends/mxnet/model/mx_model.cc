@@ -80,9 +80,10 @@ class MxModel final : public Model {
   // MXNet's profiler with aggregate statistics (imperative operators, summed per operator name
   // over the step; the engine runs them on its threads), read back as JSON.
   nlohmann::json profile_step(const HostTensor& x, const std::vector<float>& labels) override {
-    const char* keys[] = {"profile_imperative", "aggregate_stats", "continuous_dump"};
-    const char* vals[] = {"true", "true", "false"};
-    check(MXSetProcessProfilerConfig(3, keys, vals, nullptr), "MXSetProcessProfilerConfig");
+    // The trace MXNet would also dump (to ./profile.json by default) is not wanted: /dev/null.
+    const char* keys[] = {"profile_imperative", "aggregate_stats", "continuous_dump", "filename"};
+    const char* vals[] = {"true", "true", "false", "/dev/null"};
+    check(MXSetProcessProfilerConfig(4, keys, vals, nullptr), "MXSetProcessProfilerConfig");
     const char* text = nullptr;
     check(MXAggregateProfileStatsPrintEx(&text, /*reset=*/1, /*json=*/1, 0, 0), "MXAggregateProfileStatsPrintEx");
     check(MXSetProcessProfilerState(1, /*this process*/ 0, nullptr), "MXSetProcessProfilerState");
