@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "report/step_explained.h"
 #include "test_util.h"
 #include "train_fixtures.h"
 
@@ -113,21 +114,27 @@ TEST(TrainingExplained, ExplainTimesTheStepsOpsAndTheReportSetsThemAgainstTheSte
   EXPECT_NE(md.find("## Training step explained by its ops"), std::string::npos);
   EXPECT_NE(md.find("| sum of its ops |"), std::string::npos) << md;
   EXPECT_EQ(md.find("no result for"), std::string::npos) << md;
-  // libtorch's own profiler ran after training, on steps of their own, and said what it saw.
-  if (std::find(frameworks.begin(), frameworks.end(), "torch") != frameworks.end()) {
-    const auto torch = read_json(folder / "runs" / "torch.json");
-    EXPECT_TRUE(torch["profile"]["available"].get<bool>());
-    EXPECT_TRUE(torch["profile"]["ops"].contains("aten::addmm")) << torch["profile"].dump();
-    EXPECT_TRUE(torch["profile"]["ops"].contains("optimizer.step")) << torch["profile"].dump();
-    EXPECT_NE(md.find("| one profiled step |"), std::string::npos) << md;
+  // Each framework's own profiler ran after training, on steps of their own; every op it saw maps
+  // to a family or is named in the report's "other" line, never dropped silently.
+  const std::map<std::string, std::vector<std::string>> expected_ops{
+      {"torch", {"aten::addmm", "optimizer.step"}},
+      {"mxnet", {"FullyConnected", "sgd_update"}},
+      {"tensorflow", {"MatMul", "ResourceApplyGradientDescent", "SoftmaxCrossEntropyWithLogits"}}};
+  for (const auto& fw : frameworks) {
+    const auto profile = read_json(folder / "runs" / (fw + ".json"))["profile"];
+    ASSERT_TRUE(profile.value("available", false)) << fw << ": " << profile.dump();
+    for (const auto& name : expected_ops.at(fw)) EXPECT_TRUE(profile["ops"].contains(name)) << fw << ": " << profile.dump();
+    const nlohmann::json ops = profile["ops"];
+    for (const auto& [name, op] : ops.items()) {
+      EXPECT_GE(op["calls"].get<int>(), 1) << fw << " " << name;
+      if (profiled_family(name) == "other") {
+        EXPECT_NE(md.find(name), std::string::npos) << fw << ": " << name << " is in no family and not listed";
+      }
+    }
   }
-  if (std::find(frameworks.begin(), frameworks.end(), "mxnet") != frameworks.end()) {
-    const auto mxnet = read_json(folder / "runs" / "mxnet.json");
-    EXPECT_TRUE(mxnet["profile"]["ops"].contains("FullyConnected")) << mxnet["profile"].dump();
-    EXPECT_TRUE(mxnet["profile"]["ops"].contains("sgd_update")) << mxnet["profile"].dump();
-    // MXNet's profiler dumps a trace into the working directory unless told otherwise: never here.
-    EXPECT_FALSE(std::filesystem::exists("profile.json"));
-  }
+  EXPECT_NE(md.find("| one profiled step |"), std::string::npos) << md;
+  // MXNet's profiler dumps a trace into the working directory unless told otherwise: never here.
+  EXPECT_FALSE(std::filesystem::exists("profile.json"));
   // The new sections render in a browser too: every chart drawn, no console message.
   const testing::BrowserRender page = testing::render_in_chromium(folder / "report.html");
   if (page.available) {

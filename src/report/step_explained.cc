@@ -46,8 +46,13 @@ std::vector<std::string> part_names(const std::vector<StepExplanation>& steps) {
 // is named, so nothing is dropped there unseen.
 void add_profile_table(Section& s, const std::vector<StepExplanation>& steps) {
   std::vector<const StepExplanation*> with;
-  for (const auto& e : steps)
-    if (!e.profile.is_null()) with.push_back(&e);
+  Bullets failed{{}, Tone::warn};
+  for (const auto& e : steps) {
+    if (!e.profile.is_object()) continue;  // value() on null throws
+    if (e.profile.value("available", false)) with.push_back(&e);
+    else if (e.profile.contains("error")) failed.items.push_back(e.backend + ": the profiler failed: " + e.profile["error"].get<std::string>());
+  }
+  if (!failed.items.empty()) s.blocks.push_back(failed);
   if (with.empty()) return;
   std::map<std::string, std::map<std::string, double>> by_family;  // family -> backend -> seconds
   std::map<std::string, double> total;
@@ -80,9 +85,10 @@ void add_profile_table(Section& s, const std::vector<StepExplanation>& steps) {
     row("  " + family, [&](const StepExplanation& e) { return per.count(e.backend) ? format_time(per.at(e.backend)) : "–"; }, Tone::muted);
   s.blocks.push_back(Paragraph{fmt::format(
       "The framework's own profiler, after training, on three more steps of the first batch ({}; top-level "
-      "operations only, nested calls inside their caller; backward operations under the autograd engine's "
-      "names). Profiled steps are never timing steps: the table states the profiler's overhead against unprofiled "
-      "steps of the same batch. Frameworks without a column have no profiler hook in versus yet.",
+      "operations only, nested calls inside their caller; libtorch's backward operations under the autograd "
+      "engine's names, TensorFlow's as the gradient ops in its graph). Profiled steps are never timing steps: the "
+      "table states the profiler's overhead against unprofiled steps of the same batch. A framework without a "
+      "column ran in a mode versus cannot profile, or its profile failed.",
       [&] {
         std::vector<std::string> names;
         for (const auto* e : with) names.push_back(e->backend + ": " + e->profile.value("profiler", "?"));
@@ -110,16 +116,24 @@ std::string profiled_family(const std::string& name) {
   std::string n;
   for (char c : name) n += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   auto has = [&](const char* part) { return n.find(part) != std::string::npos; };
-  if (has("optimizer") || has("_update")) return "optimizer update";  // torch scope; MXNet sgd_mom_update, ...
+  auto ends = [&](std::string_view tail) { return n.size() >= tail.size() && n.ends_with(tail); };
+  // torch scope; MXNet sgd_mom_update, ...; TF ResourceApplyMomentum, ApplyGradientDescent, ...
+  if (has("optimizer") || has("_update") || has("resourceapply") || n.starts_with("apply")) return "optimizer update";
   if (has("accumulategrad")) return "gradient accumulation";
   if (has("conv")) return "conv";
+  if (has("biasadd")) return "bias add";  // TF adds a layer's bias as an op of its own
   if (has("addmm") || has("matmul") || has("linear") || has("::mm") || has("fullyconnected")) return "dense (gemm)";
   if (has("pool")) return "pool";
   if (has("relu") || has("sigmoid") || has("tanh") || has("threshold") || has("activation")) return "activation";
-  if (has("cross_entropy") || has("nll") || has("softmax")) return "loss";
+  if (has("cross_entropy") || has("crossentropy") || has("nll") || has("softmax")) return "loss";
   if (has("batch_norm") || has("batchnorm")) return "batch norm";
   if (has("embedding")) return "embedding";
   if (has("lstm")) return "lstm";
+  // Moving or re-viewing data, and the copies in and out of a TF session run (_Arg, _Retval, _Recv, _Send).
+  if (has("transpose") || has("permute") || has("reshape") || has("flatten") || has("contiguous") || has("copy") ||
+      has("clone") || (has("cast") && !has("broadcast")) || has("expanddims") || has("identity") || ends("::t") || ends("::view") ||
+      ends("::to") || n == "_arg" || n == "_retval" || n == "_recv" || n == "_send")
+    return "copies/layout";
   return "other";
 }
 
@@ -135,7 +149,7 @@ std::vector<StepExplanation> explain_steps(const std::vector<nlohmann::json>& tr
     std::vector<double> steps = run.value("step_seconds", std::vector<double>{});
     if (steps.size() > 1) steps.erase(steps.begin());
     e.measured = median(steps);
-    if (run.contains("profile") && run["profile"].value("available", false)) e.profile = run["profile"];
+    if (run.contains("profile") && run["profile"].is_object()) e.profile = run["profile"];
     for (const auto& c : cases) {
       // A backward case times the op's forward and backward pass together (docs/methodology.md),
       // which is what a training step runs; an op without a backward pass runs forward only.

@@ -31,8 +31,8 @@ struct StepExplanation {
 };
 
 // The family of an operation name a framework's profiler reports ("autograd::engine::
-// evaluate_function: ConvolutionBackward0" -> "conv"): the op families plus "optimizer update",
-// "gradient accumulation" and "other".
+// evaluate_function: ConvolutionBackward0" -> "conv", TF "Conv2DBackpropFilter" -> "conv"): the op
+// families plus "optimizer update", "gradient accumulation", "bias add", "copies/layout" and "other".
 std::string profiled_family(const std::string& name);
 
 // One explanation per backend whose default-mode training run at `threads` (the ops' thread

@@ -123,7 +123,11 @@ nlohmann::json profile_steps(Model& model, const Split& train, int64_t batch) {
   }
   for (int i = 0; i < kSteps; ++i) {
     const auto t0 = Clock::now();
-    ops = model.profile_step(x, labels);
+    try {
+      ops = model.profile_step(x, labels);
+    } catch (const std::exception& e) {  // a profiler failure must not cost the training results
+      return {{"available", false}, {"error", e.what()}};
+    }
     profiled.push_back(seconds_since(t0));
     if (ops.is_null()) return {{"available", false}};
   }

@@ -140,12 +140,13 @@ void ModelGraph::start(const std::string& config) {
 std::vector<Tensor> ModelGraph::run(const std::vector<TF_Output>& feeds,
                                     const std::vector<TF_Tensor*>& values,
                                     const std::vector<TF_Output>& fetches,
-                                    const std::vector<TF_Operation*>& targets) {
+                                    const std::vector<TF_Operation*>& targets, const TF_Buffer* options,
+                                    TF_Buffer* metadata) {
   std::vector<TF_Tensor*> out(fetches.size(), nullptr);
   Status s;
-  TF_SessionRun(gs_.session(), nullptr, feeds.data(), values.data(), static_cast<int>(feeds.size()),
+  TF_SessionRun(gs_.session(), options, feeds.data(), values.data(), static_cast<int>(feeds.size()),
                 fetches.data(), out.data(), static_cast<int>(fetches.size()), targets.data(),
-                static_cast<int>(targets.size()), nullptr, s);
+                static_cast<int>(targets.size()), metadata, s);
   std::vector<Tensor> owned;
   for (TF_Tensor* t : out) owned.emplace_back(t);  // owned at once, so never leaked
   s.check("TF_SessionRun");

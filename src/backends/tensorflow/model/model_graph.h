@@ -70,9 +70,11 @@ class ModelGraph {
   // Creates the session (after the last node is added) and runs the initialisers once.
   void start(const std::string& config);
 
-  // One TF_SessionRun; returns the fetched tensors, owned.
+  // One TF_SessionRun; returns the fetched tensors, owned. `options` (a serialized RunOptions)
+  // and `metadata` (filled with a RunMetadata) are for profiling: see step_stats.h.
   std::vector<Tensor> run(const std::vector<TF_Output>& feeds, const std::vector<TF_Tensor*>& values,
-                          const std::vector<TF_Output>& fetches, const std::vector<TF_Operation*>& targets);
+                          const std::vector<TF_Output>& fetches, const std::vector<TF_Operation*>& targets,
+                          const TF_Buffer* options = nullptr, TF_Buffer* metadata = nullptr);
 
  private:
   std::string unique_name(const std::string& base);

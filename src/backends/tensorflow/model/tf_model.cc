@@ -15,6 +15,7 @@
 #include "backends/tensorflow/model/losses.h"
 #include "backends/tensorflow/model/model_graph.h"
 #include "backends/tensorflow/model/optimizers.h"
+#include "backends/tensorflow/model/step_stats.h"
 #include "core/errors.h"
 
 namespace versus::tf {
@@ -58,8 +59,23 @@ class TfModel final : public Model {
     g_.start(config);
   }
 
+  float train_step(const HostTensor& x, const std::vector<float>& labels) override { return step(x, labels); }
+
+  // TensorFlow's step stats: the same session run with a full trace, its nodes summed per op type
+  // (the executor runs every node itself, so each is a top-level operation).
+  nlohmann::json profile_step(const HostTensor& x, const std::vector<float>& labels) override {
+    const std::string options = full_trace_run_options();
+    Buffer options_buffer(TF_NewBufferFromString(options.data(), options.size()));
+    Buffer metadata(TF_NewBuffer());
+    step(x, labels, options_buffer.get(), metadata.get());
+    return {{"profiler", "TensorFlow step stats (RunOptions FULL_TRACE, RunMetadata)"},
+            {"ops", ops_by_type(*metadata, g_.graph())}};
+  }
+
+ private:
   // loc: begin train_step
-  float train_step(const HostTensor& x, const std::vector<float>& labels) override {
+  float step(const HostTensor& x, const std::vector<float>& labels, const TF_Buffer* options = nullptr,
+             TF_Buffer* metadata = nullptr) {
     const int64_t batch = check_batch(x);
     if (static_cast<int64_t>(labels.size()) != batch)
       throw std::runtime_error(fmt::format("{} labels for a batch of {}", labels.size(), batch));
@@ -77,11 +93,12 @@ class TfModel final : public Model {
       feeds.insert(feeds.end(), {optimizer_graph_.beta1_power, optimizer_graph_.beta2_power});
       values.insert(values.end(), {b1.get(), b2.get()});
     }
-    const std::vector<Tensor> out = g_.run(feeds, values, {loss_}, train_targets_);
+    const std::vector<Tensor> out = g_.run(feeds, values, {loss_}, train_targets_, options, metadata);
     return *static_cast<const float*>(TF_TensorData(out.at(0).get()));
   }
   // loc: end
 
+ public:
   std::vector<float> predict(const HostTensor& x) override {
     check_batch(x);
     const Tensor xv = make_tensor(TF_FLOAT, x.shape, x.data.data(), x.data.size() * sizeof(float));
