@@ -1,6 +1,6 @@
 // Every op a worker says it implements (its --info "ops") is validated against the float64
 // reference on a small case, forward and — where the op has one — backward, plus a case per
-// parameter that changes how backends compute (conv2d's nhwc layout). Sizes are odd so no vector
+// parameter that changes how backends compute (conv2d's nhwc layout, weight_grad_only). Sizes are odd so no vector
 // width divides them.
 #include <gtest/gtest.h>
 
@@ -52,6 +52,9 @@ const std::multimap<std::string, nlohmann::json>& extra_params() {
       {"gemm", {{"m", 37}, {"n", 19}, {"k", 53}, {"trans_b", true}}},
       {"conv2d", {{"n", 2}, {"c", 3}, {"h", 13}, {"w", 11}, {"k", 5}, {"r", 3}, {"s", 3}, {"stride", 1}, {"pad", 1},
                   {"layout", "nhwc"}}},
+      // A network's first layer: backward gives dW alone.
+      {"conv2d", {{"n", 2}, {"c", 3}, {"h", 13}, {"w", 11}, {"k", 5}, {"r", 3}, {"s", 3}, {"stride", 1}, {"pad", 1},
+                  {"weight_grad_only", true}}},
       // Every dispatch mode, in every backend: each runs the modes it has and refuses the others.
       {"dispatch", {{"mode", "graph"}}}, {"dispatch", {{"mode", "eager"}}},
       {"dispatch", {{"mode", "imperative"}}}, {"dispatch", {{"mode", "cachedop"}}},

@@ -30,7 +30,10 @@ class CaseCollector {
   }
 
   void walk(const std::vector<Layer>& layers) {
-    for (const Layer& l : layers) layer(l);
+    for (const Layer& l : layers) {
+      layer(l);
+      if (l.type != "flatten") reads_network_input_ = false;  // a flatten is a view of its input
+    }
   }
 
   nlohmann::json result() const { return {{"cases", cases_}, {"skipped", skipped_}}; }
@@ -39,6 +42,8 @@ class CaseCollector {
   const Network& net_;
   int64_t batch_;
   nlohmann::json cases_ = nlohmann::json::array(), skipped_ = nlohmann::json::array();
+  // Whether the current layer reads the network's input, whose gradient a training step never computes.
+  bool reads_network_input_ = true;
 
   std::string why(const Layer& l) const { return fmt::format("{} {} (batch {})", net_.name, l.name, batch_); }
 
@@ -48,8 +53,10 @@ class CaseCollector {
       // y = x·Wᵀ with W stored [units, in], as every framework keeps it.
       add("gemm", {{"m", batch_}, {"n", l.units}, {"k", in[0]}, {"trans_b", true}}, why(l));
     } else if (l.type == "conv2d") {
-      add("conv2d", {{"n", batch_}, {"c", in[0]}, {"h", in[1]}, {"w", in[2]}, {"k", l.units}, {"r", l.kernel},
-                     {"s", l.kernel}, {"stride", l.stride}, {"pad", l.padding}}, why(l));
+      nlohmann::json params = {{"n", batch_}, {"c", in[0]}, {"h", in[1]}, {"w", in[2]}, {"k", l.units},
+                               {"r", l.kernel}, {"s", l.kernel}, {"stride", l.stride}, {"pad", l.padding}};
+      if (reads_network_input_) params["weight_grad_only"] = true;
+      add("conv2d", std::move(params), why(l));
     } else if (l.type == "max_pool" || l.type == "avg_pool") {
       add(l.type, {{"n", batch_}, {"c", in[0]}, {"h", in[1]}, {"w", in[2]}, {"window", l.kernel}, {"stride", l.stride},
                    {"pad", l.padding}}, why(l));

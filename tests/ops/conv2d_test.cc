@@ -146,6 +146,32 @@ TEST(Conv2dOp, BackwardCheckNamesTheWrongGradient) {
   EXPECT_NE(bad.detail.find("dW[0][0][0]["), std::string::npos) << bad.detail;
 }
 
+// A network's first layer needs no dX: weight_grad_only's backward is the full one's dW alone,
+// checked on its own (a dX where dW belongs fails), with its own shape label.
+TEST(Conv2dOp, WeightGradOnlyIsTheFullBackwardsDwAlone) {
+  const OpDef& op = find_op("conv2d");
+  for (bool as_nhwc : {false, true}) {
+    nlohmann::json p = conv(2, 3, 6, 5, 4, 3, 3, 1, 1);
+    if (as_nhwc) p = nhwc(p);
+    nlohmann::json q = p;
+    q["weight_grad_only"] = true;
+    const CaseSpec full = make_case("conv2d", p, "backward"), dw_only = make_case("conv2d", q, "backward");
+    const auto in = op.make_inputs(full);
+    ASSERT_EQ(op.make_inputs(dw_only).size(), 3u);  // X, W, dY: the forward still needs X
+    const auto ref = op.reference(full, in), ref_dw = op.reference(dw_only, in);
+    ASSERT_EQ(ref_dw.size(), 1u);
+    EXPECT_EQ(ref_dw[0].name, "dW");
+    EXPECT_EQ(ref_dw[0].data, ref[1].data);
+    EXPECT_TRUE(op.check(dw_only, in, ref_dw, {ref_dw[0].data}).passed);
+    std::vector<float> wrong = ref_dw[0].data;
+    std::swap(wrong[0], wrong[1]);
+    EXPECT_FALSE(op.check(dw_only, in, ref_dw, {wrong}).passed);
+    op_checks::expect_check_rejects_corruption(op, dw_only);
+    EXPECT_NE(op.shape_label(q), op.shape_label(p));
+    EXPECT_TRUE(op.shape_label(q).ends_with("-dw")) << op.shape_label(q);
+  }
+}
+
 TEST(Conv2dOp, CheckPassesTheReferenceAndFailsCorruptedResults) {
   for (const char* dir : {"forward", "backward"})
     op_checks::expect_check_rejects_corruption(find_op("conv2d"), make_case("conv2d", conv(2, 3, 7, 6, 4, 3, 3, 2, 1), dir));

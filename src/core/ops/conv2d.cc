@@ -149,13 +149,13 @@ class Conv2dOp final : public OpDef {
   std::string name() const override { return "conv2d"; }
   std::string description() const override {
     return "Y = conv(X, W), float32, no bias (n,c,h,w,k,r,s, stride, pad; layout nchw: NCHW/OIHW, "
-           "or nhwc: NHWC/HWIO)";
+           "or nhwc: NHWC/HWIO; weight_grad_only: backward gives dW alone, as a network's first layer)";
   }
   void validate_params(const nlohmann::json& p) const override { parse_conv2d_params(p); }
   std::string shape_label(const nlohmann::json& p) const override {
     const Conv2dParams q = parse_conv2d_params(p);
-    return fmt::format("n{}-c{}-h{}-w{}-k{}-r{}-s{}-st{}-p{}{}", q.n, q.c, q.h, q.w, q.k, q.r, q.s, q.stride, q.pad,
-                       q.nhwc() ? "-nhwc" : "");
+    return fmt::format("n{}-c{}-h{}-w{}-k{}-r{}-s{}-st{}-p{}{}{}", q.n, q.c, q.h, q.w, q.k, q.r, q.s, q.stride, q.pad,
+                       q.nhwc() ? "-nhwc" : "", q.weight_grad_only ? "-dw" : "");
   }
   bool has_backward() const override { return true; }
 
@@ -178,8 +178,10 @@ class Conv2dOp final : public OpDef {
     if (c.direction != "backward")
       return {to_tensor("Y", p.y_shape(), activation_out(p, forward(p, x, w), {p.n, p.k, p.ho(), p.wo()}))};
     const float* dy = v[2].data();
+    HostTensor dw = to_tensor("dW", p.w_shape(), weight_out(p, backward_filter(p, x, dy)));
+    if (p.weight_grad_only) return {std::move(dw)};
     return {to_tensor("dX", p.x_shape(), activation_out(p, backward_data(p, dy, w), {p.n, p.c, p.h, p.w})),
-            to_tensor("dW", p.w_shape(), weight_out(p, backward_filter(p, x, dy)))};
+            std::move(dw)};
   }
 
   Validation check(const CaseSpec& c, const std::vector<HostTensor>& in, const std::vector<HostTensor>& refs,
@@ -198,6 +200,9 @@ class Conv2dOp final : public OpDef {
     const double dx_depth = static_cast<double>(p.k * ceil_div_positive(p.r, p.stride) *
                                                 ceil_div_positive(p.s, p.stride));
     const double dw_depth = static_cast<double>(p.n * p.ho() * p.wo());
+    if (p.weight_grad_only)
+      return check_scaled({{&refs[0], weight_out(p, backward_filter(p, x.data(), dy.data())), tolerance(dw_depth)}},
+                          results, "|err| / Σ|a|·|b| over the element's own reduction");
     return check_scaled({{&refs[0], activation_out(p, backward_data(p, dy.data(), w.data()), {p.n, p.c, p.h, p.w}),
                           tolerance(dx_depth)},
                          {&refs[1], weight_out(p, backward_filter(p, x.data(), dy.data())), tolerance(dw_depth)}},
@@ -226,7 +231,8 @@ class Conv2dOp final : public OpDef {
 }  // namespace
 
 Conv2dParams parse_conv2d_params(const nlohmann::json& params) {
-  const ParamReader rd("conv2d", params, {"n", "c", "h", "w", "k", "r", "s", "stride", "pad", "layout"});
+  const ParamReader rd("conv2d", params,
+                      {"n", "c", "h", "w", "k", "r", "s", "stride", "pad", "layout", "weight_grad_only"});
   Conv2dParams p;
   p.n = rd.size("n");
   p.c = rd.size("c");
@@ -238,6 +244,7 @@ Conv2dParams parse_conv2d_params(const nlohmann::json& params) {
   p.stride = rd.size_or("stride", 1, 1, 1024);
   p.pad = rd.size_or("pad", 0, 0, std::min(p.r, p.s) - 1);
   p.layout = rd.choice("layout", {"nchw", "nhwc"}) == "nhwc" ? Conv2dLayout::kNhwc : Conv2dLayout::kNchw;
+  p.weight_grad_only = rd.flag("weight_grad_only");
   if (p.r > p.h + 2 * p.pad || p.s > p.w + 2 * p.pad)
     throw UserError(fmt::format("conv2d: the {}x{} kernel (r, s) is larger than the {}x{} input (h, w) padded by {}",
                                 p.r, p.s, p.h, p.w, p.pad));

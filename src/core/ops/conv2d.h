@@ -22,6 +22,8 @@ struct Conv2dParams {
   int64_t k = 0, r = 0, s = 0;         // output channels, kernel height and width
   int64_t stride = 1, pad = 0;
   Conv2dLayout layout = Conv2dLayout::kNchw;
+  // Backward computes dW only, as for a network's first layer, whose input needs no gradient.
+  bool weight_grad_only = false;
   int64_t ho() const { return (h + 2 * pad - r) / stride + 1; }
   int64_t wo() const { return (w + 2 * pad - s) / stride + 1; }
   bool nhwc() const { return layout == Conv2dLayout::kNhwc; }

@@ -40,7 +40,8 @@ std::unique_ptr<OpInstance> make_conv(const CaseSpec& c, const std::vector<HostT
                             [params](Program& p, const std::vector<Program::Value>& x) {
                               return p.call("Convolution", {x[0], x[1]}, params);
                             },
-                        .grads_of = {0, 1}});
+                        // dW alone: X is not marked, so the Convolution's backward skips dX.
+                        .grads_of = q.weight_grad_only ? std::vector<size_t>{1} : std::vector<size_t>{0, 1}});
 }
 
 // `in` (the contract's X, HWIO W, dY) with W converted to OHWI.
@@ -54,11 +55,11 @@ std::vector<HostTensor> with_ohwi_weight(const std::vector<HostTensor>& in, cons
 class NhwcConv final : public OpInstance {
  public:
   NhwcConv(std::unique_ptr<OpInstance> inner, const Conv2dParams& q, bool backward)
-      : inner_(std::move(inner)), ohwi_{q.k, q.r, q.s, q.c}, backward_(backward) {}
+      : inner_(std::move(inner)), ohwi_{q.k, q.r, q.s, q.c}, backward_(backward), dw_index_(q.weight_grad_only ? 0 : 1) {}
   void run() override { inner_->run(); }
   std::vector<std::vector<float>> outputs() override {
     std::vector<std::vector<float>> out = inner_->outputs();
-    if (backward_) out.at(1) = permute_axes(out.at(1), ohwi_, kOhwiToHwio);
+    if (backward_) out.at(dw_index_) = permute_axes(out.at(dw_index_), ohwi_, kOhwiToHwio);
     return out;
   }
 
@@ -66,6 +67,7 @@ class NhwcConv final : public OpInstance {
   std::unique_ptr<OpInstance> inner_;
   std::vector<int64_t> ohwi_;
   bool backward_;
+  size_t dw_index_;
 };
 
 // Throws UnsupportedCase, with MXNet's message, when MXNet refuses an NHWC convolution in

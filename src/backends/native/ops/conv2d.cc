@@ -76,10 +76,12 @@ std::unique_ptr<OpInstance> prepare_onednn(const CaseSpec& c, const std::vector<
   inst->forward_step(dnnl::convolution_forward(fwd), {{DNNL_ARG_SRC, xf}, {DNNL_ARG_WEIGHTS, wf}, {DNNL_ARG_DST, y}});
 
   const dnnl::memory dy_d = inst->in_layout(dy, bwd_data.diff_dst_desc());
-  const dnnl::memory w_d = reuse(w, wf, bwd_data.weights_desc());
-  const dnnl::memory dx = inst->output(x_user, bwd_data.diff_src_desc());
-  inst->step(dnnl::convolution_backward_data(bwd_data),
-             {{DNNL_ARG_DIFF_DST, dy_d}, {DNNL_ARG_WEIGHTS, w_d}, {DNNL_ARG_DIFF_SRC, dx}});
+  if (!p.weight_grad_only) {  // else dW alone, as a network's first layer
+    const dnnl::memory w_d = reuse(w, wf, bwd_data.weights_desc());
+    const dnnl::memory dx = inst->output(x_user, bwd_data.diff_src_desc());
+    inst->step(dnnl::convolution_backward_data(bwd_data),
+               {{DNNL_ARG_DIFF_DST, dy_d}, {DNNL_ARG_WEIGHTS, w_d}, {DNNL_ARG_DIFF_SRC, dx}});
+  }
 
   const dnnl::memory x_w = reuse(x, xf, bwd_weights.src_desc());
   // Both passes usually want dY in the same layout: reorder it once then.

@@ -12,7 +12,8 @@
 // Conv2D's own 'EXPLICIT' padding is avoided because TF's C++ gradient of Conv2D does not pass
 // explicit_paddings on to the backprop ops.
 // Backward: the C++ gradient (Conv2DBackpropInput, Conv2DBackpropFilter, and those of any
-// Transposes and Pad), dX and dW coming out in the layouts of X and W.
+// Transposes and Pad), dX and dW coming out in the layouts of X and W (dW alone for
+// weight_grad_only).
 #include <fmt/format.h>
 
 #include "backends/tensorflow/graph_builder.h"
@@ -55,6 +56,8 @@ std::unique_ptr<OpInstance> build(const CaseSpec& c, const std::vector<HostTenso
   });
   const TF_Output y = bridge ? g.transpose(conv, {0, 3, 1, 2}) : conv;
   if (!g.backward()) return g.finish({y});
+  // dW alone: the session then never runs the Conv2DBackpropInput the gradient also emits.
+  if (p.weight_grad_only) return g.finish(g.gradients(y, g.feed(in.at(2)), {w}), {y});
   return g.finish(g.gradients(y, g.feed(in.at(2)), {x, w}), {y});
 }
 

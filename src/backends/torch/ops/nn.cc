@@ -31,8 +31,9 @@ class ChannelsLastResults final : public OpInstance {
     if (!backward_) {
       out.at(0) = permute_axes(out.at(0), {p_.n, p_.k, p_.ho(), p_.wo()}, kNchwToNhwc);
     } else {
-      out.at(0) = permute_axes(out.at(0), {p_.n, p_.c, p_.h, p_.w}, kNchwToNhwc);
-      out.at(1) = permute_axes(out.at(1), {p_.k, p_.c, p_.r, p_.s}, kOihwToHwio);
+      if (!p_.weight_grad_only) out.at(0) = permute_axes(out.at(0), {p_.n, p_.c, p_.h, p_.w}, kNchwToNhwc);
+      auto& dw = out.at(p_.weight_grad_only ? 0 : 1);
+      dw = permute_axes(dw, {p_.k, p_.c, p_.r, p_.s}, kOihwToHwio);
     }
     return out;
   }
@@ -63,11 +64,13 @@ std::unique_ptr<OpInstance> prepare_conv2d(const CaseSpec& c, const std::vector<
   }
   std::unique_ptr<OpInstance> inst;
   if (is_backward(c)) {
-    x = x.detach().requires_grad_(true);
+    // weight_grad_only: X needs no gradient, so autograd's convolution_backward skips dX.
+    x = x.detach().requires_grad_(!p.weight_grad_only);
     w = w.detach().requires_grad_(true);
     torch::Tensor dy = from_host(in[2], ctx.device);
     if (p.nhwc()) dy = dy.permute({0, 3, 1, 2});
-    inst = std::make_unique<TorchBackward>(ctx.device, std::vector<torch::Tensor>{x, w},
+    const std::vector<torch::Tensor> wrt = p.weight_grad_only ? std::vector<torch::Tensor>{w} : std::vector<torch::Tensor>{x, w};
+    inst = std::make_unique<TorchBackward>(ctx.device, wrt,
                                            [conv, x, w] { return conv(x, w); }, dy);
   } else {
     inst = std::make_unique<TorchForward>(ctx.device, [conv, x, w]() { return conv(x, w); });
