@@ -39,6 +39,7 @@ const std::map<std::string, nlohmann::json>& small_params() {
       {"transpose", {{"rows", 37}, {"cols", 53}}},
       {"nchw_to_nhwc", {{"n", 2}, {"c", 3}, {"h", 5}, {"w", 7}}},
       {"dispatch", {{"mode", "call"}}},
+      {"sgd_update", {{"n", 1001}}},
   };
   return params;
 }
@@ -55,6 +56,7 @@ const std::multimap<std::string, nlohmann::json>& extra_params() {
       // A network's first layer: backward gives dW alone.
       {"conv2d", {{"n", 2}, {"c", 3}, {"h", 13}, {"w", 11}, {"k", 5}, {"r", 3}, {"s", 3}, {"stride", 1}, {"pad", 1},
                   {"weight_grad_only", true}}},
+      {"sgd_update", {{"n", 1001}, {"momentum", true}}},
       // Every dispatch mode, in every backend: each runs the modes it has and refuses the others.
       {"dispatch", {{"mode", "graph"}}}, {"dispatch", {{"mode", "eager"}}},
       {"dispatch", {{"mode", "imperative"}}}, {"dispatch", {{"mode", "cachedop"}}},

@@ -124,6 +124,24 @@ TEST(NetworkOps, EveryNetworkBringsValidOpCasesAtItsOwnShapes) {
     EXPECT_GE(ops["cases"].size(), 2u) << name;
     for (const auto& c : ops["cases"]) EXPECT_NO_THROW(find_op(c["op"]).validate_params(c["params"])) << name << " " << c.dump();
   }
+  // With the optimizer, every parameter tensor's update follows, at its size; adam has no op yet.
+  const Network mlp_net = load_network("mlp");
+  OptimizerSpec momentum;
+  momentum.kind = "momentum";
+  const nlohmann::json with_updates = network_op_cases(mlp_net, 64, &momentum);
+  int64_t updated = 0, updates = 0;
+  for (const auto& c : with_updates["cases"])
+    if (c["op"] == "sgd_update") {
+      EXPECT_TRUE(c["params"]["momentum"].get<bool>());
+      EXPECT_FALSE(c.contains("directions"));  // an update has no backward pass
+      updated += c["params"]["n"].get<int64_t>() * c["count"].get<int64_t>();
+      updates += c["count"].get<int64_t>();
+    }
+  EXPECT_EQ(updates, static_cast<int64_t>(mlp_net.params.size()));
+  EXPECT_EQ(updated, 784 * 512 + 512 + 512 * 512 + 512 + 512 * 10 + 10);  // every parameter, once
+  OptimizerSpec adam;
+  adam.kind = "adam";
+  EXPECT_NE(network_op_cases(mlp_net, 64, &adam)["skipped"].dump().find("adam"), std::string::npos);
   // The LSTM layer becomes one time-major lstm case: seq = T, input = the embedding width.
   const nlohmann::json lstm = network_op_cases(load_network("imdb_lstm"), 32);
   int lstms = 0;

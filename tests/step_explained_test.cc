@@ -130,6 +130,7 @@ TEST(StepExplained, OpsMapToTheirFamilies) {
   EXPECT_EQ(op_family("tanh"), "activation");
   EXPECT_EQ(op_family("binary_cross_entropy"), "loss");
   EXPECT_EQ(op_family("add"), "residual add");
+  EXPECT_EQ(op_family("sgd_update"), "optimizer update");  // the same family as the profilers' update ops
   EXPECT_EQ(op_family("transpose"), "other");
 }
 

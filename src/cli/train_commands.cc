@@ -86,7 +86,8 @@ ChosenWorkers available_workers(const std::string& list, const std::string& mode
 void time_step_ops(const Network& net, const nlohmann::json& request, int threads, const ChosenWorkers& chosen,
                    const nlohmann::json& context, const ResultsDir& dir, nlohmann::json& plan, bool verbose) {
   const int64_t batch = request.value("batch", net.batch);
-  const nlohmann::json ops = network_op_cases(net, batch);
+  const OptimizerSpec optimizer = request.contains("optimizer") ? request["optimizer"].get<OptimizerSpec>() : net.optimizer;
+  const nlohmann::json ops = network_op_cases(net, batch, &optimizer);
   nlohmann::json suite = {{"name", "ops"},
                           {"description", fmt::format("the ops of one training step of {} at batch {}", net.name, batch)},
                           {"quick", true}, {"threads", {threads}}, {"seed", 42}, {"cases", ops["cases"]},

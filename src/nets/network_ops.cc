@@ -36,6 +36,17 @@ class CaseCollector {
     }
   }
 
+  // The optimizer's update of every parameter tensor, after the backward pass.
+  void updates(const OptimizerSpec& o) {
+    if (o.kind != "sgd" && o.kind != "momentum") {
+      skipped_.push_back(fmt::format("the {} updates: no op in the catalogue yet", o.kind));
+      return;
+    }
+    for (const ParamSpec& p : net_.params)
+      add("sgd_update", {{"n", elements(p.shape)}, {"momentum", o.kind == "momentum"}},
+          fmt::format("{} {} update ({})", net_.name, p.name, o.kind));
+  }
+
   nlohmann::json result() const { return {{"cases", cases_}, {"skipped", skipped_}}; }
 
  private:
@@ -82,7 +93,7 @@ class CaseCollector {
 
 }  // namespace
 
-nlohmann::json network_op_cases(const Network& net, int64_t batch) {
+nlohmann::json network_op_cases(const Network& net, int64_t batch, const OptimizerSpec* optimizer) {
   CaseCollector collector(net, batch);
   collector.walk(net.layers);
   const std::string why = fmt::format("{} loss (batch {})", net.name, batch);
@@ -92,6 +103,7 @@ nlohmann::json network_op_cases(const Network& net, int64_t batch) {
     collector.add("sigmoid", {{"n", batch}}, why + ": sigmoid");
     collector.add("binary_cross_entropy", {{"n", batch}}, why);
   }
+  if (optimizer) collector.updates(*optimizer);
   return collector.result();
 }
 

@@ -109,6 +109,7 @@ std::string op_family(const std::string& op) {
   if (op == "batch_norm") return "batch norm";
   if (op == "embedding" || op == "lstm") return op;
   if (op == "add") return "residual add";
+  if (op == "sgd_update") return "optimizer update";
   return "other";
 }
 
@@ -162,7 +163,9 @@ std::vector<StepExplanation> explain_steps(const std::vector<nlohmann::json>& tr
         continue;
       }
       const int count = c.value("count", 1);
-      e.parts[op_family(c.value("op", "?")) + (trained ? "" : " (forward only)")] += count * *t;
+      // An update has no backward pass; any other op timed forward alone is marked so.
+      const std::string op = c.value("op", "?");
+      e.parts[op_family(op) + (trained || op == "sgd_update" ? "" : " (forward only)")] += count * *t;
       e.predicted += count * *t;
     }
     out.push_back(std::move(e));
