@@ -51,6 +51,8 @@ const std::multimap<std::string, nlohmann::json>& extra_params() {
       // stored layout.
       {"gemm", {{"m", 37}, {"n", 19}, {"k", 53}, {"trans_a", true}}},
       {"gemm", {{"m", 37}, {"n", 19}, {"k", 53}, {"trans_b", true}}},
+      // A network's first dense layer: backward gives dB (the weight's gradient) alone.
+      {"gemm", {{"m", 37}, {"n", 19}, {"k", 53}, {"trans_b", true}, {"b_grad_only", true}}},
       {"conv2d", {{"n", 2}, {"c", 3}, {"h", 13}, {"w", 11}, {"k", 5}, {"r", 3}, {"s", 3}, {"stride", 1}, {"pad", 1},
                   {"layout", "nhwc"}}},
       // A network's first layer: backward gives dW alone.

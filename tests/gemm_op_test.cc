@@ -135,6 +135,27 @@ TEST(GemmOp, CheckPassesTheReferenceAndFailsCorruptedGradients) {
     }
 }
 
+// A network's first dense layer: b_grad_only's backward is the full one's dB alone, checked on
+// its own (dA handed back where dB belongs fails), with its own label.
+TEST(GemmOp, BGradOnlyIsTheFullBackwardsDbAlone) {
+  const OpDef& op = find_op("gemm");
+  for (bool tb : {false, true}) {
+    CaseSpec full = gemm_case(6, 5, 6, false, tb);
+    full.direction = "backward";
+    CaseSpec db_only = full;
+    db_only.params["b_grad_only"] = true;
+    const auto in = op.make_inputs(full);
+    const auto ref = op.reference(full, in), ref_db = op.reference(db_only, in);
+    ASSERT_EQ(ref_db.size(), 1u);
+    EXPECT_EQ(ref_db[0].name, "dB");
+    EXPECT_EQ(ref_db[0].data, ref[1].data);
+    EXPECT_TRUE(op.check(db_only, in, ref_db, {ref_db[0].data}).passed);
+    EXPECT_FALSE(op.check(db_only, in, ref_db, {ref[0].data}).passed);
+    op_checks::expect_check_rejects_corruption(op, db_only);
+    EXPECT_TRUE(op.shape_label(db_only.params).ends_with("-db")) << op.shape_label(db_only.params);
+  }
+}
+
 // A transposed operand's gradient must come back transposed: dA for A stored k×m is not dA for
 // A stored m×k, even when the shapes agree (m = k).
 TEST(GemmOp, CheckRejectsAGradientInTheWrongLayout) {
@@ -166,6 +187,7 @@ TEST(GemmOp, BadSizesAreRejectedWithTheirName) {
   EXPECT_NE(message({{"m", 4}, {"n", 4}}).find("needs --k"), std::string::npos);
   EXPECT_NE(message({{"m", 4}, {"n", 4}, {"k", "x"}}).find("--k must be an integer"), std::string::npos);
   EXPECT_NE(message({{"m", 65536}, {"n", 65536}, {"k", 65536}}).find("GiB"), std::string::npos);
+  EXPECT_NE(message({{"m", 4}, {"n", 4}, {"k", 4}, {"tranz_b", true}}).find("tranz_b"), std::string::npos);  // misspelt
 }
 
 TEST(OpRegistry, UnknownOpListsTheKnownOnes) {

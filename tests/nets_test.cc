@@ -114,6 +114,14 @@ TEST(NetworkOps, EveryNetworkBringsValidOpCasesAtItsOwnShapes) {
     EXPECT_EQ(c["count"], 2) << c.dump();  // ...and count both uses
   }
   EXPECT_EQ(relus, 1);
+  // The first dense layer reads the network's input: its backward case computes dW alone.
+  int first_layer_gemms = 0;
+  for (const auto& c : mlp["cases"])
+    if (c["op"] == "gemm" && c["params"].value("b_grad_only", false)) {
+      ++first_layer_gemms;
+      EXPECT_EQ(c["params"]["k"], 784) << c.dump();
+    }
+  EXPECT_EQ(first_layer_gemms, 1);
   // A dense layer's GEMM is timed forward and backward (its dX and dW products), as training runs it.
   for (const auto& c : mlp["cases"])
     if (c["op"] == "gemm") {

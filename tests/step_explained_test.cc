@@ -104,6 +104,8 @@ TEST(StepExplained, ProfiledOperationNamesMapToFamiliesAndTheRestIsListedAsOther
   EXPECT_EQ(profiled_family("SparseSoftmaxCrossEntropyWithLogits"), "loss");
   EXPECT_EQ(profiled_family("ResourceApplyMomentum"), "optimizer update");
   EXPECT_EQ(profiled_family("_Retval"), "copies/layout");
+  EXPECT_EQ(profiled_family("_FusedConv2D"), "conv");  // grappler's Conv2D + BiasAdd
+  EXPECT_EQ(profiled_family("autograd::engine::evaluate_function: TBackward0"), "copies/layout");
   EXPECT_EQ(profiled_family("ReadVariableOp"), "other");
 
   StepExplanation e;

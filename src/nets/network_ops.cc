@@ -62,7 +62,9 @@ class CaseCollector {
     const Shape& in = l.in_shape;
     if (l.type == "dense") {
       // y = x·Wᵀ with W stored [units, in], as every framework keeps it.
-      add("gemm", {{"m", batch_}, {"n", l.units}, {"k", in[0]}, {"trans_b", true}}, why(l));
+      nlohmann::json params = {{"m", batch_}, {"n", l.units}, {"k", in[0]}, {"trans_b", true}};
+      if (reads_network_input_) params["b_grad_only"] = true;
+      add("gemm", std::move(params), why(l));
     } else if (l.type == "conv2d") {
       nlohmann::json params = {{"n", batch_}, {"c", in[0]}, {"h", in[1]}, {"w", in[2]}, {"k", l.units},
                                {"r", l.kernel}, {"s", l.kernel}, {"stride", l.stride}, {"pad", l.padding}};

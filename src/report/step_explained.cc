@@ -133,7 +133,7 @@ std::string profiled_family(const std::string& name) {
   // Moving or re-viewing data, and the copies in and out of a TF session run (_Arg, _Retval, _Recv, _Send).
   if (has("transpose") || has("permute") || has("reshape") || has("flatten") || has("contiguous") || has("copy") ||
       has("clone") || (has("cast") && !has("broadcast")) || has("expanddims") || has("identity") || ends("::t") || ends("::view") ||
-      ends("::to") || n == "_arg" || n == "_retval" || n == "_recv" || n == "_send")
+      ends("::to") || has(": tbackward") || n == "_arg" || n == "_retval" || n == "_recv" || n == "_send")
     return "copies/layout";
   return "other";
 }
@@ -213,11 +213,13 @@ Section step_explained_section(const std::vector<StepExplanation>& steps, const 
       "`--explain` timed the ops one training step runs ({} op rows at batch {}; each row's time is its median op "
       "benchmark — the backward case, which times the op's forward and backward pass together, for every op with a "
       "backward pass — `--quick`, in the framework's default mode and this run's thread count, times how often the "
-      "step runs it) and sets their sum beside the measured median step. The remainder is what the ops do not explain: "
-      "per-op dispatch and scheduling, bias additions, the optimizer's updates, memory allocation, and anything the "
-      "step does that the catalogue has no op for. A negative remainder means the ops take longer alone than inside "
-      "the step: a backward case computes the gradient of every input, including the first layer's input gradient "
-      "that a step skips, and runs its op cold, between other processes' work.",
+      "step runs it; the optimizer's update of each parameter tensor as an `sgd_update` row; the first convolution "
+      "without the input gradient a step never computes) and sets their sum beside the measured median step. The "
+      "remainder is what the ops do not explain: per-op dispatch and scheduling, bias additions, memory allocation, "
+      "and anything the step does that the catalogue has no op for. A negative remainder means the ops take longer "
+      "alone than inside the step: an op benchmark pays its framework's fixed cost per call (a session run, an engine "
+      "wait) that a step pays once, a first dense layer's case still computes its input gradient, and an op's layout "
+      "may differ from the network's (TensorFlow's NCHW convolution case transposes to NHWC; its networks run NHWC).",
       explain.value("cases", nlohmann::json::array()).size(), explain.value("batch", 0))});
   if (!explain.value("not_measured", nlohmann::json::array()).empty()) {
     Bullets b{{}, Tone::muted};

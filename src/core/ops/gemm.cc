@@ -9,6 +9,7 @@
 #include "core/op_registry.h"
 #include "core/ops/matrix_product.h"
 #include "core/ops/op_tensors.h"
+#include "core/ops/params.h"
 #include "core/ops/scaled_check.h"
 #include "core/rng.h"
 
@@ -72,15 +73,16 @@ class GemmOp final : public OpDef {
  public:
   std::string name() const override { return "gemm"; }
   std::string description() const override {
-    return "C = op(A)·op(B), float32 (sizes m,n,k; trans_a/trans_b)";
+    return "C = op(A)·op(B), float32 (sizes m,n,k; trans_a/trans_b; b_grad_only: backward gives dB alone, as a "
+           "network's first dense layer)";
   }
 
   void validate_params(const nlohmann::json& p) const override { parse_gemm_params(p); }
 
   std::string shape_label(const nlohmann::json& p) const override {
     const GemmParams g = parse_gemm_params(p);
-    return fmt::format("m{}-n{}-k{}-{}{}", g.m, g.n, g.k, g.trans_a ? 't' : 'n',
-                       g.trans_b ? 't' : 'n');
+    return fmt::format("m{}-n{}-k{}-{}{}{}", g.m, g.n, g.k, g.trans_a ? 't' : 'n', g.trans_b ? 't' : 'n',
+                       g.b_grad_only ? "-db" : "");
   }
 
   bool has_backward() const override { return true; }
@@ -108,7 +110,7 @@ class GemmOp final : public OpDef {
     for (size_t o = 0; o < ps.size(); ++o) {
       const CheckedRows part = checked(ps[o]);
       const int64_t rows = static_cast<int64_t>(part.rows.size()), cols = part.right.cols;
-      HostTensor& t = out.emplace_back(HostTensor{output_names(ps.size())[o], {rows, cols}, {}});
+      HostTensor& t = out.emplace_back(HostTensor{output_names(g, c.direction == "backward")[o], {rows, cols}, {}});
       t.data.resize(static_cast<size_t>(rows * cols));
       matmul_reference(part.left_rows(), part.right, t.data.data());
     }
@@ -137,7 +139,7 @@ class GemmOp final : public OpDef {
         picked[o].insert(picked[o].end(), results[o].begin() + i * cols, results[o].begin() + (i + 1) * cols);
     }
     Validation v = check_scaled(outs, picked,
-                                ps.size() == 1 ? "|C-ref| / (||row of op(A)||·||column of op(B)||)" : kProductMetric);
+                                c.direction != "backward" ? "|C-ref| / (||row of op(A)||·||column of op(B)||)" : kProductMetric);
     if (!sampled.empty())
       v.detail = fmt::format("checked {} (evenly spaced; the float64 reference of the whole product would take "
                              "minutes); {}", fmt::join(sampled, ", "), v.detail);
@@ -160,8 +162,10 @@ class GemmOp final : public OpDef {
     if (backward) elements.push_back(g.m * g.n);
     return elements;
   }
-  static std::vector<std::string> output_names(size_t outputs) {
-    return outputs == 1 ? std::vector<std::string>{"C"} : std::vector<std::string>{"dA", "dB"};
+  static std::vector<std::string> output_names(const GemmParams& g, bool backward) {
+    if (!backward) return {"C"};
+    if (g.b_grad_only) return {"dB"};
+    return {"dA", "dB"};
   }
 };
 
@@ -169,12 +173,14 @@ class GemmOp final : public OpDef {
 
 GemmParams parse_gemm_params(const nlohmann::json& p) {
   if (!p.is_object()) throw UserError("gemm: parameters must be an object with m, n, k");
+  const ParamReader known("gemm", p, {"m", "n", "k", "trans_a", "trans_b", "b_grad_only"});  // refuses misspelt keys
   GemmParams g;
   g.m = read_dim(p, "m");
   g.n = read_dim(p, "n");
   g.k = read_dim(p, "k");
   g.trans_a = p.value("trans_a", false);
   g.trans_b = p.value("trans_b", false);
+  g.b_grad_only = known.flag("b_grad_only");
   const double bytes = 4.0 * static_cast<double>(g.m * g.k + g.k * g.n + g.m * g.n);
   if (bytes > kMaxBytes)
     throw UserError(fmt::format("gemm {}x{}x{} needs {:.1f} GiB; the limit is {:.0f} GiB", g.m, g.n,

@@ -44,6 +44,7 @@ std::vector<ViewProduct> gemm_products(const GemmParams& g, const float* a, cons
   const MatView grad{dc, g.m, g.n, false};
   const ViewProduct da = g.trans_a ? ViewProduct{op_b, grad.t()} : ViewProduct{grad, op_b.t()};
   const ViewProduct db = g.trans_b ? ViewProduct{grad.t(), op_a} : ViewProduct{op_a.t(), grad};
+  if (g.b_grad_only) return {db};
   return {da, db};
 }
 

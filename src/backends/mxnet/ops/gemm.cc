@@ -54,7 +54,7 @@ std::unique_ptr<OpInstance> prepare_gemm(const CaseSpec& c, const std::vector<Ho
                               return p.call("dot", {x[0], x[1]},
                                             {{"transpose_a", py_bool(g.trans_a)}, {"transpose_b", py_bool(g.trans_b)}});
                             },
-                        .grads_of = {0, 1}});
+                        .grads_of = g.b_grad_only ? std::vector<size_t>{1} : std::vector<size_t>{0, 1}});  // unmarked A: no dA
 }
 VERSUS_REGISTER_OP(MxContext, "gemm", prepare_gemm);
 

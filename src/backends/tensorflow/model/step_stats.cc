@@ -36,9 +36,11 @@ nlohmann::json ops_by_type(const TF_Buffer& run_metadata, TF_Graph* graph) {
   nlohmann::json ops = nlohmann::json::object();
   for (const auto& device : md.step_stats().dev_stats()) {
     for (const auto& node : device.node_stats()) {
-      std::string type;
-      if (TF_Operation* op = TF_GraphOperationByName(graph, node.node_name().c_str())) type = TF_OperationOpType(op);
-      if (type.empty()) type = type_from_label(node.timeline_label());
+      // The label names the kernel that ran: grappler rewrites nodes (Conv2D + BiasAdd become a
+      // _FusedConv2D that keeps the BiasAdd's name), so the graph's type is only the fallback.
+      std::string type = type_from_label(node.timeline_label());
+      if (type.empty())
+        if (TF_Operation* op = TF_GraphOperationByName(graph, node.node_name().c_str())) type = TF_OperationOpType(op);
       if (type.empty()) type = node.node_name();  // e.g. _SOURCE
       auto& entry = ops[type];
       if (entry.is_null()) entry = {{"seconds", 0.0}, {"calls", 0}};

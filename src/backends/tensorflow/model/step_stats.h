@@ -12,8 +12,8 @@ namespace versus::tf {
 std::string full_trace_run_options();
 
 // {op type: {"seconds", "calls"}} from a serialized RunMetadata: every node that ran on every
-// device, its type looked up in `graph` (nodes the runtime added, such as _Recv for a feed, keep
-// the type in their trace label). Throws if the bytes are not a RunMetadata or hold no trace.
+// device, typed by the kernel its trace label names (after grappler's rewrites, e.g. _FusedConv2D),
+// else by its type in `graph`. Throws if the bytes are not a RunMetadata or hold no trace.
 nlohmann::json ops_by_type(const TF_Buffer& run_metadata, TF_Graph* graph);
 
 }  // namespace versus::tf

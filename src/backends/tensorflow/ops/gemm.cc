@@ -64,6 +64,8 @@ std::unique_ptr<OpInstance> prepare_gemm_backward(const GemmParams& p, const Cas
     TF_SetAttrBool(d, "transpose_a", p.trans_a);
     TF_SetAttrBool(d, "transpose_b", p.trans_b);
   });
+  // dB alone: the session never runs the MatMul that dA would need.
+  if (p.b_grad_only) return g.finish(g.gradients(y, g.feed(in[2]), {b}), {y});
   return g.finish(g.gradients(y, g.feed(in[2]), {a, b}), {y});
 }
 

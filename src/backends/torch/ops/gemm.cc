@@ -34,9 +34,11 @@ std::unique_ptr<OpInstance> prepare_gemm(const CaseSpec& c, const std::vector<Ho
   const GemmParams g = parse_gemm_params(c.params);
   if (!is_backward(c)) return std::make_unique<TorchGemm>(g, in, ctx.device);
   if (in.size() != 3) throw UnsupportedCase("gemm: unexpected number of inputs");
-  torch::Tensor a = leaf(in[0], ctx.device), b = leaf(in[1], ctx.device);
+  // b_grad_only: A needs no gradient, so mm's backward computes dB alone.
+  torch::Tensor a = g.b_grad_only ? from_host(in[0], ctx.device) : leaf(in[0], ctx.device), b = leaf(in[1], ctx.device);
   auto forward = [a, b, g] { return torch::mm(g.trans_a ? a.t() : a, g.trans_b ? b.t() : b); };
-  return std::make_unique<TorchBackward>(ctx.device, std::vector<torch::Tensor>{a, b}, forward,
+  const std::vector<torch::Tensor> wrt = g.b_grad_only ? std::vector<torch::Tensor>{b} : std::vector<torch::Tensor>{a, b};
+  return std::make_unique<TorchBackward>(ctx.device, wrt, forward,
                                          from_host(in[2], ctx.device));
 }
 VERSUS_REGISTER_OP(TorchContext, "gemm", prepare_gemm);
