@@ -84,7 +84,8 @@ void add_profile_table(Section& s, const std::vector<StepExplanation>& steps) {
   for (const auto& [family, per] : by_family)
     row("  " + family, [&](const StepExplanation& e) { return per.count(e.backend) ? format_time(per.at(e.backend)) : "–"; }, Tone::muted);
   s.blocks.push_back(Paragraph{fmt::format(
-      "The framework's own profiler, after training, on three more steps of the first batch ({}; top-level "
+      "The framework's own profiler, after training, on steps of the first batch (two warm-up steps, then five "
+      "unprofiled and five profiled steps alternating; the ops of the last profiled one are shown; {}; top-level "
       "operations only, nested calls inside their caller; libtorch's backward operations under the autograd "
       "engine's names, TensorFlow's as the gradient ops in its graph). Profiled steps are never timing steps: the "
       "table states the profiler's overhead against unprofiled steps of the same batch. A framework without a "

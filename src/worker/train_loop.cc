@@ -106,23 +106,23 @@ Dataset load_requested_data(const Network& net, const nlohmann::json& request, u
   return d;
 }
 
-// A few more steps on the first batch: unprofiled, then under the framework's profiler (the ops of
-// the last one are kept), so the profiler's own overhead is stated beside its breakdown.
+// A few more steps on the first batch: after two warm-up steps, unprofiled and profiled steps
+// alternate, so that drift (caches, thread pools waking after the inference runs) hits both alike;
+// the ops of the last profiled step are kept, and the profiler's own overhead is stated beside them.
 nlohmann::json profile_steps(Model& model, const Split& train, int64_t batch) {
-  constexpr int kSteps = 3;
+  constexpr int kWarmup = 2, kPairs = 5;
   std::vector<int64_t> all(static_cast<size_t>(train.count));
   for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int64_t>(i);
   std::vector<float> labels;
   const HostTensor x = gather_batch(train, all, 0, static_cast<size_t>(batch), labels);
   std::vector<double> plain, profiled;
   nlohmann::json ops;
-  for (int i = 0; i < kSteps; ++i) {
-    const auto t0 = Clock::now();
+  for (int i = 0; i < kWarmup; ++i) model.train_step(x, labels);
+  for (int i = 0; i < kPairs; ++i) {
+    auto t0 = Clock::now();
     model.train_step(x, labels);
     plain.push_back(seconds_since(t0));
-  }
-  for (int i = 0; i < kSteps; ++i) {
-    const auto t0 = Clock::now();
+    t0 = Clock::now();
     try {
       ops = model.profile_step(x, labels);
     } catch (const std::exception& e) {  // a profiler failure must not cost the training results
