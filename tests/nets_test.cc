@@ -40,6 +40,11 @@ TEST(Networks, ShippedNetworksParseWithTheirKnownParameterCounts) {
   const Network resnet = load_network("resnet20");
   EXPECT_EQ(resnet.layers.back().out_shape, (Shape{10}));
   EXPECT_NEAR(static_cast<double>(resnet.parameter_count()), 0.27e6, 0.01e6);  // He et al.: 0.27M
+  // ResNet-50: torchvision's 25 557 032 parameters plus the 26 560 biases our convolutions keep.
+  const Network resnet50 = load_network("resnet50");
+  EXPECT_EQ(resnet50.parameter_count(), 25557032 + 26560);
+  EXPECT_EQ(resnet50.layers[3].out_shape, (Shape{64, 56, 56}));  // stem: 7×7/2 conv, 3×3/2 max-pool
+  EXPECT_EQ(resnet50.layers[resnet50.layers.size() - 3].out_shape, (Shape{2048, 1, 1}));  // 7×7 average pool
   for (const auto& name : available_networks()) EXPECT_NO_THROW(load_network(name)) << name;
   EXPECT_GE(available_networks().size(), 8u);
 }

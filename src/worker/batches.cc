@@ -36,6 +36,11 @@ HostTensor gather_batch(const Split& split, const std::vector<int64_t>& indices,
 
 namespace {
 
+// The teacher reads every feature of a sample up to 4096 features (every shipped network but
+// ResNet-50), else about 1024 evenly spaced ones: still a learnable rule, and an ImageNet-shaped
+// sample (150 528 features, 1000 classes) is labelled in about 1 ms instead of 150.
+int64_t teacher_stride(int64_t sample) { return sample <= 4096 ? 1 : (sample + 1023) / 1024; }
+
 Split generated_split(const Network& net, const std::vector<float>& teacher, uint64_t seed, uint64_t stream,
                       int64_t count) {
   Split split{net.input_shape, count, {}, {}};
@@ -53,7 +58,7 @@ Split generated_split(const Network& net, const std::vector<float>& teacher, uin
     double best_score = -1e300;
     for (int64_t c = 0; c < net.classes; ++c) {
       double score = 0;
-      for (int64_t i = 0; i < sample; ++i) {
+      for (int64_t i = 0; i < sample; i += teacher_stride(sample)) {
         // Tokens: the teacher scores which ids occur (a bag of words), not the ids' values.
         const float v = tokens ? teacher[static_cast<size_t>((c * net.vocab + static_cast<int64_t>(x[i])) % teacher.size())]
                                : x[i] * teacher[static_cast<size_t>(c * sample + i)];
