@@ -69,6 +69,42 @@ TEST_P(WorkerGemm, UnsupportedDtypeIsReportedNotFaked) {
   EXPECT_FALSE(r.value("reason", "").empty());
 }
 
+// 16-bit types: gemm and conv2d in libtorch, where it has the kernels; every other op and backend
+// says it is float32 only. Debian's libtorch 1.13 has no float16 matmul on the CPU: unsupported, in
+// torch's words. Its bfloat16 CPU matmul may sum in bfloat16, which validation then refuses: the
+// status is ok or validation_failed, never a result that was not checked.
+TEST_P(WorkerGemm, SixteenBitTypesRunValidatedOrAreUnsupportedWithTheReason) {
+  const std::string backend = GetParam();
+  if (!testing::worker_built(backend)) GTEST_SKIP() << "worker " << backend << " not built here";
+  for (const std::string dtype : {"bfloat16", "float16"}) {
+    CaseSpec c;
+    c.op = "gemm";
+    c.params = {{"m", 8}, {"n", 8}, {"k", 8}};
+    c.backend = backend;
+    c.dtype = dtype;
+    c.timing = {1, 0.0, 1, 0.0};
+    const nlohmann::json r = run_worker(backend, c);
+    const std::string status = r.value("status", ""), reason = r.value("reason", "");
+    if (backend != "torch") {
+      EXPECT_EQ(status, "unsupported") << r.dump();
+      EXPECT_NE(reason.find("float32 only"), std::string::npos) << reason;
+      continue;
+    }
+    EXPECT_TRUE(status == "ok" || status == "validation_failed" || status == "unsupported") << r.dump();
+    if (status == "unsupported") {
+      EXPECT_NE(reason.find("no " + dtype + " gemm on cpu"), std::string::npos) << reason;
+    }
+    if (status == "validation_failed") {
+      EXPECT_NE(reason.find("differs from the reference"), std::string::npos) << reason;
+    }
+    c.op = "relu";
+    c.params = {{"n", 16}};
+    const nlohmann::json relu = run_worker(backend, c);
+    EXPECT_EQ(relu.value("status", ""), "unsupported") << relu.dump();
+    EXPECT_NE(relu.value("reason", "").find("float32 only"), std::string::npos) << relu.dump();
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllFrameworks, WorkerGemm,
                          ::testing::Values("native", "tensorflow", "mxnet", "torch"));
 

@@ -322,7 +322,8 @@ int main_impl(int argc, char** argv) {
   run->add_option("--op", rf.op, "operation for `run ops` (see `versus list ops`)");
   run->add_option("--network", rf.network, "`run ops --network NAME`: the ops of that network's training step, at its shapes");
   run->add_option("--batch", rf.batch, "batch size for --network (default: the network file's)");
-  run->add_option("--dtype", rf.dtype, "element type (float32; bfloat16/float16 where a backend has them)")
+  run->add_option("--dtype", rf.dtype, "element type: float32, or bfloat16/float16 (gemm and conv2d, where a backend has them)")
+      ->check(CLI::IsMember({"float32", "bfloat16", "float16"}))
       ->capture_default_str();
   run->add_option("--param", rf.params, "op parameter name=v1,v2 (repeatable), e.g. --param stride=1,2");
   run->add_option("--sizes", rf.sizes, "square sizes m=n=k, comma list")->delimiter(',');

@@ -12,6 +12,7 @@
 
 #include "core/errors.h"
 #include "core/op_registry.h"
+#include "core/ops/dtype.h"
 #include "nets/network.h"
 #include "nets/network_ops.h"
 #include "runner/workers.h"
@@ -193,6 +194,8 @@ void expand_entry(const nlohmann::json& entry, const std::vector<BackendChoice>&
   for (const auto& dir : directions)
     if (dir != "forward" && dir != "backward")
       throw UserError(fmt::format("direction must be forward or backward, got '{}'", dir));
+  const std::string dtype = entry.value("dtype", std::string("float32"));
+  parse_dtype(dtype);  // an unknown type is refused here, naming the known ones
   // An op without a backward pass (dot, gemv, dispatch) runs forward only.
   if (!def.has_backward()) std::erase(directions, std::string("backward"));
   if (directions.empty()) throw UserError(fmt::format("{} has no backward pass; ask for forward", op));
@@ -211,7 +214,7 @@ void expand_entry(const nlohmann::json& entry, const std::vector<BackendChoice>&
           CaseSpec c;
           c.op = op;
           c.params = p;
-          c.dtype = entry.value("dtype", std::string("float32"));
+          c.dtype = dtype;
           c.device = device;
           c.direction = direction;
           c.backend = b.backend;

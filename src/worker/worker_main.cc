@@ -74,6 +74,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 nlohmann::json run_case(Backend& backend, CaseSpec c) {
   const OpDef& op = find_op(c.op);
   op.validate_params(c.params);
+  if (c.dtype != "float32" && c.dtype != "bfloat16" && c.dtype != "float16")
+    throw UnsupportedCase("dtype '" + c.dtype + "' is not one versus knows (float32, bfloat16, float16)");
   if (c.direction == "backward" && !op.has_backward())
     throw UnsupportedCase(c.op + " has no backward pass");
   const auto variants = backend.variants();

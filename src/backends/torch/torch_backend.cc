@@ -10,6 +10,7 @@
 #include "backends/torch/model/torch_model.h"
 #include "backends/torch/torch_api.h"
 #include "core/errors.h"
+#include "core/ops/dtype.h"
 #include "worker/backend.h"
 #include "worker/op_table.h"
 
@@ -40,16 +41,40 @@ std::string loaded_blas_library() {
   return "none mapped";
 }
 
+// bfloat16 and float16 for gemm and conv2d (core/ops/dtype.h), where this libtorch has the kernels
+// on `device`: a tiny forward and backward pass finds out, and a missing kernel is unsupported in
+// torch's own words (libtorch 1.13 has no float16 matmul on the CPU, for one).
+torch::ScalarType sixteen_bit_type(const CaseSpec& c, const torch::Device& device) {
+  if (c.op != "gemm" && c.op != "conv2d")
+    throw UnsupportedCase(fmt::format("torch: {} is float32 only here; bfloat16 and float16 cases exist for gemm and conv2d",
+                                      c.op));
+  const torch::ScalarType t = parse_dtype(c.dtype) == DType::kBFloat16 ? torch::kBFloat16 : torch::kHalf;
+  try {
+    const auto o = torch::TensorOptions().device(device).dtype(t);
+    const torch::Tensor x = torch::ones(c.op == "gemm" ? std::vector<int64_t>{2, 2} : std::vector<int64_t>{1, 1, 3, 3}, o)
+                                .requires_grad_(true);
+    const torch::Tensor w = torch::ones(c.op == "gemm" ? std::vector<int64_t>{2, 2} : std::vector<int64_t>{1, 1, 2, 2}, o)
+                                .requires_grad_(true);
+    (c.op == "gemm" ? torch::mm(x, w) : torch::conv2d(x, w)).sum().backward();
+  } catch (const c10::Error& e) {
+    throw UnsupportedCase(fmt::format("torch: no {} {} on {} in this libtorch: {}", c.dtype, c.op, device.str(),
+                                      std::string(e.what_without_backtrace()).substr(0, 200)));
+  }
+  return t;
+}
+
 class TorchBackend final : public Backend {
  public:
   // A float32 case means float32 arithmetic: libtorch lets cuDNN convolutions round their
   // inputs to TF32 (10-bit mantissa) by default, which core's conv2d check deliberately does not
   // admit. cuBLAS's TF32 is off by default since 1.12, but is said so here too, and describe()
   // records what torch reports in effect (TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1 still wins over
-  // this). No effect on a CPU build.
+  // this). Likewise a float16 GEMM accumulates in float32 (core/ops/dtype.h's contract): cuBLAS's
+  // reduced-precision split-K reductions, on by default, are turned off. No effect on a CPU build.
   TorchBackend() {
     at::globalContext().setAllowTF32CuDNN(false);
     at::globalContext().setAllowTF32CuBLAS(false);
+    at::globalContext().setAllowFP16ReductionCuBLAS(false);
   }
 
   std::string name() const override { return "torch"; }
@@ -76,6 +101,7 @@ class TorchBackend final : public Backend {
               {"cudnn_version", config_value(config, "CuDNN ")},
               {"tf32", {{"cudnn", at::globalContext().allowTF32CuDNN()},
                         {"cublas", at::globalContext().allowTF32CuBLAS()}}},
+              {"fp16_reduced_precision_reduction_cublas", at::globalContext().allowFP16ReductionCuBLAS()},
               {"parallel_backend", parallel_backend(at::get_parallel_info())}}}};
   }
 
@@ -114,7 +140,7 @@ class TorchBackend final : public Backend {
     } else if (c.device != "cpu") {
       throw UnsupportedCase("torch worker knows devices cpu and cuda, not '" + c.device + "'");
     }
-    if (c.dtype != "float32") throw UnsupportedCase("torch worker supports float32 only");
+    if (c.dtype != "float32") ctx.dtype = sixteen_bit_type(c, ctx.device);
     return OpTable<th::TorchContext>::get().prepare(name(), c, in, ctx);
   }
 

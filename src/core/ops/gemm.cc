@@ -8,6 +8,7 @@
 #include "core/errors.h"
 #include "core/op_registry.h"
 #include "core/ops/matrix_product.h"
+#include "core/ops/dtype.h"
 #include "core/ops/op_tensors.h"
 #include "core/ops/params.h"
 #include "core/ops/scaled_check.h"
@@ -97,6 +98,7 @@ class GemmOp final : public OpDef {
     fill_uniform(b.data, c.seed, 1, -1.0f, 1.0f);
     std::vector<HostTensor> in = {std::move(a), std::move(b)};
     if (c.direction == "backward") in.push_back(uniform_tensor("dC", {g.m, g.n}, c.seed, 2, -1, 1));
+    for (HostTensor& t : in) round_to(parse_dtype(c.dtype), t.data);  // exact in a 16-bit case's type
     return in;
   }
 
@@ -122,13 +124,17 @@ class GemmOp final : public OpDef {
     const GemmParams g = parse_gemm_params(c.params);
     require_inputs(in, name(), expected_inputs(g, c.direction == "backward"));
     const std::vector<ViewProduct> ps = case_products(g, in);
+    // A 16-bit result is rounded to its type once more (|C| <= ||row||·||column||); 2 units leave
+    // room for a blocked sum's partial results rounded to it as well.
+    const DType t = parse_dtype(c.dtype);
+    const double output_rounding = t == DType::kFloat32 ? 0.0 : 2 * unit_roundoff(t);
     std::vector<ScaledOutput> outs;
     // The backend's full outputs, cut down to the checked rows.
     std::vector<std::vector<float>> picked = results;
     std::vector<std::string> sampled;
     for (size_t o = 0; o < ps.size() && o < refs.size(); ++o) {
       const CheckedRows part = checked(ps[o]);
-      ScaledOutput& out = outs.emplace_back(ScaledOutput{&refs[o], {}, product_tolerance(ps[o].left.cols)});
+      ScaledOutput& out = outs.emplace_back(ScaledOutput{&refs[o], {}, product_tolerance(ps[o].left.cols) + output_rounding});
       append_product_scale(part.left_rows(), part.right, out.scale);
       if (static_cast<int64_t>(part.rows.size()) == ps[o].left.rows) continue;
       sampled.push_back(fmt::format("{} of {} rows of {}", part.rows.size(), ps[o].left.rows, refs[o].name));

@@ -11,9 +11,9 @@ namespace {
 
 class TorchGemm final : public OpInstance {
  public:
-  TorchGemm(const GemmParams& g, const std::vector<HostTensor>& in, const torch::Device& device)
-      : g_(g), a_(from_host(in[0], device)), b_(from_host(in[1], device)),
-        c_(torch::empty({g.m, g.n}, torch::TensorOptions().device(device))), device_(device) {}
+  TorchGemm(const GemmParams& g, const std::vector<HostTensor>& in, const TorchContext& ctx)
+      : g_(g), a_(from_host(in[0], ctx.device, ctx.dtype)), b_(from_host(in[1], ctx.device, ctx.dtype)),
+        c_(torch::empty({g.m, g.n}, torch::TensorOptions().device(ctx.device).dtype(ctx.dtype))), device_(ctx.device) {}
 
   void run() override {
     torch::NoGradGuard no_grad;
@@ -32,14 +32,15 @@ class TorchGemm final : public OpInstance {
 
 std::unique_ptr<OpInstance> prepare_gemm(const CaseSpec& c, const std::vector<HostTensor>& in, const TorchContext& ctx) {
   const GemmParams g = parse_gemm_params(c.params);
-  if (!is_backward(c)) return std::make_unique<TorchGemm>(g, in, ctx.device);
+  if (!is_backward(c)) return std::make_unique<TorchGemm>(g, in, ctx);
   if (in.size() != 3) throw UnsupportedCase("gemm: unexpected number of inputs");
   // b_grad_only: A needs no gradient, so mm's backward computes dB alone.
-  torch::Tensor a = g.b_grad_only ? from_host(in[0], ctx.device) : leaf(in[0], ctx.device), b = leaf(in[1], ctx.device);
+  torch::Tensor a = g.b_grad_only ? from_host(in[0], ctx.device, ctx.dtype) : leaf(in[0], ctx.device, ctx.dtype),
+                b = leaf(in[1], ctx.device, ctx.dtype);
   auto forward = [a, b, g] { return torch::mm(g.trans_a ? a.t() : a, g.trans_b ? b.t() : b); };
   const std::vector<torch::Tensor> wrt = g.b_grad_only ? std::vector<torch::Tensor>{b} : std::vector<torch::Tensor>{a, b};
   return std::make_unique<TorchBackward>(ctx.device, wrt, forward,
-                                         from_host(in[2], ctx.device));
+                                         from_host(in[2], ctx.device, ctx.dtype));
 }
 VERSUS_REGISTER_OP(TorchContext, "gemm", prepare_gemm);
 

@@ -20,8 +20,8 @@ inline bool is_backward(const CaseSpec& c) {
 }
 
 // A leaf tensor that autograd differentiates with respect to.
-inline torch::Tensor leaf(const HostTensor& t, const torch::Device& device) {
-  return from_host(t, device).requires_grad_(true);
+inline torch::Tensor leaf(const HostTensor& t, const torch::Device& device, torch::ScalarType dtype = torch::kFloat32) {
+  return from_host(t, device, dtype).requires_grad_(true);
 }
 
 // Forward: `step` computes the op's one output from tensors it captured at prepare time

@@ -57,7 +57,7 @@ std::unique_ptr<OpInstance> prepare_conv2d(const CaseSpec& c, const std::vector<
   auto conv = [p](const torch::Tensor& x, const torch::Tensor& w) {
     return torch::conv2d(x, w, /*bias=*/{}, /*stride=*/{p.stride, p.stride}, /*padding=*/{p.pad, p.pad});
   };
-  torch::Tensor x = from_host(in[0], ctx.device), w = from_host(in[1], ctx.device);
+  torch::Tensor x = from_host(in[0], ctx.device, ctx.dtype), w = from_host(in[1], ctx.device, ctx.dtype);
   if (p.nhwc()) {
     x = x.permute({0, 3, 1, 2});                                              // [n,h,w,c] -> [n,c,h,w] view
     w = w.permute({3, 2, 0, 1}).contiguous(at::MemoryFormat::ChannelsLast);  // HWIO -> OIHW, stored OHWI
@@ -67,7 +67,7 @@ std::unique_ptr<OpInstance> prepare_conv2d(const CaseSpec& c, const std::vector<
     // weight_grad_only: X needs no gradient, so autograd's convolution_backward skips dX.
     x = x.detach().requires_grad_(!p.weight_grad_only);
     w = w.detach().requires_grad_(true);
-    torch::Tensor dy = from_host(in[2], ctx.device);
+    torch::Tensor dy = from_host(in[2], ctx.device, ctx.dtype);
     if (p.nhwc()) dy = dy.permute({0, 3, 1, 2});
     const std::vector<torch::Tensor> wrt = p.weight_grad_only ? std::vector<torch::Tensor>{w} : std::vector<torch::Tensor>{x, w};
     inst = std::make_unique<TorchBackward>(ctx.device, wrt,
