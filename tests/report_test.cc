@@ -13,6 +13,7 @@
 #include "core/case_spec.h"
 #include "core/errors.h"
 #include "report/csv_writer.h"
+#include "report/device_comparison.h"
 #include "report/report.h"
 #include "test_util.h"
 
@@ -186,6 +187,59 @@ class ScopedEnv {
   std::string old_;
   bool had_ = false;
 };
+
+// A run on the GPU: the same case with device cuda, and what the runner's NVML monitor saw in
+// each worker process (machine/nvml.cc's format).
+json on_gpu(json d, double peak_mib, double mean_util, double max_power) {
+  d["case"]["device"] = "cuda";
+  d["id"] = d["case"].get<CaseSpec>().id();
+  for (json& p : d["processes"])
+    p["process"] = {{"gpu", {{"samples", 20}, {"interval_ms", 50}, {"utilization_pct", {{"mean", mean_util}, {"max", 100.0}}},
+                             {"memory_used_mib", {{"peak", peak_mib}}}, {"power_w", {{"mean", 200.0}, {"max", max_power}}},
+                             {"sm_clock_mhz", nullptr}}}};
+  return d;
+}
+
+TEST(Report, CpuAndGpuRunsOfACaseStandSideBySideWithTheGpuMonitor) {
+  testing::TempDir tmp;
+  const fs::path root = tmp.path() / "res";
+  fs::create_directories(root / "runs");
+  const std::vector<json> docs = {ok_doc("torch", "eager", 256, 1.5e-3), on_gpu(ok_doc("torch", "eager", 256, 3.0e-5), 1234, 87, 301),
+                                  on_gpu(failed_doc("mxnet", "default", 256, "unsupported", "no GPU in this build"), 0, 0, 0)};
+  json cases = json::array();
+  for (const json& d : docs) {
+    cases.push_back(d["case"]);
+    write(root / "runs" / (d["id"].get<std::string>() + ".json"), d);
+  }
+  write(root / "suite.json", {{"schema", "versus.suite/1"}, {"name", "gpu"}, {"description", "hand-written"},
+                              {"settings", {{"processes", 1}, {"quick", true}, {"timeout_seconds", 60.0}}}, {"cases", cases}});
+  write(root / "context.json", context());
+  const ReportFiles f = write_report(root, tmp.path() / "out");
+  const std::string md = slurp(f.markdown);
+  ASSERT_NE(md.find("## CPU and GPU side by side"), std::string::npos) << md;
+  // torch: 1.50 ms on the CPU, 30.0 µs on the GPU: 50×; the monitor's peak memory, mean busy, peak power.
+  EXPECT_NE(md.find("| gemm m256-n256-k256-nn | torch | 1.50 ms (2 threads) | 30.0 µs | 50.0× |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 1234 MiB | 87 % | 301 W |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| mxnet | – | **unsupported** |"), std::string::npos) << md;  // no CPU run; the GPU one refused
+  // A CPU-only folder has no such section.
+  EXPECT_EQ(slurp(write_report(make_results(tmp.path() / "cpu"), tmp.path() / "out2").markdown).find("CPU and GPU"),
+            std::string::npos);
+}
+
+TEST(Report, TrainingRunsOnTheGpuListWhatNvmlSaw) {
+  const std::vector<json> runs = {
+      {{"id", "torch"}, {"process", {{"max_rss_mib", 900.0}}}},  // a CPU run: not listed
+      {{"id", "torch-cuda"},
+       {"process", {{"gpu", {{"utilization_pct", {{"mean", 64.4}, {"max", 100.0}}}, {"memory_used_mib", {{"peak", 2048.0}}},
+                             {"power_w", {{"mean", 150.0}, {"max", 250.4}}}, {"sm_clock_mhz", nullptr}}}}}}};
+  const auto t = training_gpu_table(runs);
+  ASSERT_TRUE(t.has_value());
+  ASSERT_EQ(t->rows.size(), 1u);
+  std::vector<std::string> cells;
+  for (const auto& c : t->rows[0]) cells.push_back(c.text);
+  EXPECT_EQ(cells, (std::vector<std::string>{"torch-cuda", "2048 MiB", "64 %", "250 W", "–"}));
+  EXPECT_FALSE(training_gpu_table({runs[0]}).has_value());
+}
 
 TEST(Report, CsvHasOneRowPerRunWithExactNumbersAndQuotedFailureReasons) {
   testing::TempDir tmp;

@@ -11,6 +11,7 @@
 
 #include "core/op_registry.h"
 #include "core/stats.h"
+#include "report/device_comparison.h"
 #include "report/framework_sections.h"
 #include "report/report_format.h"
 #include "runner/execute.h"
@@ -425,6 +426,7 @@ Document build_document(const ReportData& data, const std::vector<Chart>& charts
   if (!roofline.blocks.empty()) doc.sections.push_back(std::move(roofline));
   if (auto s = dispatch_section(data, charts)) doc.sections.push_back(std::move(*s));
   for (Section& s : op_sections(data, charts)) doc.sections.push_back(std::move(s));
+  if (auto s = device_comparison_section(data)) doc.sections.push_back(std::move(*s));
   if (auto s = support_section(data)) doc.sections.push_back(std::move(*s));
   doc.sections.push_back(methodology(data));
   doc.sections.push_back(details(data));

@@ -83,6 +83,22 @@ void check_sample_lengths(RunRow& r, const json& processes) {
   }
 }
 
+// What the runner's NVML monitor saw, over every worker process of the run.
+void read_gpu_monitor(RunRow& r, const json& processes) {
+  double utilization = 0;
+  int with_utilization = 0;
+  for (const json& p : processes) {
+    const json gpu = p.contains("process") && p["process"].is_object() ? p["process"].value("gpu", json()) : json();
+    if (!gpu.is_object()) continue;
+    if (auto peak = number_at(gpu.value("memory_used_mib", json::object()), "peak"))
+      r.gpu_peak_memory_mib = std::max(r.gpu_peak_memory_mib.value_or(0.0), *peak);
+    if (auto power = number_at(gpu.value("power_w", json::object()), "max"))
+      r.gpu_power_max_w = std::max(r.gpu_power_max_w.value_or(0.0), *power);
+    if (auto util = number_at(gpu.value("utilization_pct", json::object()), "mean")) utilization += *util, ++with_utilization;
+  }
+  if (with_utilization > 0) r.gpu_utilization_pct = utilization / with_utilization;
+}
+
 RunRow row_from_document(const json& doc) {
   RunRow r;
   r.id = string_at(doc, "id");
@@ -104,7 +120,10 @@ RunRow row_from_document(const json& doc) {
     // The last process is the one that failed, when one did.
     if (!doc["processes"].empty()) r.stderr_tail = string_at(doc["processes"].back(), "stderr_tail");
   }
-  if (doc.contains("processes") && doc["processes"].is_array()) check_sample_lengths(r, doc["processes"]);
+  if (doc.contains("processes") && doc["processes"].is_array()) {
+    check_sample_lengths(r, doc["processes"]);
+    read_gpu_monitor(r, doc["processes"]);
+  }
   if (doc.contains("samples_seconds") && doc["samples_seconds"].is_array()) {
     r.samples = static_cast<int64_t>(doc["samples_seconds"].size());
     for (const json& x : doc["samples_seconds"])

@@ -34,6 +34,9 @@ struct RunRow {
   std::optional<double> gflops, gflops_ci_low, gflops_ci_high, gbps;
   std::optional<double> roofline_bound, roofline_fraction;
   std::optional<double> max_rel_error, max_abs_error, tolerance;
+  // NVML over the worker processes of a GPU run (machine/nvml.h): peak memory used, mean
+  // utilisation, peak power; absent on the CPU or without NVML.
+  std::optional<double> gpu_peak_memory_mib, gpu_utilization_pct, gpu_power_max_w;
   std::optional<bool> validation_passed;
   std::string validation_metric;
   nlohmann::json framework, threads_used, environment, timing;

@@ -17,6 +17,7 @@
 #include "report/markdown_writer.h"
 #include "report/report_format.h"
 #include "report/lines_of_code.h"
+#include "report/device_comparison.h"
 #include "report/step_explained.h"
 #include "report/training_modes.h"
 #include "runner/execute.h"
@@ -306,6 +307,11 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
                                      "steps, which the epoch time includes. CPU cores busy = process CPU time / wall time."});
   results.blocks.push_back(t);
   if (!failures.items.empty()) results.blocks.push_back(failures);
+  if (auto gpu = training_gpu_table(d.runs)) {
+    results.blocks.push_back(Paragraph{"On the GPU, what NVML sampled on GPU 0 while each worker ran (the whole process: "
+                                       "data generation, build, training, evaluation and inference):"});
+    results.blocks.push_back(std::move(*gpu));
+  }
   for (const Chart& c : charts)
     if (c.group_key != "step-explained")
       results.blocks.push_back(ChartBlock{c.title, c.svg.empty() ? "" : c.file_name, c.svg, c.caption, c.note});

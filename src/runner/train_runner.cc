@@ -10,6 +10,7 @@
 
 #include "core/errors.h"
 #include "data/dataset.h"
+#include "machine/nvml.h"
 #include "runner/execute.h"
 #include "runner/spawn.h"
 #include "runner/worker_reply.h"
@@ -132,8 +133,12 @@ nlohmann::json execute_training(const nlohmann::json& base_request, const Worker
     }
     return false;
   };
+  // On the GPU, NVML samples GPU 0 while the worker trains (utilisation, peak memory, power).
+  GpuMonitor gpu_monitor;
+  const bool monitoring_gpu = request.value("device", "cpu") == "cuda" && gpu_monitor.start();
   const ProcessResult p = run_process({worker.executable.string(), "--train"}, env, request.dump() + "\n",
                                       s.timeout_seconds, 20, on_line);
+  const nlohmann::json gpu = monitoring_gpu ? gpu_monitor.stop() : nlohmann::json(nullptr);
   if (interrupt_requested()) throw Interrupted();
   nlohmann::json reply = worker_reply(p, s.timeout_seconds);
   nlohmann::json doc = {{"schema", kTrainSchema},
@@ -157,6 +162,7 @@ nlohmann::json execute_training(const nlohmann::json& base_request, const Worker
   // of N, values well under N show a framework that does not use what it was given.
   if (wall > 0) doc["cpu_utilisation_cores"] = cpu / wall;
   doc["process"]["timeline"] = resource_timeline(p);
+  if (!gpu.is_null()) doc["process"]["gpu"] = gpu;
   return doc;
 }
 
