@@ -2,6 +2,7 @@
 
 #include "core/version.h"
 #include "machine/machine_info.h"
+#include "machine/gpu_roofline.h"
 #include "machine/roofline.h"
 
 namespace versus {
@@ -21,6 +22,9 @@ nlohmann::json build_context(const std::map<std::string, WorkerInfo>& workers, b
                         {"frameworks", frameworks},
                         {"versus", {{"version", VERSUS_VERSION}, {"git_revision", VERSUS_GIT_REVISION}}}};
   if (with_roofline) ctx["roofline"] = measure_roofline(roofline_threads);
+  // The GPU's own roofline, where the machine has an NVIDIA GPU (GPU cases are judged against it).
+  if (with_roofline && ctx["machine"].value("gpus", nlohmann::json::array()).size() > 0)
+    ctx["gpu_roofline"] = measure_gpu_roofline();
   return ctx;
 }
 

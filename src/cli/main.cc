@@ -244,6 +244,14 @@ int cmd_info(bool json, bool roofline) {
                 r["peak_gflops"].get<double>(), r["isa"].get<std::string>().c_str(), r["threads"].get<int>(),
                 r["bandwidth_gbs"].get<double>(), r["peak_gflops"].get<double>() / r["bandwidth_gbs"].get<double>());
   }
+  if (ctx.contains("gpu_roofline")) {
+    const auto& g = ctx["gpu_roofline"];
+    if (g.value("available", false))
+      std::printf("gpu roofline  %s: peak %.0f GFLOP/s float32 FMA, triad %.0f GB/s\n", g["device"].get<std::string>().c_str(),
+                  g["peak_gflops"].get<double>(), g["bandwidth_gbs"].get<double>());
+    else
+      std::printf("gpu roofline  not measured: %s\n", g.value("reason", std::string("?")).c_str());
+  }
   std::printf("\nframeworks\n");
   for (const auto& [name, w] : workers) {
     if (!w.available) {

@@ -46,6 +46,21 @@ std::string now_utc() {
 
 }  // namespace
 
+std::optional<double> roofline_bound(const CaseSpec& c, const nlohmann::json& context, double flops, double bytes) {
+  if (bytes <= 0) return std::nullopt;
+  if (c.device == "cuda") {
+    const nlohmann::json gpu = context.value("gpu_roofline", nlohmann::json::object());
+    if (!gpu.is_object() || !gpu.value("available", false)) return std::nullopt;
+    return std::min(gpu.value("peak_gflops", 0.0), gpu.value("bandwidth_gbs", 0.0) * flops / bytes);
+  }
+  if (!context.contains("roofline") || !context["roofline"].is_object()) return std::nullopt;
+  const nlohmann::json& r = context["roofline"];
+  // The peak scales with the threads the case may use; bandwidth is shared by all cores.
+  const int roof_threads = std::max(1, r.value("threads", 1));
+  return std::min(r.value("peak_gflops", 0.0) * std::min(1.0, double(c.threads) / roof_threads),
+                  r.value("bandwidth_gbs", 0.0) * flops / bytes);
+}
+
 nlohmann::json execute_case(const CaseSpec& c, const RunSettings& s, const WorkerInfo& w,
                             const nlohmann::json& context) {
   const OpDef& op = find_op(c.op);
@@ -112,15 +127,9 @@ nlohmann::json execute_case(const CaseSpec& c, const RunSettings& s, const Worke
                       {"bootstrap_resamples", kBootstrapResamples}, {"ci_level", 0.95}};
     doc["gflops"] = throughput(flops, sum, 1e-9);
     doc["gbps"] = throughput(bytes, sum, 1e-9);
-    if (context.contains("roofline")) {
-      const double peak = context["roofline"].value("peak_gflops", 0.0);
-      const double bw = context["roofline"].value("bandwidth_gbs", 0.0);
-      // The peak scales with the threads the case may use; bandwidth is shared by all cores.
-      const int roof_threads = std::max(1, context["roofline"].value("threads", 1));
-      const double bound = std::min(peak * std::min(1.0, double(c.threads) / roof_threads),
-                                    bw * flops / bytes);
-      doc["roofline_bound_gflops"] = bound;
-      if (bound > 0) doc["roofline_fraction"] = doc["gflops"]["median"].get<double>() / bound;
+    if (const auto bound = roofline_bound(c, context, flops, bytes)) {
+      doc["roofline_bound_gflops"] = *bound;
+      if (*bound > 0) doc["roofline_fraction"] = doc["gflops"]["median"].get<double>() / *bound;
     }
   }
   return doc;
