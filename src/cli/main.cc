@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "cli/context.h"
+#include "cli/dist_command.h"
 #include "cli/train_commands.h"
 #include "core/errors.h"
 #include "core/op_registry.h"
@@ -327,6 +328,9 @@ int main_impl(int argc, char** argv) {
   run->add_option("what", rf.what, "ops | suite name (e.g. quick) | suite file");
   auto* train = run->add_subcommand("train", "train a network in every framework from the same weights and batches");
   add_train_flags(*train, tf, false);
+  DistFlags df;
+  auto* dist = run->add_subcommand("dist", "data-parallel training on each framework's own distributed engine (local, srun, mpirun)");
+  add_dist_flags(*dist, df);
   run->add_option("--op", rf.op, "operation for `run ops` (see `versus list ops`)");
   run->add_option("--network", rf.network, "`run ops --network NAME`: the ops of that network's training step, at its shapes");
   run->add_option("--batch", rf.batch, "batch size for --network (default: the network file's)");
@@ -398,6 +402,7 @@ int main_impl(int argc, char** argv) {
     if (*info) return cmd_info(info_json, !info_no_roofline);
     if (*list) return cmd_list(list_what);
     if (*train) return cmd_train(tf);
+    if (*dist) return cmd_dist(df);
     if (*run) return cmd_run(rf);
     if (*parity) return cmd_parity(pf);
     if (*data) return cmd_data(data_action, data_name, data_dir, data_train, data_test, data_seed);

@@ -20,7 +20,6 @@
 #include "runner/train_runner.h"
 
 namespace versus {
-namespace {
 
 TrainSettings settings_from(const TrainFlags& f, const Network& net) {
   if (f.epochs < 0 || f.batch < 0 || f.steps < 0 || std::any_of(f.threads.begin(), f.threads.end(), [](int t) { return t <= 0; }))
@@ -53,12 +52,6 @@ TrainSettings settings_from(const TrainFlags& f, const Network& net) {
   return s;
 }
 
-// The workers of --backends, and the training modes asked of each ("backend:mode" entries, or
-// every mode with --modes all).
-struct ChosenWorkers {
-  std::map<std::string, WorkerInfo> workers;
-  std::map<std::string, std::vector<std::string>> modes;
-};
 ChosenWorkers available_workers(const std::string& list, const std::string& modes_flag) {
   ChosenWorkers out;
   for (const auto& choice : parse_backend_list(list)) {
@@ -79,6 +72,8 @@ ChosenWorkers available_workers(const std::string& list, const std::string& mode
   }
   return out;
 }
+
+namespace {
 
 // The ops one training step runs (nets/network_ops.h), timed in every training backend's default
 // mode at the training's thread count, into DIR/ops-<time>/: what the report's "step explained

@@ -1,9 +1,14 @@
 // `versus run train`, `versus parity` and `versus data`: the end-to-end side of the CLI.
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
+
+#include "nets/network.h"
+#include "runner/train_runner.h"
+#include "runner/workers.h"
 
 namespace versus {
 
@@ -22,6 +27,17 @@ struct TrainFlags {
   bool verbose = false, no_report = false;
   bool explain = false;                       // also time the step's ops (report: step explained by ops)
 };
+
+// The training settings the flags ask for (UserError for a bad value).
+TrainSettings settings_from(const TrainFlags& f, const Network& net);
+
+// The workers of --backends, and the training modes asked of each ("backend:mode" entries, or
+// every mode with --modes all). UserError for a backend that is not available.
+struct ChosenWorkers {
+  std::map<std::string, WorkerInfo> workers;
+  std::map<std::string, std::vector<std::string>> modes;
+};
+ChosenWorkers available_workers(const std::string& list, const std::string& modes_flag);
 
 // Adds the training flags (--model, --dataset, --epochs...) to `cmd`.
 void add_train_flags(CLI::App& cmd, TrainFlags& f, bool parity);

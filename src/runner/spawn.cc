@@ -98,7 +98,8 @@ bool interrupt_requested() { return g_interrupt != 0; }
 
 ProcessResult run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                           const std::string& stdin_data, double timeout_seconds,
-                          double exit_grace_seconds, const LineHandler& on_line) {
+                          double exit_grace_seconds, const LineHandler& on_line,
+                          const std::atomic<bool>* cancel) {
   ProcessResult r;
   Pipe in, out, err;
   if (!in.open() || !out.open() || !err.open()) {
@@ -170,6 +171,11 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::vecto
     }
     if (g_interrupt) {
       r.interrupted = true;
+      ::kill(-pid, SIGKILL);
+      break;
+    }
+    if (cancel && cancel->load()) {
+      r.cancelled = true;
       ::kill(-pid, SIGKILL);
       break;
     }

@@ -1,6 +1,7 @@
 // Runs a child process with posix_spawn (never fork, never a shell), feeds its stdin, collects
 // its output, enforces a timeout and measures its resource use.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -22,6 +23,7 @@ struct ProcessResult {
   int signal = 0;            // non-zero when killed by a signal
   bool timed_out = false;    // we killed it at the deadline, before it replied
   bool interrupted = false;  // killed because the user interrupted versus
+  bool cancelled = false;    // killed because the caller's cancel flag was raised
   bool killed_after_reply = false;  // it replied but did not exit: killed after a grace period
   std::string stdout_text;
   std::string stderr_tail;   // the last few KiB, for failure reasons
@@ -44,9 +46,12 @@ bool interrupt_requested();
 // `env` entries ("NAME=value") are added to (and override) this process's environment.
 // `on_line`, when given, sees every complete stdout line as it arrives and returns whether it is
 // the reply (workers print progress lines before it); without it the first line is the reply.
+// `cancel`, when given, is watched while the child runs: once raised, the child (and its process
+// group) is killed within a second (the ranks of one distributed job stop together).
 using LineHandler = std::function<bool(const std::string& line)>;
 ProcessResult run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                           const std::string& stdin_data, double timeout_seconds,
-                          double exit_grace_seconds = 20, const LineHandler& on_line = {});
+                          double exit_grace_seconds = 20, const LineHandler& on_line = {},
+                          const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace versus

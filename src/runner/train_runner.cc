@@ -118,7 +118,8 @@ std::vector<TrainRun> plan_training_runs(const std::map<std::string, WorkerInfo>
 }
 
 nlohmann::json execute_training(const nlohmann::json& base_request, const WorkerInfo& worker, const TrainRun& run,
-                                const TrainSettings& s, const nlohmann::json& context, bool verbose) {
+                                const TrainSettings& s, const nlohmann::json& context, bool verbose,
+                                const std::atomic<bool>* cancel) {
   nlohmann::json request = base_request;
   request["threads"] = run.threads;
   if (!run.mode.empty()) request["mode"] = run.mode;
@@ -137,7 +138,7 @@ nlohmann::json execute_training(const nlohmann::json& base_request, const Worker
   GpuMonitor gpu_monitor;
   const bool monitoring_gpu = request.value("device", "cpu") == "cuda" && gpu_monitor.start();
   const ProcessResult p = run_process({worker.executable.string(), "--train"}, env, request.dump() + "\n",
-                                      s.timeout_seconds, 20, on_line);
+                                      s.timeout_seconds, 20, on_line, cancel);
   const nlohmann::json gpu = monitoring_gpu ? gpu_monitor.stop() : nlohmann::json(nullptr);
   if (interrupt_requested()) throw Interrupted();
   nlohmann::json reply = worker_reply(p, s.timeout_seconds);

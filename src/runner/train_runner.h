@@ -61,9 +61,10 @@ std::vector<TrainRun> plan_training_runs(const std::map<std::string, WorkerInfo>
                                          const std::vector<int>& threads);
 
 // Runs `request` (with the run's mode and threads) in one worker, printing progress, and
-// returns the run document.
+// returns the run document. `cancel` (run_process) stops it early: the ranks of one job.
 nlohmann::json execute_training(const nlohmann::json& request, const WorkerInfo& worker, const TrainRun& run,
-                                const TrainSettings& s, const nlohmann::json& context, bool verbose);
+                                const TrainSettings& s, const nlohmann::json& context, bool verbose,
+                                const std::atomic<bool>* cancel = nullptr);
 
 // The worker's sampled CPU seconds and resident memory against time (schema part of
 // versus.train/1 under process.timeline): parallel arrays seconds, cpu_seconds, rss_mib.

@@ -65,6 +65,8 @@ nlohmann::json worker_reply(const ProcessResult& p, double timeout_seconds) {
     reply = {{"status", "timeout"},
              {"reason", fmt::format("no result within {:.0f} s; worker killed (raise --timeout if the case is just slow)",
                                     timeout_seconds)}};
+  } else if (p.cancelled && (!reply.is_object() || !reply.contains("status"))) {
+    reply = {{"status", "cancelled"}, {"reason", "stopped because another process of the same job failed"}};
   } else if (!reply.is_object() || !reply.contains("status")) {
     std::string how = p.signal ? fmt::format("killed by signal {} ({})", p.signal, strsignal(p.signal))
                                : fmt::format("exited with code {} without a result", p.exit_code);

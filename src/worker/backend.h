@@ -13,6 +13,7 @@
 #include "core/errors.h"
 #include "core/tensor.h"
 #include "nets/network.h"
+#include "core/distributed_spec.h"
 #include "worker/model.h"
 
 namespace versus {
@@ -65,6 +66,25 @@ class Backend {
                                              const OptimizerSpec& optimizer, const std::string& device) {
     (void)net, (void)initial, (void)optimizer, (void)device;
     throw UnsupportedCase(name() + " does not train networks");
+  }
+  // The same, as one rank of a data-parallel job through the framework's own distributed engine:
+  // every rank starts from rank 0's parameters, and each train_step averages the gradients of all
+  // ranks before the update, so all ranks hold the same parameters after every step. The engine
+  // may renumber the ranks (ps-lite numbers workers as they connect): it sets spec.rank to the
+  // rank it uses, and the caller feeds that rank's share of each batch.
+  virtual std::unique_ptr<Model> build_distributed_model(const Network& net, const std::vector<HostTensor>& initial,
+                                                         const OptimizerSpec& optimizer, const std::string& device,
+                                                         DistributedSpec& spec) {
+    (void)net, (void)initial, (void)optimizer, (void)device, (void)spec;
+    throw UnsupportedCase(name() + " has no distributed engine in versus");
+  }
+  // The roles serve() takes, in the order the runner starts them (one process each).
+  virtual std::vector<std::string> distributed_helper_roles() const { return {}; }
+  // The helper roles an engine needs beside the ranks (MXNet's ps-lite scheduler and server),
+  // run from the same worker executable (`--serve ROLE`); returns when the job ends.
+  virtual void serve(const std::string& role, const DistributedSpec& spec) {
+    (void)spec;
+    throw UnsupportedCase(name() + " has no '" + role + "' role");
   }
   // The execution modes this backend knows; the first is the default (what a user gets out of the
   // box). Listed in --info, so the runner knows each mode's environment.

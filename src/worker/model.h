@@ -32,6 +32,10 @@ class Model {
     (void)x, (void)labels;
     return nullptr;
   }
+  // A distributed model (Backend::build_distributed_model): the engine and what each step spent
+  // exchanging gradients, {"engine": ..., "communication_seconds": [per train_step], "payload_bytes":
+  // gradient bytes each rank contributes per step, ...}; null for a single-process model.
+  virtual nlohmann::json communication_report() const { return nullptr; }
 };
 
 }  // namespace versus

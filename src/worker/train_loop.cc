@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -12,6 +13,7 @@
 #include "core/stats.h"
 #include "nets/weights.h"
 #include "worker/batches.h"
+#include "core/distributed_spec.h"
 
 namespace versus {
 namespace {
@@ -156,9 +158,21 @@ nlohmann::json run_training(Backend& backend, const nlohmann::json& request, con
   const Dataset data = load_requested_data(net, request, seed);
   const std::vector<HostTensor> initial = initial_parameters(net, seed);
 
+  // A rank of a data-parallel job trains on its share of every global batch (rows
+  // [rank·b, (rank+1)·b) with b = batch / world size); the engine averages the gradients.
+  std::optional<DistributedSpec> dist;
+  if (request.contains("distributed")) dist = request["distributed"].get<DistributedSpec>();
+  if (dist && batch % dist->world_size != 0)
+    throw UserError(fmt::format("batch {} does not split evenly over {} ranks: pick a batch divisible by the rank count",
+                                batch, dist->world_size));
+
   auto t0 = Clock::now();
-  std::unique_ptr<Model> model = backend.build_model(net, initial, optimizer, device);
+  std::unique_ptr<Model> model = dist ? backend.build_distributed_model(net, initial, optimizer, device, *dist)
+                                      : backend.build_model(net, initial, optimizer, device);
   const double build_seconds = seconds_since(t0);
+  const int64_t local_batch = dist ? batch / dist->world_size : batch;
+  const size_t shard_offset = dist ? static_cast<size_t>(dist->rank * local_batch) : 0;
+  const int64_t loopback_before = dist ? loopback_bytes() : -1;
 
   const auto steps_per_epoch = static_cast<int64_t>(data.train.count / batch);  // the short tail is dropped
   if (steps_per_epoch < 1)
@@ -180,7 +194,8 @@ nlohmann::json run_training(Backend& backend, const nlohmann::json& request, con
     int64_t epoch_steps = 0;
     for (int64_t s = 0; s < steps_per_epoch && step < total_steps; ++s, ++step, ++epoch_steps) {
       const auto begin = static_cast<size_t>(s * batch);
-      const HostTensor x = gather_batch(data.train, order, begin, begin + static_cast<size_t>(batch), labels);
+      const size_t first = begin + shard_offset;
+      const HostTensor x = gather_batch(data.train, order, first, first + static_cast<size_t>(local_batch), labels);
       for (size_t i = begin; i < begin + static_cast<size_t>(batch); ++i) order_hash = (order_hash ^ static_cast<uint64_t>(order[i])) * 0x100000001b3ULL;
       const auto st = Clock::now();
       const float loss = model->train_step(x, labels);
@@ -190,8 +205,11 @@ nlohmann::json run_training(Backend& backend, const nlohmann::json& request, con
       step_losses.push_back(loss);
       // Test-only hooks, so the runner's handling of a framework that dies or hangs mid-training
       // is tested for real.
-      if (const char* b = std::getenv("VERSUS_TEST_CRASH_TRAINING"); b && backend.name() == b) std::abort();
-      if (const char* b = std::getenv("VERSUS_TEST_HANG_TRAINING"); b && backend.name() == b)
+      // VERSUS_TEST_FAULT_RANK limits them to one rank of a distributed job.
+      const char* fault_rank = std::getenv("VERSUS_TEST_FAULT_RANK");
+      const bool this_rank = !fault_rank || (dist && std::to_string(dist->rank) == fault_rank);
+      if (const char* b = std::getenv("VERSUS_TEST_CRASH_TRAINING"); b && backend.name() == b && this_rank) std::abort();
+      if (const char* b = std::getenv("VERSUS_TEST_HANG_TRAINING"); b && backend.name() == b && this_rank)
         for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
       loss_sum += loss;
       if (seconds_since(last_progress) > 2.0) {
@@ -210,6 +228,8 @@ nlohmann::json run_training(Backend& backend, const nlohmann::json& request, con
     epochs_out.push_back(std::move(e));
   }
 
+  const double train_seconds = seconds_since(train_start);
+  const int64_t loopback_after = dist ? loopback_bytes() : -1;
   nlohmann::json mode_report = backend.mode_report();
   mode_report.update(model->mode_report());
   nlohmann::json out = {{"status", "ok"},
@@ -228,11 +248,17 @@ nlohmann::json run_training(Backend& backend, const nlohmann::json& request, con
                         {"step_seconds", step_seconds},
                         {"step_losses", step_losses},
                         {"epochs", epochs_out},
-                        {"train_seconds", seconds_since(train_start)},
+                        {"train_seconds", train_seconds},
                         {"framework", backend.describe()},
                         {"threads_used", backend.threads_used()},
                         {"mode", mode},
                         {"mode_report", mode_report}};
+  if (dist) {
+    out["distributed"] = {{"rank", dist->rank}, {"world_size", dist->world_size}, {"local_batch", local_batch},
+                          {"communication", model->communication_report()}};
+    if (loopback_before >= 0 && loopback_after >= loopback_before)
+      out["distributed"]["loopback_bytes"] = loopback_after - loopback_before;
+  }
   if (request.contains("inference")) out["inference"] = measure_inference(*model, data.test, request["inference"]);
   // Last, so no timed step or inference ever ran under a profiler.
   if (request.value("profile", false)) out["profile"] = profile_steps(*model, data.train, batch);

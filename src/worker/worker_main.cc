@@ -6,15 +6,21 @@
 //                            result against the reference, times it, prints one JSON line
 //   versus-worker-X --train  reads one training request (worker/train_loop.h) on stdin, trains,
 //                            prints {"progress": ...} lines and then one reply line
+//   versus-worker-X --serve ROLE   a helper role of a distributed engine (MXNet's ps-lite
+//                            scheduler or server): reads the job's DistributedSpec (JSON line),
+//                            serves until the job ends, prints one reply line
 //
 // The protocol uses a private copy of stdout; fd 1 is pointed at stderr so that whatever a
 // framework prints cannot corrupt it.
+#include <sched.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -66,6 +72,25 @@ class NoisyInstance final : public OpInstance {
   std::unique_ptr<OpInstance> inner_;
   int64_t iteration_ = 0;
 };
+
+// VERSUS_CPUS="2,3": the runner pins this worker (and every thread the framework starts later) to
+// those cores, so that the ranks of a distributed job on one machine do not share cores.
+void pin_to_requested_cpus() {
+  const char* list = std::getenv("VERSUS_CPUS");
+  if (!list || !*list) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (const char* p = list; *p;) {
+    char* end = nullptr;
+    const long cpu = std::strtol(p, &end, 10);
+    if (end == p || cpu < 0 || cpu >= CPU_SETSIZE) throw UserError(std::string("VERSUS_CPUS='") + list + "' is not a list of core numbers");
+    CPU_SET(static_cast<int>(cpu), &set);
+    p = *end == ',' ? end + 1 : end;
+    if (*end && *end != ',') throw UserError(std::string("VERSUS_CPUS='") + list + "' is not a list of core numbers");
+  }
+  if (::sched_setaffinity(0, sizeof set, &set) != 0)
+    throw UserError(std::string("cannot pin the worker to cores ") + list + ": " + std::strerror(errno));
+}
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -132,13 +157,14 @@ nlohmann::json run_case(Backend& backend, CaseSpec c) {
 int main_impl(int argc, char** argv) {
   take_over_stdout();
   const std::string mode = argc > 1 ? argv[1] : "";
-  if (mode != "--info" && mode != "--run" && mode != "--train") {
-    std::fprintf(stderr, "usage: %s --info | --run | --train  (spawned by `versus run`, not meant for people)\n",
+  if (mode != "--info" && mode != "--run" && mode != "--train" && (mode != "--serve" || argc < 3)) {
+    std::fprintf(stderr, "usage: %s --info | --run | --train | --serve ROLE  (spawned by `versus run`, not meant for people)\n",
                  argv[0]);
     return 2;
   }
   std::unique_ptr<Backend> backend;
   try {
+    pin_to_requested_cpus();  // before the framework starts its threads
     backend = make_backend();
     if (mode == "--info") {
       nlohmann::json info = backend->describe();
@@ -148,6 +174,7 @@ int main_impl(int argc, char** argv) {
       for (const ExecutionMode& m : backend->execution_modes())
         info["modes"].push_back({{"name", m.name}, {"description", m.description}, {"environment", m.environment}});
       if (nlohmann::json support = backend->support(); !support.is_null()) info["support"] = std::move(support);
+      info["distributed_helper_roles"] = backend->distributed_helper_roles();
       info["lines_of_code"] = nlohmann::json::parse(lines_of_code_json());
       reply(info);
       return 0;
@@ -156,6 +183,11 @@ int main_impl(int argc, char** argv) {
     if (!std::getline(std::cin, line)) {
       reply({{"status", "error"}, {"reason", "worker received no case on stdin"}});
       return 1;
+    }
+    if (mode == "--serve") {
+      backend->serve(argv[2], nlohmann::json::parse(line).get<DistributedSpec>());
+      reply({{"status", "ok"}, {"role", argv[2]}});
+      return 0;
     }
     if (mode == "--train") {
       reply(run_training(*backend, nlohmann::json::parse(line),

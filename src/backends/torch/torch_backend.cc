@@ -153,6 +153,14 @@ class TorchBackend final : public Backend {
     return th::make_torch_model(net, initial, optimizer, device == "cuda" ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU));
   }
 
+  std::unique_ptr<Model> build_distributed_model(const Network& net, const std::vector<HostTensor>& initial,
+                                                 const OptimizerSpec& optimizer, const std::string& device,
+                                                 DistributedSpec& spec) override {
+    if (device != "cpu")
+      throw UnsupportedCase("torch: distributed training is wired for the CPU (Gloo); NCCL on " + device + " is not yet");
+    return th::make_torch_model(net, initial, optimizer, torch::Device(torch::kCPU), th::join_gloo_group(spec));
+  }
+
  private:
   // "CUDA Runtime 12.1" -> "12.1" from at::show_config(); null when absent (CPU build).
   static nlohmann::json config_value(const std::string& config, const std::string& key) {

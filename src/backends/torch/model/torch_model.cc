@@ -18,14 +18,15 @@ namespace {
 class TorchModel final : public Model {
  public:
   TorchModel(const Network& net, const std::vector<HostTensor>& initial, const OptimizerSpec& optimizer,
-             const torch::Device& device)
-      : device_(device), specs_(net.params), loss_kind_(net.loss) {
+             const torch::Device& device, std::unique_ptr<GradientExchange> exchange)
+      : device_(device), specs_(net.params), loss_kind_(net.loss), exchange_(std::move(exchange)) {
     if (loss_kind_ != "softmax_cross_entropy" && loss_kind_ != "sigmoid_cross_entropy")
       throw UnsupportedCase("torch: loss '" + loss_kind_ +
                             "' is not supported: known are softmax_cross_entropy and sigmoid_cross_entropy");
     BuiltLayers built = build_layers(net, initial, device_);
     module_ = std::move(built.module);
     params_ = std::move(built.params);
+    if (exchange_) exchange_->broadcast_parameters(params_);
     updater_ = make_updater(optimizer, params_);
   }
 
@@ -40,6 +41,7 @@ class TorchModel final : public Model {
     const torch::Tensor logits = module_->forward(from_host(x, device_));
     const torch::Tensor loss = loss_of(logits, labels);
     loss.backward();
+    if (exchange_) exchange_->average_gradients(params_);
     update();
     return loss.item<float>();  // on CUDA this waits for the step's kernels
   }
@@ -87,6 +89,8 @@ class TorchModel final : public Model {
     return {{"profiler", "torch::autograd::profiler (legacy, CPU)"}, {"ops", ops}};
   }
 
+  nlohmann::json communication_report() const override { return exchange_ ? exchange_->report() : nullptr; }
+
   std::vector<HostTensor> parameters() override {
     torch::NoGradGuard no_grad;
     std::vector<HostTensor> out;
@@ -125,13 +129,15 @@ class TorchModel final : public Model {
   torch::nn::Sequential module_{nullptr};
   std::vector<torch::Tensor> params_;
   std::unique_ptr<Updater> updater_;
+  std::unique_ptr<GradientExchange> exchange_;  // null: a single process
 };
 
 }  // namespace
 
 std::unique_ptr<Model> make_torch_model(const Network& net, const std::vector<HostTensor>& initial,
-                                        const OptimizerSpec& optimizer, const torch::Device& device) {
-  return std::make_unique<TorchModel>(net, initial, optimizer, device);
+                                        const OptimizerSpec& optimizer, const torch::Device& device,
+                                        std::unique_ptr<GradientExchange> exchange) {
+  return std::make_unique<TorchModel>(net, initial, optimizer, device, std::move(exchange));
 }
 
 }  // namespace versus::th

@@ -3,6 +3,7 @@
 #include <memory>
 #include <vector>
 
+#include "backends/torch/model/gloo_exchange.h"
 #include "backends/torch/torch_api.h"
 #include "core/tensor.h"
 #include "nets/network.h"
@@ -10,9 +11,11 @@
 
 namespace versus::th {
 
-// Throws UnsupportedCase naming the layer, loss or optimizer that torch cannot do.
+// Throws UnsupportedCase naming the layer, loss or optimizer that torch cannot do. With an
+// `exchange`, the model is one rank of a data-parallel job (gradients averaged before each update).
 std::unique_ptr<Model> make_torch_model(const Network& net, const std::vector<HostTensor>& initial,
                                         const OptimizerSpec& optimizer,
-                                        const torch::Device& device = torch::kCPU);
+                                        const torch::Device& device = torch::kCPU,
+                                        std::unique_ptr<GradientExchange> exchange = nullptr);
 
 }  // namespace versus::th
