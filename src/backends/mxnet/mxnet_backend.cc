@@ -148,6 +148,18 @@ class MxnetBackend final : public Backend {
     return mx::make_model(net, initial, optimizer, hybridize_);
   }
 
+  std::unique_ptr<Model> build_distributed_model(const Network& net, const std::vector<HostTensor>& initial,
+                                                 const OptimizerSpec& optimizer, const std::string& device,
+                                                 DistributedSpec& spec) override {
+    if (device != "cpu") throw UnsupportedCase("mxnet: the mxnet wheel is a CPU build");
+    auto exchange = std::make_unique<mx::KVStoreExchange>(spec);
+    spec.rank = exchange->rank();  // ps-lite's numbering (the same as the launcher's: see kvstore_exchange.cc)
+    return mx::make_model(net, initial, optimizer, hybridize_, std::move(exchange));
+  }
+
+  std::vector<std::string> distributed_helper_roles() const override { return {"scheduler", "server"}; }
+  void serve(const std::string& role, const DistributedSpec& spec) override { mx::serve_kvstore_role(role, spec); }
+
   std::vector<ExecutionMode> execution_modes() const override {
     return {{"imperative", "imperative with autograd (Gluon without hybridize), threaded engine, oneDNN on", {}},
             {"hybridized", "the network as one CachedOp (static_alloc, static_shape), as after Gluon's hybridize()", {}},

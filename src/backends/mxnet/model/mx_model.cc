@@ -28,8 +28,9 @@ namespace {
 
 class MxModel final : public Model {
  public:
-  MxModel(const Network& net, const std::vector<HostTensor>& initial, const OptimizerSpec& optimizer, bool hybridize)
-      : net_(net), params_(checked(net, initial)), loss_(net_.loss) {
+  MxModel(const Network& net, const std::vector<HostTensor>& initial, const OptimizerSpec& optimizer, bool hybridize,
+          std::unique_ptr<KVStoreExchange> exchange)
+      : net_(net), params_(checked(net, initial)), loss_(net_.loss), exchange_(std::move(exchange)) {
     body_ = build_sequence(net_.layers, params_);
     if (hybridize) {
       auto hybrid = std::make_unique<HybridBlock>(std::move(body_));
@@ -37,7 +38,8 @@ class MxModel final : public Model {
       body_ = std::move(hybrid);
     }
     params_.attach_grads();
-    optimizer_ = std::make_unique<Optimizer>(optimizer, params_);
+    if (exchange_) exchange_->broadcast_parameters(params_);
+    optimizer_ = std::make_unique<Optimizer>(optimizer, params_, exchange_ ? 1.0 / exchange_->world_size() : 1.0);
   }
 
   // loc: begin train_step
@@ -57,6 +59,7 @@ class MxModel final : public Model {
       check(MXAutogradBackwardEx(1, &head, nullptr, 0, nullptr, /*retain_graph=*/0, /*create_graph=*/0,
                                  /*is_train=*/1, nullptr, nullptr),
             "MXAutogradBackwardEx");
+      if (exchange_) exchange_->sum_gradients(params_);
       optimizer_->step(params_);
       // The loss array is the forward pass's: the update above does not touch it.
       loss_value = loss.to_host().at(0);
@@ -103,6 +106,8 @@ class MxModel final : public Model {
     return {{"profiler", "MXNet profiler (aggregate_stats, imperative operators)"}, {"ops", ops}};
   }
 
+  nlohmann::json communication_report() const override { return exchange_ ? exchange_->report() : nullptr; }
+
   std::vector<HostTensor> parameters() override {
     check(MXNDArrayWaitAll(), "MXNDArrayWaitAll");
     return params_.neutral();
@@ -135,13 +140,15 @@ class MxModel final : public Model {
   std::unique_ptr<Block> body_;
   const HybridBlock* hybrid_ = nullptr;  // body_ itself when hybridized
   std::unique_ptr<Optimizer> optimizer_;
+  std::unique_ptr<KVStoreExchange> exchange_;  // null: a single process
 };
 
 }  // namespace
 
 std::unique_ptr<Model> make_model(const Network& net, const std::vector<HostTensor>& initial,
-                                  const OptimizerSpec& optimizer, bool hybridize) {
-  return std::make_unique<MxModel>(net, initial, optimizer, hybridize);
+                                  const OptimizerSpec& optimizer, bool hybridize,
+                                  std::unique_ptr<KVStoreExchange> exchange) {
+  return std::make_unique<MxModel>(net, initial, optimizer, hybridize, std::move(exchange));
 }
 
 }  // namespace versus::mx

@@ -7,13 +7,17 @@
 #include <memory>
 #include <vector>
 
+#include "backends/mxnet/model/kvstore_exchange.h"
 #include "core/tensor.h"
 #include "nets/network.h"
 #include "worker/model.h"
 
 namespace versus::mx {
 
+// With an `exchange`, the model is one worker of a dist_sync KVStore job: rank 0's parameters
+// at the start, and every step's gradients summed over the workers before the update.
 std::unique_ptr<Model> make_model(const Network& net, const std::vector<HostTensor>& initial,
-                                  const OptimizerSpec& optimizer, bool hybridize);
+                                  const OptimizerSpec& optimizer, bool hybridize,
+                                  std::unique_ptr<KVStoreExchange> exchange = nullptr);
 
 }  // namespace versus::mx

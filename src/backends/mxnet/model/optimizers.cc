@@ -9,8 +9,8 @@
 
 namespace versus::mx {
 
-Optimizer::Optimizer(const OptimizerSpec& spec, const ParamStore& params) : spec_(spec) {
-  fixed_ = {{"wd", "0"}, {"rescale_grad", "1"}, {"clip_gradient", "-1"}};
+Optimizer::Optimizer(const OptimizerSpec& spec, const ParamStore& params, double rescale_grad) : spec_(spec) {
+  fixed_ = {{"wd", "0"}, {"rescale_grad", num(rescale_grad)}, {"clip_gradient", "-1"}};
   const std::string& k = spec_.kind;
   if (k == "sgd") {
     fixed_.emplace_back("lr", num(spec_.learning_rate));

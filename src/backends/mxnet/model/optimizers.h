@@ -19,8 +19,9 @@ namespace versus::mx {
 class Optimizer {
  public:
   // Allocates the state arrays (zeros) for every array of `params`. Throws UnsupportedCase for
-  // an unknown kind.
-  Optimizer(const OptimizerSpec& spec, const ParamStore& params);
+  // an unknown kind. `rescale_grad` multiplies every gradient first (the Trainer's rescale: 1 /
+  // workers when the gradients are sums over a KVStore's workers).
+  Optimizer(const OptimizerSpec& spec, const ParamStore& params, double rescale_grad = 1.0);
   // One update of every parameter from its gradient buffer; queued on the engine, not waited for.
   void step(const ParamStore& params);
 
