@@ -78,7 +78,7 @@ void print_summary(const std::string& backend, const nlohmann::json& j) {
               ms(j.contains("single_local") ? j["single_local"]["median_step_seconds"] : nlohmann::json()).c_str(),
               j.contains("overhead_fraction") ? fmt::format("{:+.0f} %", j["overhead_fraction"].get<double>() * 100).c_str() : "-",
               j.contains("scaling_efficiency") ? fmt::format("{:.2f}", j["scaling_efficiency"].get<double>()).c_str() : "-",
-              j["communication_fraction"].get<double>() * 100, j["parity"]["passed"].get<bool>() ? "parity ok" : "PARITY FAILED");
+              j.value("communication_fraction", 0.0) * 100, j["parity"]["passed"].get<bool>() ? "parity ok" : "PARITY FAILED");
 }
 
 }  // namespace

@@ -209,28 +209,32 @@ nlohmann::json summarize_job(const std::vector<nlohmann::json>& ranks, const nlo
   // The job's step is as slow as its slowest rank; the first step (warm-up, rendezvous) is left out.
   size_t steps = SIZE_MAX;
   for (const auto& r : ranks) steps = std::min(steps, r["step_seconds"].size());
-  std::vector<double> job_step(steps, 0.0), job_comm(steps, 0.0);
+  std::vector<double> job_step(steps, 0.0);
+  double comm = 0;  // the slowest rank's median
+  bool comm_measured = false;
   nlohmann::json per_rank = nlohmann::json::array();
   for (const auto& r : ranks) {
     const auto step = doubles(r, "step_seconds");
-    const auto comm = doubles(r["distributed"]["communication"], "communication_seconds");
-    for (size_t k = 0; k < steps; ++k) {
-      job_step[k] = std::max(job_step[k], step[k]);
-      if (k < comm.size()) job_comm[k] = std::max(job_comm[k], comm[k]);
-    }
+    for (size_t k = 0; k < steps; ++k) job_step[k] = std::max(job_step[k], step[k]);
+    // Per step (torch, MXNet: the first one left out), or on sampled steps (TensorFlow's traces).
+    const auto c = doubles(r["distributed"]["communication"], "communication_seconds");
+    const double rank_comm = c.size() == step.size() ? median_after_first(c) : c.empty() ? std::nan("") : median(c);
+    if (std::isfinite(rank_comm)) comm = std::max(comm, rank_comm), comm_measured = true;
     per_rank.push_back({{"rank", r.value("rank", 0)}, {"median_step_seconds", median_after_first(step)},
-                        {"median_communication_seconds", number_or_null(median_after_first(comm))},
+                        {"median_communication_seconds", number_or_null(rank_comm)},
                         {"max_rss_mib", r["process"].value("max_rss_mib", 0.0)},
                         {"cpu_utilisation_cores", r.value("cpu_utilisation_cores", 0.0)}});
   }
   out["per_rank"] = per_rank;
-  const double step = median_after_first(job_step), comm = median_after_first(job_comm);
+  const double step = median_after_first(job_step);
   out["steps"] = steps;
   out["job_step_seconds"] = job_step;
   out["median_step_seconds"] = step;
-  out["median_communication_seconds"] = comm;
-  out["median_compute_seconds"] = step - comm;
-  out["communication_fraction"] = step > 0 ? comm / step : 0.0;
+  if (comm_measured) {
+    out["median_communication_seconds"] = comm;
+    out["median_compute_seconds"] = step - comm;
+    out["communication_fraction"] = step > 0 ? comm / step : 0.0;
+  }
   out["throughput_samples_per_second"] = step > 0 ? static_cast<double>(batch) / step : 0.0;
   const nlohmann::json& comm_doc = ranks.front()["distributed"]["communication"];
   out["payload_bytes_per_rank_per_step"] = comm_doc.value("payload_bytes", int64_t{0});

@@ -126,6 +126,15 @@ class TensorflowBackend final : public Backend {
     return build_tf_model(net, initial, optimizer, session_config(threads_));
   }
 
+  std::unique_ptr<Model> build_distributed_model(const Network& net, const std::vector<HostTensor>& initial,
+                                                 const OptimizerSpec& optimizer, const std::string& device,
+                                                 DistributedSpec& spec) override {
+    if (device != "cpu") throw UnsupportedCase("tensorflow: the tensorflow-cpu wheel has no GPU");
+    if (mode_ != "graph")
+      throw UnsupportedCase("tensorflow: distributed training is wired for graph mode (collectives in the session); not " + mode_);
+    return build_distributed_tf_model(net, initial, optimizer, session_config(threads_), spec);
+  }
+
   std::vector<ExecutionMode> execution_modes() const override {
     auto with_log = [](std::map<std::string, std::string> env) {
       env["TF_CPP_MIN_LOG_LEVEL"] = "0";

@@ -111,9 +111,11 @@ class GraphSession {
     return finish(d, name);
   }
 
-  void start(const std::string& config) {
+  // `target`: a server's grpc:// address for a distributed session, empty for an in-process one.
+  void start(const std::string& config, const std::string& target = "") {
     std::unique_ptr<TF_SessionOptions, decltype(&TF_DeleteSessionOptions)> opts(
         TF_NewSessionOptions(), &TF_DeleteSessionOptions);
+    if (!target.empty()) TF_SetTarget(opts.get(), target.c_str());
     Status s;
     TF_SetConfig(opts.get(), config.data(), config.size(), s);
     s.check("TF_SetConfig");

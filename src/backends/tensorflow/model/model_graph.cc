@@ -34,6 +34,7 @@ TF_Operation* ModelGraph::node(const char* type, const std::vector<TF_Output>& i
   TF_OperationDescription* d = TF_NewOperation(graph(), type, name.c_str());
   for (const TF_Output& in : inputs) TF_AddInput(d, in);
   for (TF_Operation* op : after) TF_AddControlInput(d, op);
+  if (!device_.empty()) TF_SetDevice(d, device_.c_str());
   if (attrs) attrs(d);
   Status s;
   TF_Operation* op = TF_FinishOperation(d, s);
@@ -44,6 +45,7 @@ TF_Operation* ModelGraph::node(const char* type, const std::vector<TF_Output>& i
 TF_Output ModelGraph::placeholder(const std::string& name, TF_DataType type,
                                   const std::vector<int64_t>& dims) {
   TF_OperationDescription* d = TF_NewOperation(graph(), "Placeholder", unique_name(name).c_str());
+  if (!device_.empty()) TF_SetDevice(d, device_.c_str());
   TF_SetAttrType(d, "dtype", type);
   TF_SetAttrShape(d, "shape", dims.data(), static_cast<int>(dims.size()));
   Status s;
@@ -79,6 +81,7 @@ Variable ModelGraph::variable(const std::string& name, const std::vector<int64_t
   // shared_name = the node's own name: each variable is its own resource in the session.
   const std::string node = node_name(name);
   TF_OperationDescription* d = TF_NewOperation(graph(), "VarHandleOp", node.c_str());
+  if (!device_.empty()) TF_SetDevice(d, device_.c_str());
   TF_SetAttrType(d, "dtype", TF_FLOAT);
   TF_SetAttrShape(d, "shape", shape.data(), static_cast<int>(shape.size()));
   attr_string(d, "shared_name", node);
@@ -129,8 +132,8 @@ std::vector<TF_Output> ModelGraph::gradients(TF_Output y, const std::vector<TF_O
   return dx;
 }
 
-void ModelGraph::start(const std::string& config) {
-  gs_.start(config);
+void ModelGraph::start(const std::string& config, const std::string& target) {
+  gs_.start(config, target);
   std::vector<TF_Tensor*> values;
   for (const Tensor& t : init_values_) values.push_back(t.get());
   run(init_feeds_, values, {}, init_targets_);

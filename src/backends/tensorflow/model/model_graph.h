@@ -33,6 +33,8 @@ class ModelGraph {
 
   // Nodes are named "<scope>/<type>_<n>", so TF's errors and graph dumps name the layer.
   void set_scope(std::string scope) { scope_ = std::move(scope); }
+  // Every node added from now on is placed on `device` (a distributed task's CPU).
+  void set_device(std::string device) { device_ = std::move(device); }
 
   // Adds a node; type attributes are inferred from the inputs, `attrs` sets the op's options.
   // `after` become control inputs: the node runs only once they have.
@@ -67,8 +69,9 @@ class ModelGraph {
   // output `y` does not depend on comes back as {nullptr, 0}.
   std::vector<TF_Output> gradients(TF_Output y, const std::vector<TF_Output>& xs);
 
-  // Creates the session (after the last node is added) and runs the initialisers once.
-  void start(const std::string& config);
+  // Creates the session (after the last node is added) and runs the initialisers once;
+  // `target` names a server (grpc://...) for a distributed session, empty for an in-process one.
+  void start(const std::string& config, const std::string& target = "");
 
   // One TF_SessionRun; returns the fetched tensors, owned. `options` (a serialized RunOptions)
   // and `metadata` (filled with a RunMetadata) are for profiling: see step_stats.h.
@@ -81,6 +84,7 @@ class ModelGraph {
 
   GraphSession gs_;
   std::string scope_ = "model";
+  std::string device_;
   int nodes_ = 0;
   // Initialisers: placeholders with their values, and the assignments to run.
   std::vector<TF_Output> init_feeds_;

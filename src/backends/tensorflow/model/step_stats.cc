@@ -1,4 +1,4 @@
-// The only file that includes TensorFlow's generated protobuf classes: the wheel ships them with
+// Includes TensorFlow's generated protobuf classes (as collective_group.cc does): the wheel ships them with
 // the protobuf runtime they were generated for (inside libtensorflow_framework), so RunOptions and
 // RunMetadata are built and parsed by TensorFlow's own code, never decoded by hand.
 #include "backends/tensorflow/model/step_stats.h"
@@ -6,6 +6,8 @@
 #include <tensorflow/core/framework/step_stats.pb.h>
 #include <tensorflow/core/protobuf/config.pb.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 
 namespace versus::tf {
@@ -25,6 +27,23 @@ std::string full_trace_run_options() {
   tensorflow::RunOptions options;
   options.set_trace_level(tensorflow::RunOptions::FULL_TRACE);
   return options.SerializeAsString();
+}
+
+double exposed_seconds(const TF_Buffer& run_metadata, TF_Graph* graph, const std::string& op_type,
+                       const std::string& after_prefix) {
+  tensorflow::RunMetadata md;
+  if (!md.ParseFromArray(run_metadata.data, static_cast<int>(run_metadata.length)))
+    throw std::runtime_error("tensorflow: the session's RunMetadata does not parse");
+  int64_t last_of_type = INT64_MIN, last_before = INT64_MIN;
+  for (const auto& device : md.step_stats().dev_stats())
+    for (const auto& node : device.node_stats()) {
+      const int64_t end = node.all_start_micros() + node.all_end_rel_micros();
+      TF_Operation* op = TF_GraphOperationByName(graph, node.node_name().c_str());
+      if (op && op_type == TF_OperationOpType(op)) last_of_type = std::max(last_of_type, end);
+      else if (node.node_name().rfind(after_prefix, 0) == 0) last_before = std::max(last_before, end);
+    }
+  if (last_of_type == INT64_MIN) return -1;
+  return last_before == INT64_MIN ? 0.0 : static_cast<double>(std::max<int64_t>(0, last_of_type - last_before)) * 1e-6;
 }
 
 nlohmann::json ops_by_type(const TF_Buffer& run_metadata, TF_Graph* graph) {

@@ -9,8 +9,11 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
+#include "backends/tensorflow/model/collective_group.h"
 #include "backends/tensorflow/model/layers.h"
 #include "backends/tensorflow/model/losses.h"
 #include "backends/tensorflow/model/model_graph.h"
@@ -24,8 +27,9 @@ namespace {
 class TfModel final : public Model {
  public:
   TfModel(const Network& net, const std::vector<HostTensor>& initial, const OptimizerSpec& optimizer,
-          const std::string& config)
-      : input_shape_(net.input_shape), layouts_(param_layouts(net)), optimizer_(optimizer) {
+          const std::string& config, std::unique_ptr<CollectiveGroup> group = nullptr)
+      : input_shape_(net.input_shape), layouts_(param_layouts(net)), optimizer_(optimizer), group_(std::move(group)) {
+    if (group_) g_.set_device(group_->device());
     if (initial.size() != net.params.size())
       throw std::runtime_error(
           fmt::format("{} initial tensors for {} parameters", initial.size(), net.params.size()));
@@ -48,7 +52,8 @@ class TfModel final : public Model {
     ForwardPass train(g_, vars_, running, /*training=*/true);
     const TF_Output logits = logits_of(net, train.layers(net.layers, train.input(x_, net)));
     loss_ = build_loss(g_, net.loss, net.classes, logits, labels_);
-    const std::vector<TF_Output> grads = g_.gradients(loss_, values);
+    std::vector<TF_Output> grads = g_.gradients(loss_, values);
+    if (group_) average_over_ranks(grads);
     optimizer_graph_ = build_optimizer(g_, optimizer, vars_, grads, loss_.oper);
     train_targets_ = optimizer_graph_.updates;
     train_targets_.insert(train_targets_.end(), train.updates().begin(), train.updates().end());
@@ -56,7 +61,38 @@ class TfModel final : public Model {
 
     ForwardPass infer(g_, vars_, running, /*training=*/false);
     predict_ = logits_of(net, infer.layers(net.layers, infer.input(x_, net)));
-    g_.start(config);
+    if (!group_) {
+      g_.start(config);
+      return;
+    }
+    g_.set_scope("distributed");
+    std::vector<TF_Output> reads;
+    for (const Variable& v : vars_) reads.push_back(v.value);
+    broadcast_ = assign_rank0_values(reads);
+    barrier_ = group_->all_reduce(g_, g_.scalar(1.0f), "Id");
+    g_.start(group_->session_config(config), group_->target());
+    g_.run({}, {}, {}, broadcast_);  // every rank starts from rank 0's parameters
+  }
+
+  ~TfModel() override {
+    if (!group_) return;
+    // No rank leaves while a peer may still fetch its last all-reduce share from it (its server
+    // goes with the process): a last all-reduce, then a moment for the peers' final receives.
+    try {
+      g_.run({}, {}, {barrier_}, {});
+    } catch (const std::exception&) {  // a peer already gone: nothing left to wait for
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+
+  nlohmann::json communication_report() const override {
+    if (!group_) return nullptr;
+    return {{"engine", "TensorFlow gRPC servers (TF_NewServer), collective group leader task 0"},
+            {"collective", "CollectiveReduceV2 (merge Add, final Div) per gradient, inside the step's session run"},
+            {"communication_seconds", comm_seconds_},
+            {"communication_measured_on", "every 10th step, from its step stats (FULL_TRACE): how long the all-reduces ran "
+                                          "on after the backward pass had finished (they overlap it before)"},
+            {"payload_bytes", payload_bytes_}};
   }
 
   float train_step(const HostTensor& x, const std::vector<float>& labels) override { return step(x, labels); }
@@ -93,7 +129,17 @@ class TfModel final : public Model {
       feeds.insert(feeds.end(), {optimizer_graph_.beta1_power, optimizer_graph_.beta2_power});
       values.insert(values.end(), {b1.get(), b2.get()});
     }
-    const std::vector<Tensor> out = g_.run(feeds, values, {loss_}, train_targets_, options, metadata);
+    // Every 10th distributed step is traced, to time its all-reduces (a master session returns
+    // step stats only for FULL_TRACE).
+    const bool trace = group_ && !options && step_ % 10 == 5;
+    const std::string trace_options = trace ? full_trace_run_options() : std::string();
+    Buffer trace_buffer(trace ? TF_NewBufferFromString(trace_options.data(), trace_options.size()) : nullptr);
+    Buffer trace_metadata(trace ? TF_NewBuffer() : nullptr);
+    const std::vector<Tensor> out = g_.run(feeds, values, {loss_}, train_targets_, trace ? trace_buffer.get() : options,
+                                           trace ? trace_metadata.get() : metadata);
+    if (trace)
+      if (const double exposed = exposed_seconds(*trace_metadata, g_.graph(), "CollectiveReduceV2", "gradients/"); exposed >= 0)
+        comm_seconds_.push_back(exposed);
     return *static_cast<const float*>(TF_TensorData(out.at(0).get()));
   }
   // loc: end
@@ -140,6 +186,28 @@ class TfModel final : public Model {
     return x.shape[0];
   }
 
+  // Each gradient replaced by its mean over the ranks.
+  void average_over_ranks(std::vector<TF_Output>& grads) {
+    g_.set_scope("allreduce");
+    for (size_t i = 0; i < grads.size(); ++i) {
+      if (!grads[i].oper) continue;  // a parameter the loss does not reach
+      grads[i] = group_->all_reduce(g_, grads[i], "Div");
+      payload_bytes_ += element_count(vars_[i].shape) * static_cast<int64_t>(sizeof(float));
+    }
+  }
+
+  // Assignments of every variable to the sum over the ranks of (rank 0: its value, others: 0):
+  // rank 0's value, exactly (x + 0 = x), through the same collective runtime.
+  std::vector<TF_Operation*> assign_rank0_values(const std::vector<TF_Output>& reads) {
+    std::vector<TF_Operation*> assigns;
+    const float keep = group_->rank() == 0 ? 1.0f : 0.0f;
+    for (size_t i = 0; i < vars_.size(); ++i) {
+      const TF_Output mine = g_.op("Mul", {reads[i], g_.scalar(keep)});
+      assigns.push_back(g_.node("AssignVariableOp", {vars_[i].handle, group_->all_reduce(g_, mine, "Id")}));
+    }
+    return assigns;
+  }
+
   ModelGraph g_;  // first: destroyed last
   Shape input_shape_;
   std::vector<ParamLayout> layouts_;
@@ -149,6 +217,11 @@ class TfModel final : public Model {
   OptimizerGraph optimizer_graph_;
   std::vector<TF_Operation*> train_targets_;
   int64_t step_ = 0;
+  std::unique_ptr<CollectiveGroup> group_;  // null: a single process
+  std::vector<TF_Operation*> broadcast_;
+  TF_Output barrier_{};
+  std::vector<double> comm_seconds_;
+  int64_t payload_bytes_ = 0;
 };
 
 }  // namespace
@@ -156,6 +229,12 @@ class TfModel final : public Model {
 std::unique_ptr<Model> build_tf_model(const Network& net, const std::vector<HostTensor>& initial,
                                       const OptimizerSpec& optimizer, const std::string& config) {
   return std::make_unique<TfModel>(net, initial, optimizer, config);
+}
+
+std::unique_ptr<Model> build_distributed_tf_model(const Network& net, const std::vector<HostTensor>& initial,
+                                                  const OptimizerSpec& optimizer, const std::string& config,
+                                                  const DistributedSpec& spec) {
+  return std::make_unique<TfModel>(net, initial, optimizer, config, std::make_unique<CollectiveGroup>(spec));
 }
 
 }  // namespace versus::tf
