@@ -13,6 +13,7 @@
 #include "report/markdown_writer.h"
 #include "report/report_content.h"
 #include "report/report_model.h"
+#include "report/distributed_report.h"
 #include "report/training_report.h"
 
 namespace versus {
@@ -39,6 +40,7 @@ ReportFiles write_report_files(const std::filesystem::path& out_dir, const std::
 
 ReportFiles write_report(const std::filesystem::path& results_dir, const std::filesystem::path& out_dir) {
   if (is_training_folder(results_dir)) return write_training_report(results_dir, out_dir);
+  if (is_distributed_folder(results_dir)) return write_distributed_report(results_dir, out_dir);
   const ReportData data = load_report_data(results_dir);
   prepare_report_folder(out_dir);
   std::vector<Chart> charts = make_charts(data);

@@ -1,0 +1,270 @@
+#include "report/distributed_report.h"
+
+#include <algorithm>
+#include <fstream>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "core/errors.h"
+#include "core/stats.h"
+#include "report/gnuplot_chart.h"
+#include "report/report_document.h"
+#include "report/report_format.h"
+#include "runner/dist_runner.h"
+#include "runner/results_dir.h"
+#include "runner/train_runner.h"
+
+namespace versus {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct DistData {
+  nlohmann::json plan, context;
+  std::map<std::string, nlohmann::json> runs;  // by id: <backend>-rank<R>, <backend>-single, <backend>-single-local
+};
+
+DistData load(const fs::path& dir) {
+  DistData d;
+  d.plan = read_json_file(dir / "distributed.json");
+  d.context = read_json_file(dir / "context.json");
+  for (auto& run : ResultsDir(dir).read_runs(kTrainSchema)) {
+    const std::string id = run.value("id", "");  // first: json's operator= takes its argument by value
+    d.runs[id] = std::move(run);
+  }
+  if (d.plan.value("backends", nlohmann::json::object()).empty())
+    throw UserError(fmt::format("{} holds no finished distributed job yet", dir.string()));
+  return d;
+}
+
+std::string ms(const nlohmann::json& seconds) {
+  return seconds.is_number() ? format_time(seconds.get<double>()) : std::string("–");
+}
+
+// Median and quartiles of a run's step times (the first step left out).
+struct Spread {
+  double median = 0, low = 0, high = 0;
+};
+std::optional<Spread> spread_of(const std::vector<double>& steps) {
+  if (steps.size() < 2) return std::nullopt;
+  std::vector<double> v(steps.begin() + 1, steps.end());
+  std::sort(v.begin(), v.end());
+  const auto at = [&](double p) { return v[static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5)]; };
+  return Spread{median(v), at(0.25), at(0.75)};
+}
+
+// Per framework: one process on the global batch, one process on a rank's share, the N-rank job;
+// bars at the median step, error bars from the first to the third quartile of the steps.
+Chart step_chart(const DistData& d) {
+  const int n = d.plan.value("world_size", 0);
+  Chart c{"dist-steps", "Step time: one process against the job", "chart-dist-steps.svg",
+          fmt::format("Median step per framework (error bars: first to third quartile of the steps, the first step left "
+                      "out). Left: one process on the whole global batch; middle: one process on one rank's share of it "
+                      "(the work each rank does); right: the {}-rank job (each step as slow as its slowest rank). The "
+                      "job against the left bar is the speed-up; against the middle bar, what being one of {} costs.",
+                      n, n),
+          "", ""};
+  render_chart(c, [&](const fs::path& dir, const fs::path& svg) {
+    const fs::path file = dir / "steps.dat";
+    std::ofstream f(file);
+    for (const auto& [backend, summary] : d.plan["backends"].items()) {
+      if (summary.value("status", "") != "ok") continue;
+      const auto single = d.runs.count(backend + "-single") ? spread_of(d.runs.at(backend + "-single").value("step_seconds", std::vector<double>{})) : std::nullopt;
+      const auto local = d.runs.count(backend + "-single-local") ? spread_of(d.runs.at(backend + "-single-local").value("step_seconds", std::vector<double>{})) : std::nullopt;
+      const auto job = spread_of(summary.value("job_step_seconds", std::vector<double>{}));
+      const auto cols = [](const std::optional<Spread>& s) {
+        return s ? fmt::format("{} {} {}", s->median * 1e3, s->low * 1e3, s->high * 1e3) : std::string("NaN NaN NaN");
+      };
+      f << fmt::format("{} {} {} {}\n", gnuplot_quoted(backend), cols(single), cols(local), cols(job));
+    }
+    f.close();
+    std::string gp = "set encoding utf8\n";
+    gp += "set terminal svg size 900,480 dynamic noenhanced font 'sans,13' background rgb 'white'\n";
+    gp += fmt::format("set output {}\nset title {}\n", gnuplot_quoted(svg.string()), gnuplot_quoted(c.title));
+    gp += "set ylabel 'milliseconds per step'\nset yrange [0:*]\nset grid ytics lc rgb '#d8d8d8'\nset border 3\nset tics nomirror\n";
+    gp += "set style data histogram\nset style histogram errorbars gap 2 lw 1\nset style fill solid 0.85 border -1\nset boxwidth 0.9\n";
+    gp += "set key below center horizontal\n";
+    gp += fmt::format("plot {0} using 2:3:4:xtic(1) title 'one process, global batch' lc rgb '{1}', "
+                      "'' using 5:6:7 title 'one process, one share' lc rgb '{2}', "
+                      "'' using 8:9:10 title '{3} ranks' lc rgb '{4}'\n",
+                      gnuplot_quoted(file.string()), style_at(0).colour, style_at(1).colour, n, style_at(2).colour);
+    return gp;
+  });
+  return c;
+}
+
+Tone parity_tone(const nlohmann::json& s) {
+  return s.contains("parity") && s["parity"].value("passed", false) ? Tone::good : Tone::bad;
+}
+
+Document build(const DistData& d, const Chart& chart) {
+  const auto& plan = d.plan;
+  const auto& request = plan["request"];
+  const int n = plan.value("world_size", 0), threads = plan.value("threads_per_rank", 0);
+  Document doc;
+  doc.title = fmt::format("versus distributed report — {} on {} ranks", plan.value("network", "?"), n);
+  doc.subtitle = fmt::format("data-parallel {}: global batch {}, {} steps, {} (lr {}), seed {}, {} threads per rank, {}",
+                             plan.value("network", "?"), request.value("batch", 0), request.value("max_steps", 0),
+                             request["optimizer"].value("kind", "?"), request["optimizer"].value("learning_rate", 0.0),
+                             request.value("seed", 0), threads,
+                             plan.value("launcher", "local") == "local" ? "ranks as local processes on loopback"
+                                                                          : "ranks started by " + plan.value("launcher", std::string("?")));
+
+  Section summary{"summary", "Summary", 2, {}};
+  int cores = 0;
+  bool oversubscribed = false;
+  for (const auto& [backend, s] : plan["backends"].items()) cores = s.value("cores", cores), oversubscribed = oversubscribed || s.value("oversubscribed", false);
+  KeyValues kv;
+  kv.items.push_back({"job", fmt::format("{} ranks × {} threads, global batch {} split into {} per rank", n, threads,
+                                         request.value("batch", 0), request.value("batch", 0) / std::max(n, 1))});
+  kv.items.push_back({"rendezvous", fmt::format("{} ({})", plan.value("host", "?"), plan.value("launcher", "local"))});
+  kv.items.push_back({"machine", fmt::format("{} cores", cores)});
+  summary.blocks.push_back(kv);
+  summary.blocks.push_back(Paragraph{
+      oversubscribed || n * threads >= cores
+          ? fmt::format("The {} ranks × {} threads take all {} cores of this machine (with the engines' own threads — gRPC, "
+                        "ps-lite, Gloo — on top), so this run measures the **distributed overhead**, not scaling: what "
+                        "a rank pays for being one of {} over doing its share alone. A scaling claim needs a rank's cores "
+                        "to be its own.",
+                        n, threads, cores, n)
+          : fmt::format("Each rank is pinned to {} core(s) of its own ({} of {} cores in use): the speed-up over one process is a "
+                        "scaling measurement on this machine.",
+                        threads, n * threads, cores)});
+  Table t{{"framework", "engine", "N ranks", "1 process", "1 share", "speed-up", "efficiency", "overhead", "exposed comm.",
+           "comm. share", "payload / step", "loopback / step", "parity"},
+          {false, false, true, true, true, true, true, true, true, true, true, true, false},
+          {}};
+  for (const auto& [backend, s] : plan["backends"].items()) {
+    if (s.value("status", "") != "ok") {
+      t.rows.push_back({{backend}, {s.value("status", "?") + ": " + s.value("reason", std::string()),
+                                    s.value("status", "") == "unsupported" ? Tone::muted : Tone::bad}});
+      while (t.rows.back().size() < t.header.size()) t.rows.back().push_back({"–"});
+      continue;
+    }
+    const auto num = [&](const char* key, auto fmt_fn) { return s.contains(key) ? fmt_fn(s[key].get<double>()) : std::string("–"); };
+    t.rows.push_back({{backend},
+                      {s.value("engine", "")},
+                      {ms(s["median_step_seconds"])},
+                      {ms(s["single"].value("median_step_seconds", nlohmann::json()))},
+                      {s.contains("single_local") ? ms(s["single_local"]["median_step_seconds"]) : "–"},
+                      {num("speedup", [](double v) { return fmt::format("{:.2f}×", v); })},
+                      {num("scaling_efficiency", [](double v) { return format_percent(v); })},
+                      {num("overhead_fraction", [](double v) { return fmt::format("{:+.0f} %", v * 100); })},
+                      {s.contains("median_communication_seconds") ? ms(s["median_communication_seconds"]) : "–"},
+                      {num("communication_fraction", [](double v) { return format_percent(v); })},
+                      {fmt::format("{:.2f} MB", s.value("payload_bytes_per_rank_per_step", 0.0) / 1e6)},
+                      {num("loopback_bytes_per_step", [](double v) { return fmt::format("{:.2f} MB", v / 1e6); })},
+                      {s["parity"].value("passed", false) ? "passed" : "FAILED", parity_tone(s)}});
+  }
+  summary.blocks.push_back(t);
+  summary.blocks.push_back(Paragraph{
+      "**N ranks**: the job's median step (per step, its slowest rank). **1 process**: one process on the whole global "
+      "batch (the parity reference and scaling baseline); **1 share**: one process on one rank's share. **speed-up** = "
+      "1 process / N ranks; **efficiency** = throughput(N) / (N × throughput(1)). **overhead** = N ranks / 1 share − 1. "
+      "**exposed comm.**: the median time a step spent exchanging gradients after its backward pass (torch: the flat-bucket "
+      "Gloo all-reduce; MXNet: KVStore push + pull, including the wait for the slowest worker; TensorFlow: from sampled "
+      "step stats, how long the all-reduces ran on after the backward pass, since they overlap it). **payload**: the "
+      "gradient bytes each rank contributes per step; **loopback**: bytes the kernel counted on `lo` per step while rank 0 "
+      "trained (every rank's and helper's traffic, protocol overhead included)."});
+  doc.sections.push_back(std::move(summary));
+
+  Section charts{"charts", "Overhead and scaling", 2, {}};
+  charts.blocks.push_back(ChartBlock{chart.title, chart.svg.empty() ? "" : chart.file_name, chart.svg, chart.caption, chart.note});
+  doc.sections.push_back(std::move(charts));
+
+  Section parity{"parity", "Parity", 2, {}};
+  Table p{{"framework", "ranks identical", "ranks max rel. diff.", "loss vs 1 process", "parameters vs 1 process", "verdict"},
+          {false, false, true, true, true, false},
+          {}};
+  for (const auto& [backend, s] : plan["backends"].items()) {
+    if (!s.contains("parity")) continue;
+    const auto& q = s["parity"];
+    const auto& single = q.value("against_single", nlohmann::json());
+    p.rows.push_back({{backend},
+                      {q.value("ranks_identical", false) ? "bit for bit" : "no", q.value("ranks_identical", false) ? Tone::good : Tone::warn},
+                      {q["ranks_max_relative_difference"].is_number() ? format_sci(q["ranks_max_relative_difference"].get<double>()) : "–"},
+                      {single.is_object() ? format_sci(single.value("loss_max_relative_difference", 0.0)) : "–"},
+                      {single.is_object() && single["parameters_max_relative_difference"].is_number()
+                           ? format_sci(single["parameters_max_relative_difference"].get<double>()) : "–"},
+                      {q.value("verdict", ""), parity_tone(s)}});
+  }
+  double tolerance = 0;
+  for (const auto& [backend, s] : plan["backends"].items())
+    if (s.contains("parity")) tolerance = s["parity"].value("tolerance", tolerance);
+  parity.blocks.push_back(Paragraph{fmt::format(
+      "Every rank starts from rank 0's parameters (each engine's own broadcast), takes its share of the same seeded "
+      "global batches, and averages gradients before the update. After the last step every rank's parameters are "
+      "compared with rank 0's, and the job (its step loss: the mean of the ranks' losses) with one process trained on "
+      "the whole global batches. Tolerance: {} (relative). Batch norm would use per-rank statistics, as the frameworks' "
+      "data-parallel training does, so parity with one process holds only for networks without it.",
+      format_sci(tolerance))});
+  parity.blocks.push_back(p);
+  doc.sections.push_back(std::move(parity));
+
+  Section ranks{"ranks", "Per rank", 2, {}};
+  Table r{{"framework", "rank", "status", "median step", "exposed comm.", "peak memory", "cores busy"},
+          {false, true, false, true, true, true, true},
+          {}};
+  for (const auto& [backend, s] : plan["backends"].items()) {
+    for (const auto& rank : s.value("ranks", nlohmann::json::array())) {
+      const int k = rank.value("rank", 0);
+      nlohmann::json detail;
+      for (const auto& pr : s.value("per_rank", nlohmann::json::array()))
+        if (pr.value("rank", -1) == k) detail = pr;
+      const bool good = rank.value("status", "") == "ok";
+      r.rows.push_back({{backend},
+                        {std::to_string(k)},
+                        {good ? "ok" : rank.value("status", "?") + ": " + rank.value("reason", std::string()), good ? Tone::plain : Tone::bad},
+                        {detail.is_object() ? ms(detail["median_step_seconds"]) : "–"},
+                        {detail.is_object() ? ms(detail["median_communication_seconds"]) : "–"},
+                        {detail.is_object() ? fmt::format("{:.0f} MiB", detail.value("max_rss_mib", 0.0)) : "–"},
+                        {detail.is_object() ? fmt::format("{:.2f}", detail.value("cpu_utilisation_cores", 0.0)) : "–"}});
+    }
+  }
+  ranks.blocks.push_back(r);
+  doc.sections.push_back(std::move(ranks));
+
+  Section machine{"machine", "Machine and frameworks", 2, {}};
+  KeyValues m;
+  if (d.context.contains("machine")) {
+    const auto& mc = d.context["machine"];
+    if (mc.contains("cpu")) m.items.push_back({"cpu", fmt::format("{} ({} cores)", mc["cpu"].value("model", "?"), mc["cpu"].value("logical_cores", 0))});
+    m.items.push_back({"os", mc.value("os", "?")});
+  }
+  for (const auto& [id, run] : d.runs)
+    if (id.size() > 6 && id.substr(id.size() - 6) == "-rank0" && run.contains("framework"))
+      m.items.push_back({run.value("backend", "?"), run["framework"].value("version", "?")});
+  machine.blocks.push_back(m);
+  doc.sections.push_back(std::move(machine));
+  return doc;
+}
+
+std::string render_csv(const DistData& d) {
+  std::string csv = "backend,status,world_size,median_step_seconds,single_step_seconds,single_local_step_seconds,speedup,"
+                    "scaling_efficiency,overhead_fraction,communication_seconds,payload_bytes,parity_passed\n";
+  const auto val = [](const nlohmann::json& j) { return j.is_number() ? fmt::format("{}", j.get<double>()) : std::string(); };
+  for (const auto& [backend, s] : d.plan["backends"].items()) {
+    const auto get = [&](const char* k) { return s.contains(k) ? val(s[k]) : std::string(); };
+    csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", backend, s.value("status", ""), s.value("world_size", 0),
+                       get("median_step_seconds"), s.contains("single") ? val(s["single"].value("median_step_seconds", nlohmann::json())) : "",
+                       s.contains("single_local") ? val(s["single_local"]["median_step_seconds"]) : "", get("speedup"),
+                       get("scaling_efficiency"), get("overhead_fraction"), get("median_communication_seconds"),
+                       get("payload_bytes_per_rank_per_step"),
+                       s.contains("parity") ? (s["parity"].value("passed", false) ? "true" : "false") : "");
+  }
+  return csv;
+}
+
+}  // namespace
+
+bool is_distributed_folder(const fs::path& results_dir) { return fs::exists(results_dir / "distributed.json"); }
+
+ReportFiles write_distributed_report(const fs::path& results_dir, const fs::path& out_dir) {
+  const DistData d = load(results_dir);
+  prepare_report_folder(out_dir);
+  const Chart chart = step_chart(d);
+  return write_report_files(out_dir, {chart}, build(d, chart), render_csv(d));
+}
+
+}  // namespace versus
