@@ -9,7 +9,10 @@
 // predict: recording off and training mode off (BatchNorm uses its running statistics).
 #include "backends/mxnet/model/mx_model.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -83,9 +86,17 @@ class MxModel final : public Model {
   // MXNet's profiler with aggregate statistics (imperative operators, summed per operator name
   // over the step; the engine runs them on its threads), read back as JSON.
   nlohmann::json profile_step(const HostTensor& x, const std::vector<float>& labels) override {
-    // The trace MXNet would also dump (to ./profile.json by default) is not wanted: /dev/null.
+    // The trace MXNet would also dump (to ./profile.json by default) is not wanted: a private
+    // temporary file, removed below. Never /dev/null: MXNet replaces its dump file, and a worker
+    // running as root would turn the device into a regular file.
+    const std::string trace = (std::filesystem::temp_directory_path() /
+                               fmt::format("versus-mxnet-profile-{}.json", ::getpid())).string();
+    struct RemoveTrace {
+      std::string path;
+      ~RemoveTrace() { std::error_code ec; std::filesystem::remove(path, ec); }
+    } remove_trace{trace};
     const char* keys[] = {"profile_imperative", "aggregate_stats", "continuous_dump", "filename"};
-    const char* vals[] = {"true", "true", "false", "/dev/null"};
+    const char* vals[] = {"true", "true", "false", trace.c_str()};
     check(MXSetProcessProfilerConfig(4, keys, vals, nullptr), "MXSetProcessProfilerConfig");
     const char* text = nullptr;
     check(MXAggregateProfileStatsPrintEx(&text, /*reset=*/1, /*json=*/1, 0, 0), "MXAggregateProfileStatsPrintEx");
