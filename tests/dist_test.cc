@@ -204,6 +204,17 @@ TEST(DistributedTraining, TwoLocalRanksInEveryFrameworkMatchOneProcess) {
   const std::string report((std::istreambuf_iterator<char>(md)), {});
   for (const auto& b : frameworks) EXPECT_NE(report.find("| " + b + " | bit for bit |"), std::string::npos) << report;
   EXPECT_NE(report.find("distributed overhead"), std::string::npos);
+  // The HTML report renders in a browser: the chart drawn, no console message.
+  const testing::BrowserRender page = testing::render_in_chromium(folder / "report.html");
+  if (page.available) {
+    EXPECT_EQ(page.exit_code, 0);
+    EXPECT_TRUE(page.console_messages.empty()) << page.console_messages.front();
+    EXPECT_NE(page.dom.find("Overhead and scaling"), std::string::npos);
+    EXPECT_NE(page.dom.find("<svg"), std::string::npos);
+    EXPECT_EQ(page.dom.find("no chart:"), std::string::npos);
+  } else if (std::getenv("VERSUS_REQUIRE_BROWSER")) {
+    ADD_FAILURE() << "chromium is not installed (scripts/setup installs it)";
+  }
 }
 
 TEST(DistributedTraining, ARankThatCrashesOrHangsEndsTheJobWithItsReason) {

@@ -178,8 +178,12 @@ int cmd_dist(DistFlags f) {
     return 130;
   }
   if (rank != 0) {
-    std::printf("rank %d done; rank 0 writes the summary in %s\n", rank, dir.root().c_str());
-    return 0;
+    // This rank's own outcome; rank 0 judges the job.
+    bool mine_ok = true;
+    for (const auto& [backend, docs] : jobs)
+      for (const auto& d : docs) mine_ok = mine_ok && (d.value("status", "") == "ok" || d.value("status", "") == "unsupported");
+    std::printf("rank %d done%s; rank 0 writes the summary in %s\n", rank, mine_ok ? "" : " (a run failed)", dir.root().c_str());
+    return mine_ok ? 0 : 3;
   }
 
   // Rank 0: every rank's result, then the single-process references, alone on the machine.
