@@ -217,6 +217,43 @@ TEST(DistributedTraining, TwoLocalRanksInEveryFrameworkMatchOneProcess) {
   }
 }
 
+// The first framework built with a distributed engine, for the tests that need only one.
+std::string launcher_framework() {
+  const auto built = built_frameworks();
+  for (const char* b : {"torch", "mxnet", "tensorflow"})
+    if (std::find(built.begin(), built.end(), b) != built.end()) return b;
+  return "";
+}
+
+TEST(DistributedTraining, ASweepOverRankCountsGivesThroughputPerRankCount) {
+  const std::string b = launcher_framework();
+  if (b.empty()) GTEST_SKIP() << "no framework worker built here";
+  TempDir tmp;
+  const auto net = write_network(tmp, "tiny_mlp", kTinyMlp);
+  const auto r = run_to_end(versus_args({"run", "dist", "--model", net.string(), "--dataset", "generated", "--workers", "2,1",
+                                          "--steps", "6", "--backends", b, "--out", tmp.path().string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_tail << r.stdout_text;
+  const auto folder = only_subfolder(tmp.path());
+  const auto plan = read_json(folder / "distributed.json");
+  EXPECT_EQ(plan["world_sizes"], nlohmann::json({1, 2}));
+  const auto& scaling = plan["scaling"][b];
+  ASSERT_EQ(scaling.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(scaling[i]["world_size"], static_cast<int>(i) + 1);
+    EXPECT_EQ(scaling[i]["status"], "ok");
+    EXPECT_TRUE(scaling[i]["parity"]["passed"].get<bool>());
+    EXPECT_NEAR(scaling[i]["throughput_samples_per_second"].get<double>(), 32 / scaling[i]["median_step_seconds"].get<double>(), 1e-6);
+  }
+  EXPECT_EQ(plan["backends"][b]["world_size"], 2);  // the main table shows the largest job
+  for (const char* run : {"-n1-rank0", "-n2-rank0", "-n2-rank1", "-single", "-n1-single-local", "-n2-single-local"})
+    EXPECT_TRUE(std::filesystem::exists(folder / "runs" / (b + run + ".json"))) << run;
+  std::ifstream md(folder / "report.md");
+  const std::string report((std::istreambuf_iterator<char>(md)), {});
+  EXPECT_NE(report.find("| " + b + " | 1 |"), std::string::npos) << report;
+  EXPECT_NE(report.find("chart-dist-scaling.svg"), std::string::npos);
+}
+
 TEST(DistributedTraining, ARankThatCrashesOrHangsEndsTheJobWithItsReason) {
   const auto frameworks = built_frameworks();
   if (frameworks.empty()) GTEST_SKIP() << "no framework worker built here";
@@ -245,15 +282,6 @@ TEST(DistributedTraining, ARankThatCrashesOrHangsEndsTheJobWithItsReason) {
     EXPECT_EQ(plan["backends"][victim]["status"], "failed");
     EXPECT_NE(r.stdout_text.find(victim), std::string::npos);
   }
-}
-
-// The first framework built with a distributed engine, for the launcher tests (one is enough:
-// the launcher only decides which rank a process is).
-std::string launcher_framework() {
-  const auto built = built_frameworks();
-  for (const char* b : {"torch", "mxnet", "tensorflow"})
-    if (std::find(built.begin(), built.end(), b) != built.end()) return b;
-  return "";
 }
 
 TEST(DistributedTraining, RanksStartedByALauncherMeetThroughItsEnvironment) {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/context.h"
 #include "core/atomic_file.h"
@@ -69,11 +70,11 @@ std::filesystem::path results_folder(const DistFlags& f, const Network& net, con
 
 void print_summary(const std::string& backend, const nlohmann::json& j) {
   if (j.value("status", "") != "ok") {
-    std::printf("%-11s %s: %s\n", backend.c_str(), j.value("status", "").c_str(), j.value("reason", "").c_str());
+    std::printf("%-11s %5d %s: %s\n", backend.c_str(), j.value("world_size", 0), j.value("status", "").c_str(), j.value("reason", "").c_str());
     return;
   }
   const auto ms = [](const nlohmann::json& v) { return v.is_number() ? fmt::format("{:.2f}", v.get<double>() * 1e3) : std::string("-"); };
-  std::printf("%-11s %9s %9s %9s %8s %7s %6.0f %%  %s\n", backend.c_str(), ms(j["median_step_seconds"]).c_str(),
+  std::printf("%-11s %5d %9s %9s %9s %8s %7s %6.0f %%  %s\n", backend.c_str(), j.value("world_size", 0), ms(j["median_step_seconds"]).c_str(),
               ms(j["single"].value("median_step_seconds", nlohmann::json())).c_str(),
               ms(j.contains("single_local") ? j["single_local"]["median_step_seconds"] : nlohmann::json()).c_str(),
               j.contains("overhead_fraction") ? fmt::format("{:+.0f} %", j["overhead_fraction"].get<double>() * 100).c_str() : "-",
@@ -86,7 +87,8 @@ void print_summary(const std::string& backend, const nlohmann::json& j) {
 void add_dist_flags(CLI::App& cmd, DistFlags& f) {
   TrainFlags& t = f.train;
   cmd.add_option("--model", t.model, "network name (see `versus list networks`) or a network .json file");
-  cmd.add_option("--workers,--ranks", f.workers, "ranks (default 2; under srun/mpirun: the launcher's task count)");
+  cmd.add_option("--workers,--ranks", f.workers, "ranks, comma list to sweep, e.g. 2,4 (default 2; under srun/mpirun: the launcher's task count)")
+      ->delimiter(',');
   cmd.add_option("--backends", t.backends, "comma list of frameworks")->capture_default_str();
   cmd.add_option("--dataset", t.dataset, "dataset name (default: the network's), or 'generated' (random, in memory)");
   cmd.add_option("--data-dir", t.dataset_dir, "folder holding the dataset files (default: versus data dir)");
@@ -109,15 +111,17 @@ int cmd_dist(DistFlags f) {
   if (f.train.model.empty()) throw UserError("say which network: versus run dist --model mlp (see `versus list networks`)");
   install_interrupt_handler();
   const std::optional<LaunchEnv> launch = detect_launcher();
-  if (launch && f.workers > 0 && f.workers != launch->world_size)
+  if (launch && !f.workers.empty() && (f.workers.size() > 1 || f.workers.front() != launch->world_size))
     throw UserError(fmt::format("--workers {} but the {} launcher started {} ranks: leave --workers out under a launcher",
-                                f.workers, launch->launcher, launch->world_size));
+                                fmt::join(f.workers, ","), launch->launcher, launch->world_size));
+  std::vector<int> sizes = launch ? std::vector<int>{launch->world_size} : f.workers.empty() ? std::vector<int>{2} : f.workers;
+  std::sort(sizes.begin(), sizes.end());
+  sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
+  if (sizes.front() < 1) throw UserError("--workers must be at least 1");
   DistSettings s;
-  s.world_size = launch ? launch->world_size : (f.workers > 0 ? f.workers : 2);
-  if (s.world_size < 1) throw UserError("--workers must be at least 1");
   s.cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (f.train.threads.size() > 1) throw UserError("--threads takes one value for `run dist`: the threads of every rank");
-  if (f.train.threads.empty()) f.train.threads = {std::max(1, s.cores / s.world_size)};
+  if (f.train.threads.empty()) f.train.threads = {std::max(1, s.cores / sizes.back())};
   if (f.train.steps == 0) f.train.steps = 100;
   const Network net = load_network(f.train.model);
   const ChosenWorkers chosen = available_workers(f.train.backends, "default");
@@ -132,47 +136,54 @@ int cmd_dist(DistFlags f) {
   nlohmann::json request = training_request(net, s.train);
   request["return_parameters"] = true;
   const int64_t batch = request["batch"].get<int64_t>();
-  if (batch % s.world_size != 0)
-    throw UserError(fmt::format("the global batch {} does not split evenly over {} ranks: give --batch a multiple of {}", batch,
-                                s.world_size, s.world_size));
+  for (const int n : sizes)
+    if (batch % n != 0)
+      throw UserError(fmt::format("the global batch {} does not split evenly over {} ranks: give --batch a multiple of {}", batch, n, n));
+  const bool sweep = sizes.size() > 1;
+  // Run ids: <backend>-rank<R> for one rank count, <backend>-n<N>-rank<R> in a sweep.
+  const auto job_id = [&](const std::string& backend, int n) { return sweep ? fmt::format("{}-n{}", backend, n) : backend; };
   const int rank = launch ? launch->rank : 0;
   const ResultsDir dir(results_folder(f, net, launch));
   const nlohmann::json context = build_context(chosen.workers, false, s.train.threads);
   nlohmann::json plan = {{"schema", kDistributedSchema}, {"kind", "distributed"}, {"network", net.name},
-                         {"world_size", s.world_size}, {"threads_per_rank", s.train.threads}, {"host", s.host},
-                         {"launcher", launch ? launch->launcher : "local"}, {"request", request},
-                         {"backends", nlohmann::json::object()}};
+                         {"world_size", sizes.back()}, {"world_sizes", sizes}, {"threads_per_rank", s.train.threads},
+                         {"host", s.host}, {"launcher", launch ? launch->launcher : "local"}, {"request", request},
+                         {"backends", nlohmann::json::object()}, {"scaling", nlohmann::json::object()}};
   if (rank == 0) {
     write_file_atomically(dir.root() / "distributed.json", plan.dump(2) + "\n");
     dir.write_context(context);
   }
-  std::fprintf(stderr, "versus: %s data-parallel on %d ranks (%s), global batch %lld, %lld steps, %d threads per rank -> %s\n",
-               net.name.c_str(), s.world_size, launch ? fmt::format("{} rank {}", launch->launcher, rank).c_str() : "local processes",
+  std::fprintf(stderr, "versus: %s data-parallel on %s ranks (%s), global batch %lld, %lld steps, %d threads per rank -> %s\n",
+               net.name.c_str(), fmt::format("{}", fmt::join(sizes, ", ")).c_str(),
+               launch ? fmt::format("{} rank {}", launch->launcher, rank).c_str() : "local processes",
                static_cast<long long>(batch), static_cast<long long>(s.train.max_steps), s.train.threads, dir.root().c_str());
 
-  std::map<std::string, std::vector<nlohmann::json>> jobs;
+  std::map<std::pair<std::string, int>, std::vector<nlohmann::json>> jobs;
   int index = 0;
   try {
-    for (const auto& [backend, worker] : chosen.workers) {
-      DistributedSpec spec;
-      spec.world_size = s.world_size;
-      spec.host = s.host;
-      spec.port = launch ? f.port + 32 * index : free_local_port();
-      spec.timeout_seconds = std::min(120.0, s.train.timeout_seconds);
-      ++index;
-      std::vector<int> local_ranks;
-      for (int r = 0; r < s.world_size; ++r)
-        if (!launch || r == rank) local_ranks.push_back(r);
-      std::fprintf(stderr, "[%s] %d ranks meet at %s:%d...\n", backend.c_str(), s.world_size, spec.host.c_str(), spec.port);
-      std::vector<nlohmann::json> docs = run_ranks(request, worker, spec, local_ranks, rank == 0, s, context, f.train.verbose);
-      for (const auto& d : docs) {
-        dir.write_run(rank_file(backend, d.value("rank", 0)), d);
-        if (d.value("status", "") != "ok")
-          std::fprintf(stderr, "[%s] rank %d %s: %s\n", backend.c_str(), d.value("rank", 0), d.value("status", "").c_str(),
-                       d.value("reason", "").c_str());
+    for (const int n : sizes)
+      for (const auto& [backend, worker] : chosen.workers) {
+        DistSettings at = s;
+        at.world_size = n;
+        DistributedSpec spec;
+        spec.world_size = n;
+        spec.host = s.host;
+        spec.port = launch ? f.port + 32 * index : free_local_port();
+        spec.timeout_seconds = std::min(120.0, s.train.timeout_seconds);
+        ++index;
+        std::vector<int> local_ranks;
+        for (int r = 0; r < n; ++r)
+          if (!launch || r == rank) local_ranks.push_back(r);
+        std::fprintf(stderr, "[%s] %d ranks meet at %s:%d...\n", backend.c_str(), n, spec.host.c_str(), spec.port);
+        std::vector<nlohmann::json> docs = run_ranks(request, worker, spec, local_ranks, rank == 0, at, context, f.train.verbose);
+        for (const auto& d : docs) {
+          dir.write_run(rank_file(job_id(backend, n), d.value("rank", 0)), d);
+          if (d.value("status", "") != "ok")
+            std::fprintf(stderr, "[%s] rank %d %s: %s\n", backend.c_str(), d.value("rank", 0), d.value("status", "").c_str(),
+                         d.value("reason", "").c_str());
+        }
+        jobs[{backend, n}] = std::move(docs);
       }
-      jobs[backend] = std::move(docs);
-    }
   } catch (const Interrupted&) {
     std::fprintf(stderr, "versus: interrupted; the finished ranks' runs are saved\n");
     return 130;
@@ -180,7 +191,7 @@ int cmd_dist(DistFlags f) {
   if (rank != 0) {
     // This rank's own outcome; rank 0 judges the job.
     bool mine_ok = true;
-    for (const auto& [backend, docs] : jobs)
+    for (const auto& [key, docs] : jobs)
       for (const auto& d : docs) mine_ok = mine_ok && (d.value("status", "") == "ok" || d.value("status", "") == "unsupported");
     std::printf("rank %d done%s; rank 0 writes the summary in %s\n", rank, mine_ok ? "" : " (a run failed)", dir.root().c_str());
     return mine_ok ? 0 : 3;
@@ -189,34 +200,46 @@ int cmd_dist(DistFlags f) {
   // Rank 0: every rank's result, then the single-process references, alone on the machine.
   int failed = 0;
   bool parity_failed = false;
-  std::printf("%-11s %9s %9s %9s %8s %7s %8s\n", "backend", "N ranks", "1 proc", "1 share", "overhead", "effic.", "comm");
-  std::printf("%-11s %9s %9s %9s\n", "", "ms/step", "ms/step", "ms/step");
+  std::printf("%-11s %5s %9s %9s %9s %8s %7s %8s\n", "backend", "ranks", "N ranks", "1 proc", "1 share", "overhead", "effic.", "comm");
+  std::printf("%-11s %5s %9s %9s %9s\n", "", "", "ms/step", "ms/step", "ms/step");
   for (const auto& [backend, worker] : chosen.workers) {
-    std::vector<nlohmann::json> ranks = launch ? wait_for_ranks(dir, backend, s.world_size, s.train.timeout_seconds) : jobs[backend];
     TrainRun single = plan_training_runs({{backend, worker}}, {}, {s.train.threads}).front();
     if (const std::string cpus = cores_of_rank(0, s.train.threads, 1, s.cores); !cpus.empty() && !launch)
       single.environment["VERSUS_CPUS"] = cpus;
-    nlohmann::json single_doc, local_doc;
-    const bool ranks_ran = std::all_of(ranks.begin(), ranks.end(), [](const nlohmann::json& r) { return r.value("status", "") == "ok"; });
-    if (ranks_ran) {
-      std::fprintf(stderr, "[%s] single-process references: global batch %lld, then one rank's share %lld...\n", backend.c_str(),
-                   static_cast<long long>(batch), static_cast<long long>(batch / s.world_size));
-      single.id = backend + "-single";
-      single_doc = execute_training(request, worker, single, s.train, context, false);
-      dir.write_run(single.id, single_doc);
-      nlohmann::json local_request = request;
-      local_request["batch"] = batch / s.world_size;
-      local_request.erase("return_parameters");
-      single.id = backend + "-single-local";
-      local_doc = execute_training(local_request, worker, single, s.train, context, false);
-      dir.write_run(single.id, local_doc);
+    nlohmann::json single_doc;  // once per backend: the global batch in one process
+    nlohmann::json scaling = nlohmann::json::array();
+    for (const int n : sizes) {
+      DistSettings at = s;
+      at.world_size = n;
+      std::vector<nlohmann::json> ranks =
+          launch ? wait_for_ranks(dir, job_id(backend, n), n, s.train.timeout_seconds) : jobs[{backend, n}];
+      nlohmann::json local_doc;
+      const bool ranks_ran = std::all_of(ranks.begin(), ranks.end(), [](const nlohmann::json& r) { return r.value("status", "") == "ok"; });
+      if (ranks_ran) {
+        if (single_doc.is_null()) {
+          std::fprintf(stderr, "[%s] single-process reference: global batch %lld...\n", backend.c_str(), static_cast<long long>(batch));
+          single.id = backend + "-single";
+          single_doc = execute_training(request, worker, single, s.train, context, false);
+          dir.write_run(single.id, single_doc);
+        }
+        std::fprintf(stderr, "[%s] single-process reference: one rank's share of %d, %lld...\n", backend.c_str(), n,
+                     static_cast<long long>(batch / n));
+        nlohmann::json local_request = request;
+        local_request["batch"] = batch / n;
+        local_request.erase("return_parameters");
+        single.id = job_id(backend, n) + "-single-local";
+        local_doc = execute_training(local_request, worker, single, s.train, context, false);
+        dir.write_run(single.id, local_doc);
+      }
+      nlohmann::json summary = summarize_job(ranks, single_doc, local_doc, at);
+      if (summary["status"] == "failed") ++failed;
+      if (summary["status"] == "ok" && !summary["parity"]["passed"].get<bool>()) parity_failed = true;
+      print_summary(backend, summary);
+      scaling.push_back(summary);
+      plan["scaling"][backend] = scaling;
+      plan["backends"][backend] = scaling.back();  // the largest rank count: the report's main table
+      write_file_atomically(dir.root() / "distributed.json", plan.dump(2) + "\n");
     }
-    nlohmann::json summary = summarize_job(ranks, single_doc, local_doc, s);
-    if (summary["status"] == "failed") ++failed;
-    if (summary["status"] == "ok" && !summary["parity"]["passed"].get<bool>()) parity_failed = true;
-    print_summary(backend, summary);
-    plan["backends"][backend] = std::move(summary);
-    write_file_atomically(dir.root() / "distributed.json", plan.dump(2) + "\n");
   }
   for (const auto& [backend, summary] : plan["backends"].items())
     if (summary.contains("parity")) std::printf("%s parity: %s\n", backend.c_str(), summary["parity"]["verdict"].get<std::string>().c_str());

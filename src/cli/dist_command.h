@@ -2,6 +2,7 @@
 // (runner/dist_runner.h), locally or as one rank of a job started by srun or mpirun.
 #pragma once
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -11,7 +12,7 @@ namespace versus {
 
 struct DistFlags {
   TrainFlags train;
-  int workers = 0;            // ranks; 0: 2 locally, the launcher's world size under one
+  std::vector<int> workers;   // rank counts to run (a sweep when several); empty: 2 locally, the launcher's under one
   std::string master_addr;    // rendezvous host; default: the launcher's first host, else 127.0.0.1
   int port = 29500;           // under a launcher: the first port (each backend takes the next 32)
 };

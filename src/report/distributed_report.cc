@@ -42,16 +42,15 @@ std::string ms(const nlohmann::json& seconds) {
   return seconds.is_number() ? format_time(seconds.get<double>()) : std::string("–");
 }
 
-// Median and quartiles of a run's step times (the first step left out).
+// Median and quartiles of a step time in a summary ({"median_step_seconds", "step_quartiles_seconds"}).
 struct Spread {
   double median = 0, low = 0, high = 0;
 };
-std::optional<Spread> spread_of(const std::vector<double>& steps) {
-  if (steps.size() < 2) return std::nullopt;
-  std::vector<double> v(steps.begin() + 1, steps.end());
-  std::sort(v.begin(), v.end());
-  const auto at = [&](double p) { return v[static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5)]; };
-  return Spread{median(v), at(0.25), at(0.75)};
+std::optional<Spread> spread_of(const nlohmann::json& part) {
+  if (!part.is_object() || !part.contains("median_step_seconds") || !part.value("step_quartiles_seconds", nlohmann::json()).is_array())
+    return std::nullopt;
+  const auto& q = part["step_quartiles_seconds"];
+  return Spread{part["median_step_seconds"].get<double>(), q[0].get<double>(), q[1].get<double>()};
 }
 
 // Per framework: one process on the global batch, one process on a rank's share, the N-rank job;
@@ -70,9 +69,9 @@ Chart step_chart(const DistData& d) {
     std::ofstream f(file);
     for (const auto& [backend, summary] : d.plan["backends"].items()) {
       if (summary.value("status", "") != "ok") continue;
-      const auto single = d.runs.count(backend + "-single") ? spread_of(d.runs.at(backend + "-single").value("step_seconds", std::vector<double>{})) : std::nullopt;
-      const auto local = d.runs.count(backend + "-single-local") ? spread_of(d.runs.at(backend + "-single-local").value("step_seconds", std::vector<double>{})) : std::nullopt;
-      const auto job = spread_of(summary.value("job_step_seconds", std::vector<double>{}));
+      const auto single = spread_of(summary.value("single", nlohmann::json()));
+      const auto local = spread_of(summary.value("single_local", nlohmann::json()));
+      const auto job = spread_of(summary);
       const auto cols = [](const std::optional<Spread>& s) {
         return s ? fmt::format("{} {} {}", s->median * 1e3, s->low * 1e3, s->high * 1e3) : std::string("NaN NaN NaN");
       };
@@ -94,11 +93,58 @@ Chart step_chart(const DistData& d) {
   return c;
 }
 
+// Throughput against the rank count per framework: 1 is the single process on the global batch;
+// error bars from the step quartiles. The dashed lines are perfect scaling from one process.
+Chart scaling_chart(const DistData& d) {
+  Chart c{"dist-scaling", "Throughput against ranks", "chart-dist-scaling.svg",
+          "Samples per second of the whole job (global batch / median step) against the number of ranks; 1 is one process "
+          "on the whole global batch. Error bars: the throughput at the first and third quartile of the step times. "
+          "Dashed: perfect scaling from one process (N × its throughput).",
+          "", ""};
+  render_chart(c, [&](const fs::path& dir, const fs::path& svg) {
+    std::string gp = "set encoding utf8\n";
+    gp += "set terminal svg size 900,480 dynamic noenhanced font 'sans,13' background rgb 'white'\n";
+    gp += fmt::format("set output {}\nset title {}\n", gnuplot_quoted(svg.string()), gnuplot_quoted(c.title));
+    gp += "set xlabel 'ranks'\nset ylabel 'samples per second'\nset yrange [0:*]\nset grid lc rgb '#d8d8d8'\n";
+    gp += "set border 3\nset tics nomirror\nset key below center horizontal\n";
+    const double batch = d.plan["request"].value("batch", 0.0);
+    int max_ranks = 1, i = 0;
+    std::string plot;
+    const nlohmann::json sweep = d.plan.value("scaling", nlohmann::json::object());  // named: items() of a temporary dangles
+    for (const auto& [backend, jobs] : sweep.items()) {
+      const SeriesStyle st = style_at(i++);
+      const fs::path file = dir / fmt::format("s{}.dat", i);
+      std::ofstream f(file);
+      std::optional<double> one;
+      for (const auto& job : jobs) {
+        if (job.value("status", "") != "ok") continue;
+        if (!one)
+          if (const auto single = spread_of(job.value("single", nlohmann::json()))) {
+            one = batch / single->median;
+            f << fmt::format("1 {} {} {}\n", *one, batch / single->high, batch / single->low);
+          }
+        if (const auto sp = spread_of(job)) {
+          const int n = job.value("world_size", 1);
+          max_ranks = std::max(max_ranks, n);
+          f << fmt::format("{} {} {} {}\n", n, batch / sp->median, batch / sp->high, batch / sp->low);
+        }
+      }
+      f.close();
+      plot += fmt::format("{}{} using 1:2:3:4 with yerrorlines lw 1.5 pt {} lc rgb '{}' title {}", plot.empty() ? "plot " : ", \\\n     ",
+                          gnuplot_quoted(file.string()), st.point_type, st.colour, gnuplot_quoted(backend));
+      if (one) plot += fmt::format(", {} * x with lines dt 2 lc rgb '{}' notitle", *one, st.colour);
+    }
+    gp += fmt::format("set xrange [0.5:{}]\nset xtics 1\n", max_ranks + 0.5);
+    return gp + (plot.empty() ? "plot 0 notitle" : plot) + "\n";
+  });
+  return c;
+}
+
 Tone parity_tone(const nlohmann::json& s) {
   return s.contains("parity") && s["parity"].value("passed", false) ? Tone::good : Tone::bad;
 }
 
-Document build(const DistData& d, const Chart& chart) {
+Document build(const DistData& d, const Chart& chart, const Chart& scaling) {
   const auto& plan = d.plan;
   const auto& request = plan["request"];
   const int n = plan.value("world_size", 0), threads = plan.value("threads_per_rank", 0);
@@ -171,6 +217,30 @@ Document build(const DistData& d, const Chart& chart) {
 
   Section charts{"charts", "Overhead and scaling", 2, {}};
   charts.blocks.push_back(ChartBlock{chart.title, chart.svg.empty() ? "" : chart.file_name, chart.svg, chart.caption, chart.note});
+  charts.blocks.push_back(ChartBlock{scaling.title, scaling.svg.empty() ? "" : scaling.file_name, scaling.svg, scaling.caption, scaling.note});
+  Table sweep{{"framework", "ranks", "step", "samples/s", "speed-up", "efficiency", "overhead", "comm. share", "parity"},
+              {false, true, true, true, true, true, true, true, false},
+              {}};
+  const nlohmann::json by_ranks = d.plan.value("scaling", nlohmann::json::object());  // named: items() of a temporary dangles
+  for (const auto& [backend, jobs] : by_ranks.items())
+    for (const auto& job : jobs) {
+      if (job.value("status", "") != "ok") {
+        sweep.rows.push_back({{backend}, {std::to_string(job.value("world_size", 0))}, {job.value("status", "?"), Tone::bad},
+                              {"–"}, {"–"}, {"–"}, {"–"}, {"–"}, {"–"}});
+        continue;
+      }
+      const auto num = [&](const char* key, auto fmt_fn) { return job.contains(key) ? fmt_fn(job[key].get<double>()) : std::string("–"); };
+      sweep.rows.push_back({{backend},
+                            {std::to_string(job.value("world_size", 0))},
+                            {ms(job["median_step_seconds"])},
+                            {num("throughput_samples_per_second", [](double v) { return format_sig(v); })},
+                            {num("speedup", [](double v) { return fmt::format("{:.2f}×", v); })},
+                            {num("scaling_efficiency", [](double v) { return format_percent(v); })},
+                            {num("overhead_fraction", [](double v) { return fmt::format("{:+.0f} %", v * 100); })},
+                            {num("communication_fraction", [](double v) { return format_percent(v); })},
+                            {job["parity"].value("passed", false) ? "passed" : "FAILED", parity_tone(job)}});
+    }
+  if (d.plan.value("world_sizes", nlohmann::json::array()).size() > 1) charts.blocks.push_back(sweep);
   doc.sections.push_back(std::move(charts));
 
   Section parity{"parity", "Parity", 2, {}};
@@ -263,8 +333,8 @@ bool is_distributed_folder(const fs::path& results_dir) { return fs::exists(resu
 ReportFiles write_distributed_report(const fs::path& results_dir, const fs::path& out_dir) {
   const DistData d = load(results_dir);
   prepare_report_folder(out_dir);
-  const Chart chart = step_chart(d);
-  return write_report_files(out_dir, {chart}, build(d, chart), render_csv(d));
+  const Chart chart = step_chart(d), scaling = scaling_chart(d);
+  return write_report_files(out_dir, {chart, scaling}, build(d, chart, scaling), render_csv(d));
 }
 
 }  // namespace versus

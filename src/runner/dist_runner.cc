@@ -119,6 +119,15 @@ double median_after_first(const std::vector<double>& v) {
   return median(std::vector<double>(v.begin() + 1, v.end()));
 }
 
+// The first and third quartile of the steps after the first (the report's error bars).
+nlohmann::json quartiles(const std::vector<double>& steps) {
+  if (steps.size() < 2) return nullptr;
+  std::vector<double> v(steps.begin() + 1, steps.end());
+  std::sort(v.begin(), v.end());
+  const auto at = [&](double p) { return v[static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5)]; };
+  return {at(0.25), at(0.75)};
+}
+
 std::vector<double> doubles(const nlohmann::json& j, const char* key) {
   return j.contains(key) ? j[key].get<std::vector<double>>() : std::vector<double>{};
 }
@@ -234,6 +243,7 @@ nlohmann::json summarize_job(const std::vector<nlohmann::json>& ranks, const nlo
   out["steps"] = steps;
   out["job_step_seconds"] = job_step;
   out["median_step_seconds"] = step;
+  out["step_quartiles_seconds"] = quartiles(job_step);
   if (comm_measured) {
     out["median_communication_seconds"] = comm;
     out["median_compute_seconds"] = step - comm;
@@ -248,6 +258,7 @@ nlohmann::json summarize_job(const std::vector<nlohmann::json>& ranks, const nlo
   if (single.value("status", "") == "ok") {
     const double one = median_after_first(doubles(single, "step_seconds"));
     out["single"] = {{"median_step_seconds", one}, {"throughput_samples_per_second", static_cast<double>(batch) / one},
+                     {"step_quartiles_seconds", quartiles(doubles(single, "step_seconds"))},
                      {"max_rss_mib", single["process"].value("max_rss_mib", 0.0)}};
     out["speedup"] = one / step;
     out["scaling_efficiency"] = one / step / n;
@@ -256,7 +267,8 @@ nlohmann::json summarize_job(const std::vector<nlohmann::json>& ranks, const nlo
   }
   if (single_local.value("status", "") == "ok") {
     const double local = median_after_first(doubles(single_local, "step_seconds"));
-    out["single_local"] = {{"median_step_seconds", local}, {"batch", single_local.value("batch", int64_t{0})}};
+    out["single_local"] = {{"median_step_seconds", local}, {"batch", single_local.value("batch", int64_t{0})},
+                           {"step_quartiles_seconds", quartiles(doubles(single_local, "step_seconds"))}};
     // What being one of N costs over doing the same share alone: communication, waiting for
     // the slowest rank, and (oversubscribed) the cores the ranks take from each other.
     out["overhead_seconds"] = step - local;
