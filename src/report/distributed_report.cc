@@ -75,7 +75,7 @@ Chart step_chart(const DistData& d) {
       const auto cols = [](const std::optional<Spread>& s) {
         return s ? fmt::format("{} {} {}", s->median * 1e3, s->low * 1e3, s->high * 1e3) : std::string("NaN NaN NaN");
       };
-      f << fmt::format("{} {} {} {}\n", gnuplot_quoted(backend), cols(single), cols(local), cols(job));
+      f << fmt::format("{} {} {} {}\n", backend, cols(single), cols(local), cols(job));  // backend names hold no spaces
     }
     f.close();
     std::string gp = "set encoding utf8\n";
@@ -98,7 +98,7 @@ Chart step_chart(const DistData& d) {
 Chart scaling_chart(const DistData& d) {
   Chart c{"dist-scaling", "Throughput against ranks", "chart-dist-scaling.svg",
           "Samples per second of the whole job (global batch / median step) against the number of ranks; 1 is one process "
-          "on the whole global batch. Error bars: the throughput at the first and third quartile of the step times. "
+          "on the whole global batch without any distributed engine (a 1-rank job, engine included, is in the table). Error bars: the throughput at the first and third quartile of the step times. "
           "Dashed: perfect scaling from one process (N × its throughput).",
           "", ""};
   render_chart(c, [&](const fs::path& dir, const fs::path& svg) {
@@ -123,8 +123,9 @@ Chart scaling_chart(const DistData& d) {
             one = batch / single->median;
             f << fmt::format("1 {} {} {}\n", *one, batch / single->high, batch / single->low);
           }
+        const int n = job.value("world_size", 1);
+        if (n == 1) continue;  // x = 1 is the single process; a 1-rank job is in the table
         if (const auto sp = spread_of(job)) {
-          const int n = job.value("world_size", 1);
           max_ranks = std::max(max_ranks, n);
           f << fmt::format("{} {} {} {}\n", n, batch / sp->median, batch / sp->high, batch / sp->low);
         }
@@ -170,17 +171,18 @@ Document build(const DistData& d, const Chart& chart, const Chart& scaling) {
   summary.blocks.push_back(Paragraph{
       oversubscribed || n * threads >= cores
           ? fmt::format("The {} ranks × {} threads take all {} cores of this machine (with the engines' own threads — gRPC, "
-                        "ps-lite, Gloo — on top), so this run measures the **distributed overhead**, not scaling: what "
+                        "ps-lite, Gloo — on top), so this run measures the distributed overhead, not scaling: what "
                         "a rank pays for being one of {} over doing its share alone. A scaling claim needs a rank's cores "
                         "to be its own.",
                         n, threads, cores, n)
           : fmt::format("Each rank is pinned to {} core(s) of its own ({} of {} cores in use): the speed-up over one process is a "
                         "scaling measurement on this machine.",
                         threads, n * threads, cores)});
-  Table t{{"framework", "engine", "N ranks", "1 process", "1 share", "speed-up", "efficiency", "overhead", "exposed comm.",
+  Table t{{"framework", "N ranks", "1 process", "1 share", "speed-up", "efficiency", "overhead", "exposed comm.",
            "comm. share", "payload / step", "loopback / step", "parity"},
-          {false, false, true, true, true, true, true, true, true, true, true, true, false},
+          {false, true, true, true, true, true, true, true, true, true, true, false},
           {}};
+  KeyValues engines;
   for (const auto& [backend, s] : plan["backends"].items()) {
     if (s.value("status", "") != "ok") {
       t.rows.push_back({{backend}, {s.value("status", "?") + ": " + s.value("reason", std::string()),
@@ -189,8 +191,8 @@ Document build(const DistData& d, const Chart& chart, const Chart& scaling) {
       continue;
     }
     const auto num = [&](const char* key, auto fmt_fn) { return s.contains(key) ? fmt_fn(s[key].get<double>()) : std::string("–"); };
+    engines.items.push_back({backend, s.value("engine", "") + ": " + s.value("collective", "")});
     t.rows.push_back({{backend},
-                      {s.value("engine", "")},
                       {ms(s["median_step_seconds"])},
                       {ms(s["single"].value("median_step_seconds", nlohmann::json()))},
                       {s.contains("single_local") ? ms(s["single_local"]["median_step_seconds"]) : "–"},
@@ -203,16 +205,19 @@ Document build(const DistData& d, const Chart& chart, const Chart& scaling) {
                       {num("loopback_bytes_per_step", [](double v) { return fmt::format("{:.2f} MB", v / 1e6); })},
                       {s["parity"].value("passed", false) ? "passed" : "FAILED", parity_tone(s)}});
   }
+  summary.blocks.push_back(engines);
   summary.blocks.push_back(t);
-  summary.blocks.push_back(Paragraph{
-      "**N ranks**: the job's median step (per step, its slowest rank). **1 process**: one process on the whole global "
-      "batch (the parity reference and scaling baseline); **1 share**: one process on one rank's share. **speed-up** = "
-      "1 process / N ranks; **efficiency** = throughput(N) / (N × throughput(1)). **overhead** = N ranks / 1 share − 1. "
-      "**exposed comm.**: the median time a step spent exchanging gradients after its backward pass (torch: the flat-bucket "
-      "Gloo all-reduce; MXNet: KVStore push + pull, including the wait for the slowest worker; TensorFlow: from sampled "
-      "step stats, how long the all-reduces ran on after the backward pass, since they overlap it). **payload**: the "
-      "gradient bytes each rank contributes per step; **loopback**: bytes the kernel counted on `lo` per step while rank 0 "
-      "trained (every rank's and helper's traffic, protocol overhead included)."});
+  summary.blocks.push_back(KeyValues{{
+      {"N ranks", "the job's median step (per step, its slowest rank)"},
+      {"1 process", "one process on the whole global batch: the parity reference and scaling baseline"},
+      {"1 share", "one process on one rank's share of the batch"},
+      {"speed-up, efficiency", "1 process / N ranks; throughput(N) / (N × throughput(1))"},
+      {"overhead", "N ranks / 1 share − 1: what a rank pays for being one of N"},
+      {"exposed comm.", "the median time a step spent exchanging gradients after its backward pass (torch: the flat-bucket "
+                        "Gloo all-reduce; MXNet: KVStore push + pull, including the wait for the slowest worker; TensorFlow: "
+                        "from sampled step stats, how long the all-reduces ran on after the backward pass, since they overlap it)"},
+      {"payload, loopback", "the gradient bytes each rank contributes per step; the bytes the kernel counted on lo per step "
+                            "while rank 0 trained (every process's traffic, framing included)"}}});
   doc.sections.push_back(std::move(summary));
 
   Section charts{"charts", "Overhead and scaling", 2, {}};
