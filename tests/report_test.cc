@@ -77,11 +77,17 @@ json ok_doc(const std::string& backend, const std::string& variant, int size, do
   json d = base_doc(backend, variant, size);
   const double flops = 2.0 * size * size * size, bytes = 12.0 * size * size;
   d["status"] = "ok";
-  d["samples_seconds"] = {median * 0.99, median, median, median * 1.01};
-  d["processes"] = {{{"status", "ok"}, {"iterations_per_sample", 1000}, {"samples_seconds", d["samples_seconds"]}}};
-  d["summary"] = {{"unit", "seconds"}, {"count", 4}, {"median", median}, {"mean", median}, {"stddev", median * 0.01},
+  // Three processes, the second and third a little off the first (as processes are).
+  d["samples_seconds"] = json::array();
+  d["processes"] = json::array();
+  for (const double shift : {1.0, 1.004, 0.997}) {
+    const json own = {median * shift * 0.99, median * shift, median * shift, median * shift * 1.01};
+    for (const auto& x : own) d["samples_seconds"].push_back(x);
+    d["processes"].push_back({{"status", "ok"}, {"iterations_per_sample", 1000}, {"samples_seconds", own}});
+  }
+  d["summary"] = {{"unit", "seconds"}, {"count", 12}, {"median", median}, {"mean", median}, {"stddev", median * 0.01},
                   {"min", median * 0.99}, {"max", median * 1.01}, {"ci_low", median * 0.99}, {"ci_high", median * 1.01},
-                  {"cv", 0.01}, {"unstable", false}, {"unstable_cv_threshold", 0.1}, {"processes", 1}};
+                  {"cv", 0.01}, {"unstable", false}, {"unstable_cv_threshold", 0.1}, {"processes", 3}};
   d["gflops"] = {{"median", flops / median * 1e-9}, {"ci_low", flops / (median * 1.01) * 1e-9},
                  {"ci_high", flops / (median * 0.99) * 1e-9}};
   d["gbps"] = {{"median", bytes / median * 1e-9}, {"ci_low", 0}, {"ci_high", 0}};
@@ -255,7 +261,8 @@ TEST(Report, CsvHasOneRowPerRunWithExactNumbersAndQuotedFailureReasons) {
   EXPECT_DOUBLE_EQ(std::stod(ok.at("median_s")), 1.5e-3);
   EXPECT_EQ(ok.at("m"), "256");
   EXPECT_EQ(ok.at("backend"), "torch");
-  EXPECT_EQ(ok.at("samples"), "4");
+  EXPECT_EQ(ok.at("samples"), "12");
+  EXPECT_EQ(ok.at("processes"), "3");
 
   const auto crash = row_by_id(csv, id_of("mxnet", "default", 256));
   ASSERT_FALSE(crash.empty());

@@ -23,6 +23,8 @@ class RunnerFailures : public ::testing::Test {
     ::unsetenv("VERSUS_TEST_CRASH_VARIANT");
     ::unsetenv("VERSUS_TEST_HANG_VARIANT");
     ::unsetenv("VERSUS_TEST_NOISY_VARIANT");
+    ::unsetenv("VERSUS_TEST_PROCESS_SHIFT_FILE");
+    ::unsetenv("VERSUS_TEST_PROCESS_SHIFT");
   }
 };
 
@@ -70,10 +72,14 @@ TEST_F(RunnerFailures, CrashAndHangAreRecordedAndTheSuiteContinues) {
   EXPECT_LT(hung["processes"][0]["process"]["wall_seconds"].get<double>(), 10.0);
 }
 
-// A case whose samples scatter gets extra worker processes, up to as many again as planned, and
-// a result still wider than the target says so instead of passing as a precise number.
+// A case whose processes differ (±30 % between them) gets extra worker processes, up to as many
+// again as planned, and a result still wider than the target says so instead of passing as a
+// precise number.
 TEST_F(RunnerFailures, ANoisyCaseGetsExtraProcessesAndIsMarkedWhenStillWide) {
+  testing::TempDir tmp;
   ::setenv("VERSUS_TEST_NOISY_VARIANT", "openblas", 1);
+  ::setenv("VERSUS_TEST_PROCESS_SHIFT_FILE", (tmp.path() / "counter").c_str(), 1);
+  ::setenv("VERSUS_TEST_PROCESS_SHIFT", "0.3", 1);
   CaseSpec c;
   c.op = "gemm";
   c.params = {{"m", 8}, {"n", 8}, {"k", 8}};
@@ -92,6 +98,8 @@ TEST_F(RunnerFailures, ANoisyCaseGetsExtraProcessesAndIsMarkedWhenStillWide) {
   EXPECT_EQ(doc["samples_seconds"].size(), 16u);
   EXPECT_GT(sum["ci_half_width"].get<double>(), sum["ci_half_width_target"].get<double>());
   EXPECT_DOUBLE_EQ(sum["ci_half_width_target"].get<double>(), kCiHalfWidthTarget);
+  EXPECT_TRUE(sum["between_processes"].get<bool>());
+  EXPECT_NE(sum["interval_method"].get<std::string>().find("Student t"), std::string::npos);
 }
 
 TEST_F(RunnerFailures, ResultDocumentCarriesStatisticsAndProvenance) {

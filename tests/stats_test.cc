@@ -70,4 +70,41 @@ TEST(Stats, IntervalHalfWidthIsAFractionOfTheMedian) {
   EXPECT_GT(summarize({1.0, 3.0, 0.5, 2.5, 1.0, 4.0, 0.7, 3.3}, 7).ci_half_width(), kCiHalfWidthTarget);
 }
 
+// Processes that differ by a fixed shift (1.0 and 1.2, alternating) with almost no noise inside
+// each: the interval is between processes, so it covers the shift instead of shrinking to the
+// noise inside one process.
+TEST(Stats, TheIntervalBetweenProcessesCoversAShiftBetweenThem) {
+  ProcessSamples processes;
+  for (int p = 0; p < 4; ++p) {
+    std::vector<double> samples;
+    for (int i = 0; i < 50; ++i) samples.push_back((p % 2 ? 1.2 : 1.0) * (1 + 1e-4 * (i % 3)));
+    processes.push_back(samples);
+  }
+  const Summary s = summarize_processes(processes);
+  EXPECT_TRUE(s.between_processes);
+  EXPECT_EQ(s.processes, 4);
+  EXPECT_EQ(s.count, 200);
+  EXPECT_NEAR(s.median, std::sqrt(1.0 * 1.2), 1e-3);  // geometric mean of the process medians
+  EXPECT_LT(s.ci_low, 1.0);
+  EXPECT_GT(s.ci_high, 1.2);
+  EXPECT_LT(s.rerun_low, s.ci_low);
+  EXPECT_GT(s.rerun_high, s.ci_high);
+  EXPECT_GT(s.ci_half_width(), kCiHalfWidthTarget);
+  // The same samples pooled into one process: a tight interval that a rerun would not respect.
+  std::vector<double> pooled;
+  for (const auto& p : processes) pooled.insert(pooled.end(), p.begin(), p.end());
+  const Summary one = summarize(pooled);
+  EXPECT_FALSE(one.between_processes);
+  EXPECT_LT(one.ci_high - one.ci_low, s.ci_high - s.ci_low);
+}
+
+TEST(Stats, OneProcessFallsBackToItsOwnBootstrapAndSaysSo) {
+  const Summary s = summarize_processes({{1.0, 1.01, 0.99, 1.0, 1.02}});
+  EXPECT_FALSE(s.between_processes);
+  EXPECT_EQ(s.processes, 1);
+  EXPECT_DOUBLE_EQ(s.median, 1.0);
+  EXPECT_NE(s.method.find("within one process"), std::string::npos);
+  EXPECT_EQ(summarize_processes({}).count, 0);
+}
+
 }  // namespace versus

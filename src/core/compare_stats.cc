@@ -2,53 +2,64 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 #include "core/rng.h"
-#include "core/stats.h"
 
 namespace versus {
+namespace {
 
-MannWhitney mann_whitney_u(const std::vector<double>& a, const std::vector<double>& b) {
-  MannWhitney r;
-  const size_t n1 = a.size(), n2 = b.size();
-  if (n1 == 0 || n2 == 0) return r;
-  // Rank the pooled samples, ties getting their average rank.
-  std::vector<std::pair<double, int>> pooled;
-  for (double x : a) pooled.push_back({x, 0});
-  for (double x : b) pooled.push_back({x, 1});
-  std::sort(pooled.begin(), pooled.end());
-  const size_t n = pooled.size();
-  double rank_sum_a = 0, tie_term = 0;
-  for (size_t i = 0; i < n;) {
-    size_t j = i;
-    while (j < n && pooled[j].first == pooled[i].first) ++j;
-    const double avg_rank = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2.0;
-    const double t = static_cast<double>(j - i);
-    tie_term += t * t * t - t;
-    for (size_t k = i; k < j; ++k)
-      if (pooled[k].second == 0) rank_sum_a += avg_rank;
-    i = j;
+std::vector<double> logs_of(const std::vector<double>& values) {
+  std::vector<double> out;
+  for (double v : values) out.push_back(std::log(std::max(v, 1e-300)));
+  return out;
+}
+
+}  // namespace
+
+RatioEstimate process_ratio(const ProcessSamples& a, const ProcessSamples& b) {
+  const std::vector<double> ma = process_medians(a), mb = process_medians(b);
+  if (ma.size() < 2 || mb.size() < 2) {
+    std::vector<double> pa, pb;
+    for (const auto& p : a) pa.insert(pa.end(), p.begin(), p.end());
+    for (const auto& p : b) pb.insert(pb.end(), p.begin(), p.end());
+    RatioEstimate r = sample_ratio(pa, pb);
+    r.processes_a = static_cast<int>(ma.size());
+    r.processes_b = static_cast<int>(mb.size());
+    return r;
   }
-  const double dn1 = static_cast<double>(n1), dn2 = static_cast<double>(n2), dn = static_cast<double>(n);
-  r.u = rank_sum_a - dn1 * (dn1 + 1) / 2.0;
-  const double mean_u = dn1 * dn2 / 2.0;
-  const double var_u = dn1 * dn2 / 12.0 * ((dn + 1) - tie_term / (dn * (dn - 1)));
-  if (var_u <= 0) return r;  // every value identical: no evidence of a difference
-  const double diff = r.u - mean_u;
-  const double corrected = std::max(0.0, std::fabs(diff) - 0.5);
-  r.z = (diff < 0 ? -corrected : corrected) / std::sqrt(var_u);
-  r.p_value = std::erfc(std::fabs(r.z) / std::sqrt(2.0));
+  RatioEstimate r;
+  r.processes_a = static_cast<int>(ma.size());
+  r.processes_b = static_cast<int>(mb.size());
+  r.between_processes = true;
+  const std::vector<double> la = logs_of(ma), lb = logs_of(mb);
+  const double ka = static_cast<double>(la.size()), kb = static_cast<double>(lb.size());
+  const double diff = mean(lb) - mean(la);
+  const double va = std::pow(sample_stddev(la), 2) / ka, vb = std::pow(sample_stddev(lb), 2) / kb;
+  const double se = std::sqrt(va + vb);
+  r.ratio = std::exp(diff);
+  if (se == 0) {  // identical processes on both sides: the difference is exact
+    r.df = ka + kb - 2;
+    r.ci_low = r.ci_high = r.rerun_low = r.rerun_high = r.ratio;
+    r.p_value = diff == 0 ? 1.0 : 0.0;
+    return r;
+  }
+  r.df = (va + vb) * (va + vb) / (va * va / (ka - 1) + vb * vb / (kb - 1));
+  const double t = student_t_975(r.df);
+  r.ci_low = std::exp(diff - t * se);
+  r.ci_high = std::exp(diff + t * se);
+  r.rerun_low = std::exp(diff - t * se * std::sqrt(2.0));
+  r.rerun_high = std::exp(diff + t * se * std::sqrt(2.0));
+  r.p_value = student_t_p_value(diff / se, r.df);
   return r;
 }
 
-RatioEstimate median_ratio(const std::vector<double>& a, const std::vector<double>& b, int resamples,
-                           uint64_t seed) {
+RatioEstimate sample_ratio(const std::vector<double>& a, const std::vector<double>& b, uint64_t seed) {
   RatioEstimate r;
   if (a.empty() || b.empty()) return r;
+  r.processes_a = r.processes_b = 1;
   r.ratio = median(b) / median(a);
   Rng rng(seed);
-  std::vector<double> ratios(static_cast<size_t>(resamples));
+  std::vector<double> ratios(static_cast<size_t>(kBootstrapResamples));
   std::vector<double> da(a.size()), db(b.size());
   for (auto& x : ratios) {
     for (auto& d : da) d = a[rng.next_u64() % a.size()];
@@ -56,8 +67,8 @@ RatioEstimate median_ratio(const std::vector<double>& a, const std::vector<doubl
     x = median(db) / median(da);
   }
   std::sort(ratios.begin(), ratios.end());
-  r.ci_low = ratios[static_cast<size_t>(0.025 * (ratios.size() - 1))];
-  r.ci_high = ratios[static_cast<size_t>(std::ceil(0.975 * (ratios.size() - 1)))];
+  r.ci_low = r.rerun_low = ratios[static_cast<size_t>(0.025 * (ratios.size() - 1))];
+  r.ci_high = r.rerun_high = ratios[static_cast<size_t>(std::ceil(0.975 * (ratios.size() - 1)))];
   return r;
 }
 
@@ -71,11 +82,12 @@ std::string to_string(Verdict v) {
   return "AMBIGUOUS";
 }
 
-Verdict judge(const RatioEstimate& r, const MannWhitney& mw, double alpha, double margin) {
-  if (r.ratio <= 0) return Verdict::kAmbiguous;
-  const bool significant = mw.p_value < alpha;
-  if (significant && r.ci_high < 1.0 / (1.0 + margin)) return Verdict::kFaster;
-  if (significant && r.ci_low > 1.0 + margin) return Verdict::kSlower;
+Verdict judge(const RatioEstimate& r, double alpha, double margin, double drift) {
+  if (r.ratio <= 0 || !r.between_processes) return Verdict::kAmbiguous;
+  const bool significant = r.p_value < alpha;
+  const double beyond = std::max(margin, drift);
+  if (significant && r.ci_high < 1.0 / (1.0 + beyond)) return Verdict::kFaster;
+  if (significant && r.ci_low > 1.0 + beyond) return Verdict::kSlower;
   if (r.ci_low >= 1.0 / (1.0 + margin) && r.ci_high <= 1.0 + margin) return Verdict::kSame;
   return Verdict::kAmbiguous;
 }

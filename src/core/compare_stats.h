@@ -1,31 +1,40 @@
-// Statistics for comparing two sets of timing samples: the ratio of medians with a bootstrap
-// interval, the Mann-Whitney U test, and the verdict that combines them.
+// Comparing two timings taken in worker processes: the ratio of their central times with a
+// Welch interval between processes, the Welch t-test, and the verdict that combines them.
+// Processes, not samples, are the unit: a rerun is new processes (core/stats.h says why).
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "core/stats.h"
+
 namespace versus {
 
-struct MannWhitney {
-  double u = 0;        // U statistic of the first sample
-  double z = 0;        // normal approximation, tie-corrected, with continuity correction
-  double p_value = 1;  // two-sided
-};
-MannWhitney mann_whitney_u(const std::vector<double>& a, const std::vector<double>& b);
-
 struct RatioEstimate {
-  double ratio = 0;  // median(b) / median(a)
-  double ci_low = 0, ci_high = 0;  // 95 % percentile bootstrap, a and b resampled independently
+  double ratio = 0;               // central time of b ÷ central time of a
+  double ci_low = 0, ci_high = 0;  // 95 % Welch interval of the ratio, between processes
+  // Where the same comparison, rerun with as many processes, lands (95 %): √2 wider.
+  double rerun_low = 0, rerun_high = 0;
+  double p_value = 1;             // Welch t-test on the processes' log medians, two-sided
+  double df = 0;                  // Welch–Satterthwaite degrees of freedom
+  int processes_a = 0, processes_b = 0;
+  // Both sides had at least two processes; otherwise the interval knows only the noise inside
+  // one process and no verdict is given.
+  bool between_processes = false;
 };
-RatioEstimate median_ratio(const std::vector<double>& a, const std::vector<double>& b, int resamples = 2000,
-                           uint64_t seed = 1);
+RatioEstimate process_ratio(const ProcessSamples& a, const ProcessSamples& b);
+// One process per side (or pooled samples of unknown origin): within-process bootstrap only,
+// `between_processes` false.
+RatioEstimate sample_ratio(const std::vector<double>& a, const std::vector<double>& b, uint64_t seed = 1);
 
 // FASTER / SLOWER: b's time differs from a's, significantly (p < alpha) and by more than the
 // equivalence margin for the whole interval. SAME: the whole interval lies inside
-// [1/(1+margin), 1+margin]. AMBIGUOUS: the data cannot tell (too few samples, wide interval).
+// [1/(1+margin), 1+margin]. AMBIGUOUS: the data cannot tell (one process a side, a wide
+// interval, or a difference within the margin). `drift` is the machine's own change between two
+// runs (report/compare.cc): a difference smaller than it is not called FASTER or SLOWER either.
 enum class Verdict { kFaster, kSlower, kSame, kAmbiguous };
 std::string to_string(Verdict v);
-Verdict judge(const RatioEstimate& r, const MannWhitney& mw, double alpha = 0.05, double margin = 0.02);
+inline constexpr double kEquivalenceMargin = 0.02;
+Verdict judge(const RatioEstimate& r, double alpha = 0.05, double margin = kEquivalenceMargin, double drift = 0);
 
 }  // namespace versus

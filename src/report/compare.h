@@ -1,5 +1,6 @@
 // `versus compare A B`: every case present in both results folders, B's time relative to A's,
-// with the interval, the Mann-Whitney test and a verdict.
+// with the Welch interval between processes, the test and a verdict — and, when the machine itself
+// drifted between the two runs (its control measurements differ), a margin that absorbs it.
 #pragma once
 #include <filesystem>
 #include <string>
@@ -13,15 +14,26 @@ struct CaseComparison {
   std::string id;
   std::string status;  // "compared", or why not ("only in A", "failed in B: timeout", ...)
   RatioEstimate ratio;
-  MannWhitney test;
   Verdict verdict = Verdict::kAmbiguous;
   size_t samples_a = 0, samples_b = 0;
 };
 
+// A control measurement taken in both runs (the roofline's peak and bandwidth): how much the
+// machine itself changed between them.
+struct ControlDrift {
+  std::string name;
+  double a = 0, b = 0;
+  double ratio() const { return a > 0 ? b / a : 0; }
+};
+
 struct ComparisonResult {
+  std::vector<ControlDrift> controls;
+  // The machine's own change between the runs (largest control difference): a difference within
+  // it is the machine's, not the software's, and gets no FASTER or SLOWER.
+  double drift = 0;
   std::vector<CaseComparison> cases;
   int faster = 0, slower = 0, same = 0, ambiguous = 0, not_compared = 0;
-  int regressions = 0;  // SLOWER with the whole interval above 1 + threshold
+  int regressions = 0;  // SLOWER with the whole interval above 1 + max(threshold, drift)
 };
 
 // Throws UserError when a folder is unreadable.

@@ -99,6 +99,31 @@ void read_gpu_monitor(RunRow& r, const json& processes) {
   if (with_utilization > 0) r.gpu_utilization_pct = utilization / with_utilization;
 }
 
+}  // namespace
+
+ProcessSamples process_samples_of(const json& doc) {
+  ProcessSamples out;
+  if (doc.contains("processes") && doc["processes"].is_array())
+    for (const json& p : doc["processes"]) {
+      if (!p.is_object() || p.value("status", "") != "ok" || !p.contains("samples_seconds") ||
+          !p["samples_seconds"].is_array())
+        continue;
+      std::vector<double> xs;
+      for (const json& x : p["samples_seconds"])
+        if (x.is_number()) xs.push_back(x.get<double>());
+      if (!xs.empty()) out.push_back(std::move(xs));
+    }
+  if (out.empty() && doc.contains("samples_seconds") && doc["samples_seconds"].is_array()) {
+    std::vector<double> xs;
+    for (const json& x : doc["samples_seconds"])
+      if (x.is_number()) xs.push_back(x.get<double>());
+    if (!xs.empty()) out.push_back(std::move(xs));
+  }
+  return out;
+}
+
+namespace {
+
 RunRow row_from_document(const json& doc) {
   RunRow r;
   r.id = string_at(doc, "id");
@@ -129,6 +154,7 @@ RunRow row_from_document(const json& doc) {
     for (const json& x : doc["samples_seconds"])
       if (x.is_number()) r.samples_seconds.push_back(x.get<double>());
   }
+  r.samples_by_process = process_samples_of(doc);
   if (doc.contains("summary")) {
     const json& s = doc["summary"];
     r.median = number_at(s, "median"), r.mean = number_at(s, "mean"), r.stddev = number_at(s, "stddev");

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/stats.h"
+
 namespace versus {
 
 // One run (or one planned case that has no result file yet). Optional fields are absent when
@@ -24,7 +26,8 @@ struct RunRow {
   bool quick = false;
   int processes = 0;    // worker processes that ran
   int64_t samples = 0;  // timing samples over all processes
-  std::vector<double> samples_seconds;  // the raw samples, for verdicts between backends
+  std::vector<double> samples_seconds;  // the raw samples, pooled
+  ProcessSamples samples_by_process;    // the same, per worker process: verdicts compare processes
   std::optional<double> median, mean, stddev, min, max, ci_low, ci_high, cv, cv_threshold;
   std::optional<bool> unstable;
   // The interval's half-width ÷ median, and the target the runner aimed for with extra processes.
@@ -51,6 +54,10 @@ struct RunRow {
   std::string label() const { return backend + ":" + (variant.empty() ? "default" : variant); }
   bool ok() const { return status == "ok" && median.has_value(); }
 };
+
+// A run document's samples per worker process (a document from before processes were kept
+// apart gives one group of its pooled samples: no interval between processes then).
+ProcessSamples process_samples_of(const nlohmann::json& doc);
 
 struct ReportData {
   std::filesystem::path root;

@@ -9,19 +9,13 @@
 #include "core/compare_stats.h"
 #include "core/stats.h"
 #include "report/report_format.h"
+#include "report/training_steps.h"
 
 namespace versus {
 namespace {
 
 bool ok(const nlohmann::json& run) { return run.value("status", "") == "ok"; }
 int threads_of(const nlohmann::json& run) { return run.value("/settings/threads"_json_pointer, 0); }
-
-// Step times after the first (which holds graph construction, compilation and warm-up).
-std::vector<double> steady_steps(const nlohmann::json& run) {
-  std::vector<double> steps = run.value("step_seconds", std::vector<double>{});
-  if (steps.size() > 1) steps.erase(steps.begin());
-  return steps;
-}
 
 // "xla_clusters_compiled: yes, onednn_matmul: no" from the worker's mode_report; a nested object
 // (a CachedOp's facts) as its scalar entries, nulls (not applicable) left out.
@@ -55,10 +49,10 @@ struct SpeedUp {
   Tone tone = Tone::plain;
 };
 SpeedUp speed_up(const nlohmann::json& base, const nlohmann::json& tuned) {
-  const auto a = steady_steps(tuned), b = steady_steps(base);
-  if (a.size() < 2 || b.size() < 2) return {"–"};
-  const RatioEstimate r = median_ratio(a, b);
-  const Verdict v = judge(r, mann_whitney_u(a, b));
+  const ProcessSamples a = steps_by_process(tuned), b = steps_by_process(base);
+  if (a.empty() || b.empty()) return {"–"};
+  const RatioEstimate r = process_ratio(a, b);
+  const Verdict v = judge(r);
   const Tone tone = v == Verdict::kFaster ? Tone::bad : v == Verdict::kSlower ? Tone::good : Tone::plain;
   return {fmt::format("{}× ({}–{})", format_sig(r.ratio), format_sig(r.ci_low), format_sig(r.ci_high)), tone};
 }
@@ -79,8 +73,9 @@ std::optional<Section> execution_modes_section(const std::vector<nlohmann::json>
   Section s{"modes", "Execution modes: defaults and tuned", 2, {}};
   s.blocks.push_back(Paragraph{
       "Each framework as a user gets it (the defaults: its default mode at the largest thread count run) beside the "
-      "fastest way it was run here (tuned: the mode and thread count with the lowest median step time). Speed-up = "
-      "median step time of the defaults ÷ that of the tuned run, with the 95 % bootstrap interval of the ratio; "
+      "fastest way it was run here (tuned: the mode and thread count with the lowest step time). Speed-up = "
+      "step time of the defaults ÷ that of the tuned run, with the 95 % Welch interval of the ratio between worker "
+      "processes (a run and its repeats; one process alone gives no interval a rerun would respect); "
       "step times exclude the first step, which holds graph construction, XLA compilation or CachedOp creation (the "
       "\"first step\" column). Every mode trains from the same weights on the same batches and is part of the parity "
       "check."});
@@ -91,9 +86,9 @@ std::optional<Section> execution_modes_section(const std::vector<nlohmann::json>
     for (const auto* run : list) {
       if (!ok(*run)) continue;
       if (run->value("default_mode", true) && (!base || threads_of(*run) > threads_of(*base))) base = run;
-      if (!best || median(steady_steps(*run)) < median(steady_steps(*best))) best = run;
+      if (!best || step_summary(*run).median < step_summary(*best).median) best = run;
     }
-    auto step = [](const nlohmann::json* run) { return run ? format_time(median(steady_steps(*run))) : std::string("–"); };
+    auto step = [](const nlohmann::json* run) { return run ? format_time(step_summary(*run).median) : std::string("–"); };
     auto name = [](const nlohmann::json* run) {
       return run ? fmt::format("{} mode, {} threads", run->value("mode", "?"), threads_of(*run)) : std::string("– (no finished run)");
     };
@@ -121,7 +116,7 @@ std::optional<Section> execution_modes_section(const std::vector<nlohmann::json>
         const SpeedUp up = base && base != run ? speed_up(*base, *run) : SpeedUp{"–"};
         row.insert(row.end(), {{reported(*run)}, {format_time(run->value("build_seconds", 0.0))},
                                {format_time(run->value("first_step_seconds", 0.0))},
-                               {format_time(median(steady_steps(*run)))}, {up.text}});
+                               {format_time(step_summary(*run).median)}, {up.text}});
       }
       modes.rows.push_back(std::move(row));
     }

@@ -20,6 +20,7 @@
 #include "report/device_comparison.h"
 #include "report/step_explained.h"
 #include "report/training_modes.h"
+#include "report/training_steps.h"
 #include "runner/execute.h"
 #include "runner/results_dir.h"
 #include "runner/train_runner.h"
@@ -135,14 +136,13 @@ Chart bar_chart(const TrainingData& d, const std::string& key, const std::string
 
 // Median step time per backend with its 95 % bootstrap interval.
 Chart step_time_chart(const TrainingData& d) {
-  return bar_chart(d, "step-time", "Training step time (median, 95 % CI)", "milliseconds per step",
-                   "Median time of one optimizer step (forward, backward, update; the batch already in host memory) over "
-                   "all steps after the first, with the 95 % bootstrap interval of the median as error bars. Lower is better.",
+  return bar_chart(d, "step-time", "Training step time (95 % CI between processes)", "milliseconds per step",
+                   "Time of one optimizer step (forward, backward, update; the batch already in host memory) after the "
+                   "warm-up steps: per worker process (the run and its repeats) the median step, across processes their "
+                   "geometric mean, with the 95 % Student-t interval between processes as error bars. Lower is better.",
                    [](const nlohmann::json& run) -> std::optional<Bar> {
-                     std::vector<double> steps = doubles(run["step_seconds"]);
-                     if (steps.size() > 1) steps.erase(steps.begin());
-                     if (steps.empty()) return std::nullopt;
-                     const Summary s = summarize(steps);
+                     if (steps_by_process(run).empty()) return std::nullopt;
+                     const Summary s = step_summary(run);
                      return Bar{s.median * 1e3, s.ci_low * 1e3, s.ci_high * 1e3};
                    });
 }
@@ -281,9 +281,8 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
       failures.items.push_back(fmt::format("{}: {} — {}", backend, run.value("status", "error"), run.value("reason", std::string())));
       continue;
     }
-    std::vector<double> steps = doubles(run["step_seconds"]);
-    if (steps.size() > 1) steps.erase(steps.begin());
-    const Summary s = summarize(steps);
+    const std::vector<double> steps = steady_steps(run);
+    const Summary s = step_summary(run);
     std::vector<double> epoch_times, rates;
     for (const auto& e : run["epochs"]) epoch_times.push_back(e.value("seconds", 0.0)), rates.push_back(e.value("samples_per_second", 0.0));
     const auto& last = run["epochs"].back();

@@ -50,24 +50,25 @@ Section verdict_section(const ReportData& data) {
     if (!cases.count(key)) order.push_back(key);
     cases[key].push_back(&r);
   }
-  Table t{{"Case", "Backend", "Time ÷ fastest", "95 % CI", "p (Mann-Whitney)", "Verdict"},
-          {false, false, true, true, true, false}, {}};
+  Table t{{"Case", "Backend", "Time ÷ fastest", "95 % CI", "p (Welch)", "Processes", "Verdict"},
+          {false, false, true, true, true, true, false}, {}};
   Bullets headlines;
   for (const auto& key : order) {
     auto rows = cases[key];
     if (rows.size() < 2) continue;
     std::sort(rows.begin(), rows.end(), [](const RunRow* a, const RunRow* b) { return *a->median < *b->median; });
     const RunRow& best = *rows.front();
-    t.rows.push_back({{case_label(best)}, {best.label(), Tone::good}, {"1 (fastest)"}, {""}, {""}, {""}});
+    t.rows.push_back({{case_label(best)}, {best.label(), Tone::good}, {"1 (fastest)"}, {""}, {""},
+                      {std::to_string(best.samples_by_process.size())}, {""}});
     for (size_t i = 1; i < rows.size(); ++i) {
       const RunRow& other = *rows[i];
-      const RatioEstimate ratio = median_ratio(best.samples_seconds, other.samples_seconds);
-      const MannWhitney mw = mann_whitney_u(best.samples_seconds, other.samples_seconds);
-      const Verdict v = judge(ratio, mw);
+      const RatioEstimate ratio = process_ratio(best.samples_by_process, other.samples_by_process);
+      const Verdict v = judge(ratio);
       // From the slower backend's point of view: SLOWER than the fastest, or SAME / AMBIGUOUS.
       t.rows.push_back({{""}, {other.label()}, {fmt::format("{:.2f}", ratio.ratio)},
                         {fmt::format("{:.2f} – {:.2f}", ratio.ci_low, ratio.ci_high)},
-                        {fmt::format("{:.2g}", mw.p_value)}, {to_string(v), tone_of(v)}});
+                        {ratio.between_processes ? fmt::format("{:.2g}", ratio.p_value) : "—"},
+                        {std::to_string(other.samples_by_process.size())}, {to_string(v), tone_of(v)}});
       if (i == 1) {
         if (v == Verdict::kSlower)
           headlines.items.push_back(fmt::format("{}: {} is {:.2f}× ({:.2f}–{:.2f}) faster than the runner-up {}.",
@@ -96,8 +97,8 @@ Section verdict_section(const ReportData& data) {
     std::sort(rows.begin(), rows.end(), [](const RunRow* a, const RunRow* b) { return *a->median < *b->median; });
     const RunRow& best = *rows[0];
     const RunRow& next = *rows[1];
-    const RatioEstimate ratio = median_ratio(best.samples_seconds, next.samples_seconds);
-    const Verdict v = judge(ratio, mann_whitney_u(best.samples_seconds, next.samples_seconds));
+    const RatioEstimate ratio = process_ratio(best.samples_by_process, next.samples_by_process);
+    const Verdict v = judge(ratio);
     Tally& tally = advice[family_of(best.op) + " on " + best.device];
     ++tally.cases;
     if (v == Verdict::kSlower) {
@@ -119,10 +120,13 @@ Section verdict_section(const ReportData& data) {
     return s;
   }
   s.blocks.push_back(Paragraph{
-      "For each case, every backend against the fastest: the ratio of median times with a 95 % bootstrap "
-      "interval (samples of both resampled independently) and a two-sided Mann-Whitney U test. SLOWER: "
-      "significant (p < 0.05) and the whole interval above 1.02. SAME: the whole interval within "
-      "[0.98, 1.02]. AMBIGUOUS: the data cannot tell — more processes or a quieter machine would."});
+      "For each case, every backend against the fastest: the ratio of their times (geometric means of the "
+      "worker processes' medians) with a 95 % Welch interval and a two-sided Welch t-test, both taken between "
+      "processes — a rerun is new processes, so the samples inside one process are not counted as independent "
+      "evidence. The processes of a case alternate between backends, so drift on the machine falls on all of "
+      "them. SLOWER: significant (p < 0.05) and the whole interval above 1.02. SAME: the whole interval within "
+      "[0.98, 1.02]. AMBIGUOUS: the data cannot tell — more processes or a quieter machine would; a backend "
+      "measured in one process only is always AMBIGUOUS."});
   if (!advice.empty()) {
     // Advice only where the data supports it: one framework won every case of the class, each
     // significantly; otherwise say that the data does not decide.

@@ -1,5 +1,6 @@
 #include "runner/execute.h"
 
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -21,12 +22,14 @@ namespace {
 nlohmann::json run_one_process(const CaseSpec& c, const RunSettings& s, const WorkerInfo& w,
                                const std::vector<std::string>& env) {
   GpuMonitor gpu_monitor;
+  const double started = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   const bool monitoring_gpu = c.device == "cuda" && gpu_monitor.start();
   const ProcessResult p = run_process({w.executable.string(), "--run"}, env,
                                       nlohmann::json(c).dump() + "\n", s.timeout_seconds);
   const nlohmann::json gpu = monitoring_gpu ? gpu_monitor.stop() : nlohmann::json(nullptr);
   nlohmann::json reply = worker_reply(p, s.timeout_seconds);
   if (!gpu.is_null()) reply["process"]["gpu"] = gpu;
+  reply["process"]["started_unix_seconds"] = started;  // the order processes ran in (interleaving)
   return reply;
 }
 
@@ -61,78 +64,96 @@ std::optional<double> roofline_bound(const CaseSpec& c, const nlohmann::json& co
                   r.value("bandwidth_gbs", 0.0) * flops / bytes);
 }
 
-nlohmann::json execute_case(const CaseSpec& c, const RunSettings& s, const WorkerInfo& w,
-                            const nlohmann::json& context) {
-  const OpDef& op = find_op(c.op);
-  std::vector<std::string> env = worker_environment(c.threads);
+CaseExecution::CaseExecution(const CaseSpec& c, const RunSettings& s, const WorkerInfo& w,
+                             const nlohmann::json& context)
+    : case_(c), settings_(s), worker_(w), env_(worker_environment(c.threads)) {
   // A variant that names one of the worker's execution modes brings that mode's switches.
   const nlohmann::json modes = w.info.value("modes", nlohmann::json::array());
   for (const auto& m : modes)
     if (m.value("name", "") == c.variant)
-      for (const auto& [k, v] : m["environment"].items()) env.push_back(k + "=" + v.get<std::string>());
-  nlohmann::json doc = {{"schema", kResultSchema},
-                        {"id", c.id()},
-                        {"case", c},
-                        {"reproducer", c.reproducer()},
-                        {"quick", s.quick},
-                        {"created", now_utc()},
-                        {"environment", recorded_environment(env)},
-                        {"context", context}};
-  nlohmann::json processes = nlohmann::json::array();
-  std::vector<double> samples;
-  std::string status = "ok", reason;
-  // The planned processes first; then, while the interval of the median is wider than the
-  // target, up to as many again (a noisy case gets more samples, never a silently loose number).
-  const int max_processes = 2 * s.processes;
-  int extra_processes = 0;
-  for (int i = 0; i < max_processes; ++i) {
-    if (i >= s.processes) {
-      if (status != "ok" || samples.empty() || summarize(samples, c.seed).ci_half_width() <= kCiHalfWidthTarget) break;
-      ++extra_processes;
-    }
-    nlohmann::json reply = run_one_process(c, s, w, env);
-    if (interrupt_requested()) throw Interrupted();
-    const std::string st = reply.value("status", "error");
-    if (i == 0 || st != "ok") {  // the first process, or the one that failed, speaks for the run
-      for (const char* key : {"validation", "framework", "threads_used", "variant", "mode_report"})
-        if (reply.contains(key)) doc[key] = reply[key];
-    }
-    if (st == "ok")
-      for (double x : reply["samples_seconds"]) samples.push_back(x);
-    processes.push_back(std::move(reply));
-    if (st != "ok") {
-      status = st;
-      reason = processes.back().value("reason", std::string());
-      break;  // a failing case fails the same way again; the suite moves on
-    }
+      for (const auto& [k, v] : m["environment"].items()) env_.push_back(k + "=" + v.get<std::string>());
+  doc_ = {{"schema", kResultSchema},
+          {"id", c.id()},
+          {"case", c},
+          {"reproducer", c.reproducer()},
+          {"quick", s.quick},
+          {"created", now_utc()},
+          {"environment", recorded_environment(env_)},
+          {"context", context}};
+}
+
+bool CaseExecution::wants_process() const {
+  if (status_ != "ok") return false;
+  const int ran = static_cast<int>(processes_.size());
+  if (ran < settings_.processes) return true;
+  // Then, while the interval between processes is wider than the target, up to as many again
+  // (a noisy case gets more processes, never a silently loose number).
+  if (ran >= 2 * settings_.processes) return false;
+  return summarize_processes(samples_, case_.seed).ci_half_width() > kCiHalfWidthTarget;
+}
+
+void CaseExecution::run_process() {
+  nlohmann::json reply = run_one_process(case_, settings_, worker_, env_);
+  if (interrupt_requested()) throw Interrupted();
+  const std::string st = reply.value("status", "error");
+  if (processes_.empty() || st != "ok") {  // the first process, or the one that failed, speaks for the run
+    for (const char* key : {"validation", "framework", "threads_used", "variant", "mode_report"})
+      if (reply.contains(key)) doc_[key] = reply[key];
   }
-  doc["status"] = status;
-  if (!reason.empty()) doc["reason"] = reason;
-  doc["processes"] = processes;
-  doc["samples_seconds"] = samples;
+  if (st == "ok") samples_.push_back(reply.value("samples_seconds", std::vector<double>{}));
+  processes_.push_back(std::move(reply));
+  if (st != "ok") {
+    status_ = st;
+    reason_ = processes_.back().value("reason", std::string());
+  }
+}
+
+nlohmann::json CaseExecution::result() const {
+  const CaseSpec& c = case_;
+  const OpDef& op = find_op(c.op);
+  nlohmann::json doc = doc_;
+  doc["status"] = status_;
+  if (!reason_.empty()) doc["reason"] = reason_;
+  doc["processes"] = processes_;
+  std::vector<double> pooled;
+  for (const auto& p : samples_) pooled.insert(pooled.end(), p.begin(), p.end());
+  doc["samples_seconds"] = pooled;
   const double flops = op.work_flops(c), bytes = op.work_bytes(c);
   doc["work"] = {{"flops", flops}, {"bytes", bytes}, {"arithmetic_intensity", flops / bytes},
                  {"counting", c.direction == "backward" ? "backward pass (nominal: see the op's definition)"
                                                           : "forward pass"}};
-  if (status == "ok" && !samples.empty()) {
-    const Summary sum = summarize(samples, c.seed);
+  if (status_ == "ok" && !pooled.empty()) {
+    const Summary sum = summarize_processes(samples_, c.seed);
+    const int ran = static_cast<int>(processes_.size());
+    const int extra = std::max(0, ran - settings_.processes);
     doc["summary"] = {{"unit", "seconds"}, {"count", sum.count}, {"median", sum.median},
                       {"mean", sum.mean},  {"stddev", sum.stddev}, {"min", sum.min},
                       {"max", sum.max},    {"ci_low", sum.ci_low}, {"ci_high", sum.ci_high},
+                      {"rerun_low", sum.rerun_low}, {"rerun_high", sum.rerun_high},
+                      {"between_processes", sum.between_processes},
+                      {"between_process_cv", sum.between_process_cv},
+                      {"interval_method", sum.method},
                       {"cv", sum.cv},      {"unstable", sum.unstable},
-                      {"unstable_cv_threshold", kUnstableCv}, {"processes", s.processes + extra_processes},
-                      {"extra_processes", extra_processes},
+                      {"unstable_cv_threshold", kUnstableCv}, {"processes", ran},
+                      {"extra_processes", extra},
                       {"ci_half_width", sum.ci_half_width()},
                       {"ci_half_width_target", kCiHalfWidthTarget},
-                      {"bootstrap_resamples", kBootstrapResamples}, {"ci_level", 0.95}};
+                      {"ci_level", 0.95}};
     doc["gflops"] = throughput(flops, sum, 1e-9);
     doc["gbps"] = throughput(bytes, sum, 1e-9);
-    if (const auto bound = roofline_bound(c, context, flops, bytes)) {
+    if (const auto bound = roofline_bound(c, doc_["context"], flops, bytes)) {
       doc["roofline_bound_gflops"] = *bound;
       if (*bound > 0) doc["roofline_fraction"] = doc["gflops"]["median"].get<double>() / *bound;
     }
   }
   return doc;
+}
+
+nlohmann::json execute_case(const CaseSpec& c, const RunSettings& s, const WorkerInfo& w,
+                            const nlohmann::json& context) {
+  CaseExecution run(c, s, w, context);
+  while (run.wants_process()) run.run_process();
+  return run.result();
 }
 
 }  // namespace versus

@@ -9,6 +9,7 @@
 
 #include "core/op_registry.h"
 #include "runner/execute.h"
+#include "runner/interleave.h"
 
 namespace versus {
 namespace {
@@ -26,6 +27,8 @@ std::string outcome_text(const nlohmann::json& doc) {
   std::string text = fmt::format("{:9.3f} ms [{:.3f}, {:.3f}]  {:7.1f} GFLOP/s",
                                  s["median"].get<double>() * 1e3, s["ci_low"].get<double>() * 1e3,
                                  s["ci_high"].get<double>() * 1e3, doc["gflops"]["median"].get<double>());
+  if (s.value("ci_half_width", 0.0) > s.value("ci_half_width_target", 1.0))
+    text += fmt::format("  WIDE (±{:.0f} %)", s["ci_half_width"].get<double>() * 100);
   if (s["unstable"].get<bool>()) text += fmt::format("  UNSTABLE (cv {:.0f} %)", s["cv"].get<double>() * 100);
   return text;
 }
@@ -42,34 +45,64 @@ SuiteTally run_suite(const ResultsDir& dir, const SuitePlan& plan, const nlohman
   if (tally.skipped > 0)
     std::fprintf(stderr, "resuming: %d of %zu runs already done\n", tally.skipped, total);
   const auto start = std::chrono::steady_clock::now();
-  size_t done = 0, index = 0;
-  for (const auto& c : plan.cases) {
-    ++index;
-    if (dir.has_run(c.id())) continue;
-    const std::string label = fmt::format("{}{} {} {}:{} {}", c.op, c.direction == "backward" ? "/bwd" : "",
-                                          find_op(c.op).shape_label(c.params), c.backend,
-                                          c.variant.empty() ? "default" : c.variant,
-                                          c.device == "cpu" ? fmt::format("t{}", c.threads) : c.device);
+  size_t done = 0;
+  for (const std::vector<size_t>& group : comparison_groups(plan.cases)) {
+    // The group's runs still to do; their processes alternate round by round.
+    std::vector<CaseExecution> runs;
+    for (size_t i : group)
+      if (!dir.has_run(plan.cases[i].id()))
+        runs.emplace_back(plan.cases[i], plan.settings, workers.at(plan.cases[i].backend), context);
+    if (runs.empty()) continue;
+    const CaseSpec& first = runs.front().spec();
+    std::string backends;
+    for (const auto& r : runs)
+      backends += fmt::format("{}{}:{}", backends.empty() ? "" : ",", r.spec().backend,
+                              r.spec().variant.empty() ? "default" : r.spec().variant);
+    const std::string label = fmt::format("{}{} {} {}", first.op, first.direction == "backward" ? "/bwd" : "",
+                                          find_op(first.op).shape_label(first.params),
+                                          first.device == "cpu" ? fmt::format("t{}", first.threads) : first.device);
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const std::string eta = done ? " ETA " + duration_text(elapsed / done * (todo - done)) : "";
-    std::fprintf(stderr, "[%zu/%zu] %-44s ...%s\n", index, total, label.c_str(), eta.c_str());
-    const nlohmann::json doc = execute_case(c, plan.settings, workers.at(c.backend), context);
-    dir.write_run(c.id(), doc);
-    ++done;
-    ++tally.ran;
-    const std::string status = doc.value("status", "error");
-    if (status == "ok") ++tally.ok;
-    else if (status == "unsupported") ++tally.unsupported;
-    else ++tally.failed;
-    std::fprintf(stderr, "        %s\n", outcome_text(doc).c_str());
-    if (verbose)
-      for (const auto& p : doc["processes"])
-        std::fprintf(stderr, "        pid %d: %s, wall %.2f s, cpu %.2f s, rss %.0f MiB, %zu samples x %lld iterations\n",
-                     p.value("pid", 0), p.value("status", "?").c_str(), p["process"]["wall_seconds"].get<double>(),
-                     p["process"]["user_cpu_seconds"].get<double>() + p["process"]["system_cpu_seconds"].get<double>(),
-                     p["process"]["max_rss_mib"].get<double>(),
-                     p.contains("samples_seconds") ? p["samples_seconds"].size() : size_t{0},
-                     static_cast<long long>(p.value("iterations_per_sample", 0)));
+    std::fprintf(stderr, "[%zu-%zu/%zu] %s  %s ...%s\n", done + tally.skipped + 1, done + tally.skipped + runs.size(),
+                 total, label.c_str(), backends.c_str(), eta.c_str());
+    // A run is written the moment it needs no more processes, so an interruption loses only the
+    // runs still in progress.
+    std::vector<bool> written(runs.size(), false);
+    auto finish = [&](size_t i) {
+      written[i] = true;
+      const CaseExecution& run = runs[i];
+      const nlohmann::json doc = run.result();
+      dir.write_run(run.spec().id(), doc);
+      ++done;
+      ++tally.ran;
+      const std::string status = doc.value("status", "error");
+      if (status == "ok") ++tally.ok;
+      else if (status == "unsupported") ++tally.unsupported;
+      else ++tally.failed;
+      std::fprintf(stderr, "        %-24s %s\n",
+                   fmt::format("{}:{}", run.spec().backend, run.spec().variant.empty() ? "default" : run.spec().variant).c_str(),
+                   outcome_text(doc).c_str());
+      if (verbose)
+        for (const auto& p : doc["processes"])
+          std::fprintf(stderr, "        pid %d: %s, wall %.2f s, cpu %.2f s, rss %.0f MiB, %zu samples x %lld iterations\n",
+                       p.value("pid", 0), p.value("status", "?").c_str(), p["process"]["wall_seconds"].get<double>(),
+                       p["process"]["user_cpu_seconds"].get<double>() + p["process"]["system_cpu_seconds"].get<double>(),
+                       p["process"]["max_rss_mib"].get<double>(),
+                       p.contains("samples_seconds") ? p["samples_seconds"].size() : size_t{0},
+                       static_cast<long long>(p.value("iterations_per_sample", 0)));
+    };
+    for (int round = 0;; ++round) {
+      bool any = false;
+      for (size_t i : round_order(runs.size(), round)) {
+        if (written[i]) continue;
+        if (runs[i].wants_process()) {
+          runs[i].run_process();
+          any = true;
+        }
+        if (!runs[i].wants_process()) finish(i);
+      }
+      if (!any) break;
+    }
   }
   return tally;
 }

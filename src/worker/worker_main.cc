@@ -22,6 +22,7 @@
 #include <cerrno>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -29,6 +30,7 @@
 
 #include "core/errors.h"
 #include "core/op_registry.h"
+#include "core/rng.h"
 #include "worker/backend.h"
 #include "worker/timing.h"
 #include "worker/train_loop.h"
@@ -59,17 +61,43 @@ void apply_test_hooks(const CaseSpec& c) {
 
 // Test-only: an instance whose iterations take 0.5 to 5 ms in a fixed pattern, so that its samples
 // scatter and the runner's precision target (extra processes) can be tested for real.
+// VERSUS_TEST_NOISY_VARIANT: the runs of that variant sleep 0.5–5 ms more, cycling (scatter inside
+// a process). With VERSUS_TEST_PROCESS_SHIFT_FILE the scatter inside a process is small (2–2.1 ms)
+// and each process scales its sleeps by a shift of its own, up to ±VERSUS_TEST_PROCESS_SHIFT
+// (default 0.1), drawn from the n-th number of a seeded stream where n is a counter kept in that
+// file: deterministic, and processes differ by more than their samples do, as real ones do.
 class NoisyInstance final : public OpInstance {
  public:
-  explicit NoisyInstance(std::unique_ptr<OpInstance> inner) : inner_(std::move(inner)) {}
+  explicit NoisyInstance(std::unique_ptr<OpInstance> inner) : inner_(std::move(inner)), shift_(process_shift()) {}
   void run() override {
     inner_->run();
-    std::this_thread::sleep_for(std::chrono::microseconds(500 * (1 + (iteration_++ * 7) % 10)));
+    const double step = static_cast<double>((iteration_++ * 7) % 10);
+    const double micros = shift_ ? 2000 * *shift_ * (1 + 0.005 * step) : 500 * (1 + step);
+    std::this_thread::sleep_for(std::chrono::duration<double, std::micro>(micros));
   }
   std::vector<std::vector<float>> outputs() override { return inner_->outputs(); }
 
  private:
+  static std::optional<double> process_shift() {
+    const char* file = std::getenv("VERSUS_TEST_PROCESS_SHIFT_FILE");
+    if (!file || !*file) return std::nullopt;
+    long n = 0;
+    if (FILE* f = std::fopen(file, "r")) {
+      if (std::fscanf(f, "%ld", &n) != 1) n = 0;
+      std::fclose(f);
+    }
+    if (FILE* f = std::fopen(file, "w")) {
+      std::fprintf(f, "%ld\n", n + 1);
+      std::fclose(f);
+    }
+    const char* amount = std::getenv("VERSUS_TEST_PROCESS_SHIFT");
+    const double a = amount ? std::atof(amount) : 0.1;
+    Rng rng(0x5eed0000u + static_cast<uint64_t>(n));
+    return 1.0 + a * (2.0 * rng.uniform(0.0f, 1.0f) - 1.0);
+  }
+
   std::unique_ptr<OpInstance> inner_;
+  std::optional<double> shift_;
   int64_t iteration_ = 0;
 };
 
