@@ -244,6 +244,14 @@ int cmd_info(bool json, bool roofline) {
     std::printf("roofline  peak %.1f GFLOP/s float32 (%s, %d threads), stream triad %.1f GB/s, ridge %.1f flop/byte\n",
                 r["peak_gflops"].get<double>(), r["isa"].get<std::string>().c_str(), r["threads"].get<int>(),
                 r["bandwidth_gbs"].get<double>(), r["peak_gflops"].get<double>() / r["bandwidth_gbs"].get<double>());
+    // The trials' range: a wide one says the machine was not steady while it was measured.
+    auto range = [&](const char* key) {
+      const auto v = r.value(key, std::vector<double>{});
+      return v.empty() ? std::string("–")
+                       : fmt::format("{:.1f}–{:.1f}", *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end()));
+    };
+    std::printf("          trials: peak %s GFLOP/s, triad %s GB/s (the best of each is the roofline)\n",
+                range("peak_trials_gflops").c_str(), range("bandwidth_trials_gbs").c_str());
   }
   if (ctx.contains("gpu_roofline")) {
     const auto& g = ctx["gpu_roofline"];
