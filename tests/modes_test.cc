@@ -29,7 +29,7 @@ TEST(TrainingModes, EveryModeTrainsWithParityAndSaysWhatTheFrameworkDid) {
   TempDir tmp;
   const auto net = write_network(tmp, "tiny_mlp", kTinyMlp);
   const auto r = run_versus({"run", "train", "--model", net.string(), "--dataset", "generated", "--epochs", "1",
-                             "--modes", "all", "--threads", "1", "--out", (tmp.path() / "out").string()});
+                             "--modes", "all", "--threads", "1", "--repeats", "1", "--out", (tmp.path() / "out").string()});
   // Exit 0: unsupported modes are answers, not failures; parity held across every mode.
   ASSERT_EQ(r.exit_code, 0) << r.stderr_tail;
   const auto folder = only_subfolder(tmp.path() / "out");
@@ -77,7 +77,7 @@ TEST(TrainingModes, ThreadCountsAreASweepAxisAndUnknownModesAreNamed) {
   TempDir tmp;
   const auto net = write_network(tmp, "tiny_mlp", kTinyMlp);
   const auto r = run_versus({"run", "train", "--model", net.string(), "--dataset", "generated", "--epochs", "1",
-                             "--backends", backend, "--threads", "1,2", "--out", (tmp.path() / "out").string()});
+                             "--backends", backend, "--threads", "1,2", "--repeats", "1", "--out", (tmp.path() / "out").string()});
   ASSERT_EQ(r.exit_code, 0) << r.stderr_tail;
   const auto folder = only_subfolder(tmp.path() / "out");
   for (int t : {1, 2}) {
@@ -99,7 +99,8 @@ TEST(TrainingExplained, ExplainTimesTheStepsOpsAndTheReportSetsThemAgainstTheSte
   TempDir tmp;
   const auto net = write_network(tmp, "tiny_mlp", kTinyMlp);
   const auto r = run_versus({"run", "train", "--model", net.string(), "--dataset", "generated", "--epochs", "1",
-                             "--backends", join(frameworks), "--threads", "1", "--explain", "--out", (tmp.path() / "out").string()});
+                             "--backends", join(frameworks), "--threads", "1", "--explain", "--repeats", "1",
+                             "--out", (tmp.path() / "out").string()});
   ASSERT_EQ(r.exit_code, 0) << r.stderr_tail;
   const auto folder = only_subfolder(tmp.path() / "out");
   const auto plan = read_json(folder / "training.json");

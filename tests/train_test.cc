@@ -38,9 +38,13 @@ TEST(Training, TinyModelsLearnInEveryFramework) {
   for (const auto& [name, layers] : {std::pair{"tiny_mlp", kTinyMlp}, std::pair{"tiny_conv", kTinyConv}}) {
     const auto net = write_network(tmp, name, layers);
     const auto out = tmp.path() / (std::string("out-") + name);
+    // The MLP also checks the repeats (2 more processes of 20 steps each); the conv net runs once.
+    const bool repeated = std::string(name) == "tiny_mlp";
     const auto r = run_versus({"run", "train", "--model", net.string(), "--dataset", "generated", "--epochs", "3",
-                               "--backends", join(frameworks), "--threads", "1", "--out", out.string()});
+                               "--backends", join(frameworks), "--threads", "1", "--repeats", repeated ? "3" : "1",
+                               "--repeat-steps", "20", "--out", out.string()});
     ASSERT_EQ(r.exit_code, 0) << r.stderr_tail;
+    std::vector<std::pair<double, std::string>> started;  // (start, backend) of every worker process
     const auto folder = only_subfolder(out);
     for (const auto& b : frameworks) {
       SCOPED_TRACE(b + " " + name);
@@ -54,6 +58,18 @@ TEST(Training, TinyModelsLearnInEveryFramework) {
       EXPECT_EQ(run["epochs"].size(), 3u);
       EXPECT_EQ(run["inference"]["latency_seconds"].size(), 50u);
       EXPECT_GT(run["cpu_utilisation_cores"].get<double>(), 0.0);
+      EXPECT_GE(run["warmup_steps"].get<int64_t>(), 1);
+      started.push_back({run["process"]["started_unix_seconds"].get<double>(), b});
+      if (repeated) {
+        ASSERT_EQ(run["repeats"].size(), 2u);
+        for (const auto& rep : run["repeats"]) {
+          EXPECT_EQ(rep["status"], "ok");
+          EXPECT_EQ(rep["step_seconds"].size(), 20u);
+          started.push_back({rep["process"]["started_unix_seconds"].get<double>(), b});
+        }
+      } else {
+        EXPECT_FALSE(run.contains("repeats"));
+      }
       // The runner's /proc timeline of the worker: parallel arrays, memory above the bare process.
       const auto& tl = run["process"]["timeline"];
       ASSERT_GE(tl["seconds"].size(), 1u);  // a tiny run may end within two sampling intervals
@@ -61,6 +77,14 @@ TEST(Training, TinyModelsLearnInEveryFramework) {
       EXPECT_EQ(tl["rss_mib"].size(), tl["seconds"].size());
       EXPECT_GT(tl["rss_mib"].back().get<double>(), 10.0);
     }
+    // The full runs went A B C, the repeats rotated: B C A, then C A B.
+    std::sort(started.begin(), started.end());
+    std::vector<std::string> order, expected, planned = frameworks;
+    std::sort(planned.begin(), planned.end());  // runs are planned in backend name order
+    for (const auto& [t, b] : started) order.push_back(b);
+    for (int round = 0; round < (repeated ? 3 : 1); ++round)
+      for (size_t k = 0; k < planned.size(); ++k) expected.push_back(planned[(k + round) % planned.size()]);
+    EXPECT_EQ(order, expected);
     // Every backend started from the same weights and saw the same batches.
     std::set<std::string> weights, orders;
     for (const auto& b : frameworks) {
@@ -140,7 +164,7 @@ TEST(Training, AFrameworkThatCrashesOrHangsIsReportedAndTheOthersStillRun) {
     SCOPED_TRACE(hook);
     const auto out = tmp.path() / hook;
     const auto r = run_versus({"run", "train", "--model", net.string(), "--dataset", "generated", "--epochs", "1",
-                               "--backends", victim + "," + survivor, "--threads", "1", "--timeout", "10",
+                               "--backends", victim + "," + survivor, "--threads", "1", "--timeout", "10", "--repeats", "1",
                                "--out", out.string()},
                               {std::string(hook) + "=" + victim});
     EXPECT_EQ(r.exit_code, 3) << r.stderr_tail;
@@ -166,7 +190,8 @@ TEST(Training, CudaIsUnsupportedWhereTheFrameworkBuildHasNoGpuAndSaysWhy) {
   TempDir tmp;
   const auto net = write_network(tmp, "tiny_mlp", kTinyMlp);
   const auto r = run_versus({"run", "train", "--model", net.string(), "--dataset", "generated", "--epochs", "1",
-                             "--device", "cuda", "--backends", join(frameworks), "--threads", "1", "--out", tmp.path().string()});
+                             "--device", "cuda", "--backends", join(frameworks), "--threads", "1", "--repeats", "1",
+                             "--out", tmp.path().string()});
   EXPECT_EQ(r.exit_code, 0) << r.stderr_tail;
   const auto folder = only_subfolder(tmp.path());
   for (const auto& b : frameworks) {

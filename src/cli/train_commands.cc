@@ -152,6 +152,7 @@ TrainingOutcome train_everywhere(const Network& net, const TrainSettings& s, con
     dir.write_run(backend, doc);
     runs[backend] = std::move(doc);
   }
+  run_training_repeats(request, workers, planned, runs, s, context, {f.repeats, f.repeat_steps}, f.verbose);
   out.parity = check_parity(runs, tolerance, f.parity_steps);
   write_file_atomically(dir.root() / "parity.json", out.parity.doc.dump(2) + "\n");
   // Every run carries the outcome (and the time to the target accuracy, when one was asked for).
@@ -183,6 +184,14 @@ void add_train_flags(CLI::App& cmd, TrainFlags& f, bool parity) {
     cmd.add_option("--parity-steps", f.parity_steps, "first steps whose losses parity compares")->capture_default_str();
     cmd.add_option("--target-accuracy", f.target_accuracy, "report the training time until the test accuracy reaches this (0-1)");
     cmd.add_flag("--explain", f.explain, "also time the ops of one training step; the report sets their sum against the step");
+    cmd.add_option("--repeats", f.repeats,
+                   "worker processes per backend: the full run, then shorter repeats (alternating between backends) "
+                   "that give the step time an interval a rerun respects")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 20));
+    cmd.add_option("--repeat-steps", f.repeat_steps, "steps of each repeat after the full run")
+        ->capture_default_str()
+        ->check(CLI::Range(int64_t{3}, int64_t{1000000}));
   }
   cmd.add_option("--backends", f.backends, "comma list of framework[:mode] (modes: versus list backends)")->capture_default_str();
   cmd.add_option("--threads", f.threads, "intra-op threads, comma list: each trains every backend (default: all cores)")
@@ -239,6 +248,7 @@ int cmd_parity(TrainFlags f) {
   s.inference = false;
   TrainingOutcome out;
   try {
+    f.repeats = 1;  // parity compares losses, not times: no repeats
     out = train_everywhere(net, s, "parity-" + net.name, workers, f, f.tolerance);
   } catch (const Interrupted&) {
     return 130;

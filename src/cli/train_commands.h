@@ -26,6 +26,8 @@ struct TrainFlags {
   std::string device = "cpu";
   bool verbose = false, no_report = false;
   bool explain = false;                       // also time the step's ops (report: step explained by ops)
+  int repeats = 3;                            // worker processes per run: the step's interval is between them
+  int64_t repeat_steps = 200;                 // steps of each repeat after the full run
 };
 
 // The training settings the flags ask for (UserError for a bad value).

@@ -21,6 +21,7 @@
 #include "report/step_explained.h"
 #include "report/training_modes.h"
 #include "report/training_steps.h"
+#include "report/training_verdicts.h"
 #include "runner/execute.h"
 #include "runner/results_dir.h"
 #include "runner/train_runner.h"
@@ -55,6 +56,18 @@ TrainingData load(const fs::path& dir) {
 bool ok(const nlohmann::json& run) { return run.value("status", "") == "ok"; }
 
 // A run's name in tables and charts: the backend, with its mode and thread count when swept.
+// "momentum SGD, lr 0.01, momentum 0.9" from the request's optimizer object.
+std::string optimizer_in_words(const nlohmann::json& o) {
+  const std::string kind = o.value("kind", "?");
+  std::string text = kind == "sgd" ? "plain SGD" : kind == "momentum" ? "momentum SGD" : kind == "adam" ? "Adam" : kind;
+  for (const auto& [key, value] : o.items()) {
+    if (key == "kind") continue;
+    const std::string name = key == "learning_rate" ? "lr" : key;
+    text += ", " + name + " " + (value.is_number() ? format_sig(value.get<double>()) : value.dump());
+  }
+  return text;
+}
+
 std::string run_label(const nlohmann::json& run) { return run.value("id", run.value("backend", std::string("?"))); }
 
 std::vector<double> doubles(const nlohmann::json& j) { return j.is_array() ? j.get<std::vector<double>>() : std::vector<double>{}; }
@@ -238,7 +251,7 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
     kv.items.push_back({"dataset", fmt::format("{}: {} train / {} test samples, {}", ds.value("name", "?"), ds.value("train", 0),
                                                ds.value("test", 0), ds.value("origin", "?"))});
   }
-  kv.items.push_back({"optimizer", request["optimizer"].dump()});
+  kv.items.push_back({"optimizer", optimizer_in_words(request["optimizer"])});
   std::set<std::string> weights, orders;
   for (const auto& run : d.runs)
     if (ok(run)) weights.insert(run.value("initial_weights_checksum", "")), orders.insert(run.value("batch_order_checksum", ""));
@@ -314,6 +327,7 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
   for (const Chart& c : charts)
     if (c.group_key != "step-explained")
       results.blocks.push_back(ChartBlock{c.title, c.svg.empty() ? "" : c.file_name, c.svg, c.caption, c.note});
+  if (auto answer = training_verdict_section(d.runs)) doc.sections.push_back(std::move(*answer));
   doc.sections.push_back(std::move(summary));
   doc.sections.push_back(std::move(results));
   if (auto modes = execution_modes_section(d.runs)) doc.sections.push_back(std::move(*modes));

@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 
 #include "core/errors.h"
+#include "core/stats.h"
 #include "data/dataset.h"
 #include "machine/nvml.h"
 #include "runner/execute.h"
@@ -137,6 +138,7 @@ nlohmann::json execute_training(const nlohmann::json& base_request, const Worker
   // On the GPU, NVML samples GPU 0 while the worker trains (utilisation, peak memory, power).
   GpuMonitor gpu_monitor;
   const bool monitoring_gpu = request.value("device", "cpu") == "cuda" && gpu_monitor.start();
+  const double started = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   const ProcessResult p = run_process({worker.executable.string(), "--train"}, env, request.dump() + "\n",
                                       s.timeout_seconds, 20, on_line, cancel);
   const nlohmann::json gpu = monitoring_gpu ? gpu_monitor.stop() : nlohmann::json(nullptr);
@@ -163,8 +165,62 @@ nlohmann::json execute_training(const nlohmann::json& base_request, const Worker
   // of N, values well under N show a framework that does not use what it was given.
   if (wall > 0) doc["cpu_utilisation_cores"] = cpu / wall;
   doc["process"]["timeline"] = resource_timeline(p);
+  doc["process"]["started_unix_seconds"] = started;
   if (!gpu.is_null()) doc["process"]["gpu"] = gpu;
+  if (doc.contains("step_seconds") && doc["step_seconds"].is_array()) {
+    const auto steps = doc["step_seconds"].get<std::vector<double>>();
+    const int64_t warm = warmup_steps(steps);
+    double warm_seconds = 0;
+    for (int64_t i = 0; i < warm && i < static_cast<int64_t>(steps.size()); ++i) warm_seconds += steps[static_cast<size_t>(i)];
+    // Compilation observed in those steps is build time, not step time.
+    doc["warmup_steps"] = warm;
+    doc["warmup_seconds"] = warm_seconds;
+  }
   return doc;
+}
+
+int64_t warmup_steps(const std::vector<double>& steps) {
+  if (steps.size() < 3) return std::min<int64_t>(1, static_cast<int64_t>(steps.size()));
+  const double typical = median(std::vector<double>(steps.begin() + 1, steps.end()));
+  const int64_t limit = std::max<int64_t>(1, static_cast<int64_t>(steps.size()) / 10);
+  int64_t warm = 1;
+  while (warm < limit && steps[static_cast<size_t>(warm)] > 2 * typical) ++warm;
+  return warm;
+}
+
+void run_training_repeats(const nlohmann::json& request, const std::map<std::string, WorkerInfo>& workers,
+                          const std::vector<TrainRun>& planned, std::map<std::string, nlohmann::json>& runs,
+                          const TrainSettings& s, const nlohmann::json& context, const RepeatSettings& repeats,
+                          bool verbose) {
+  std::vector<const TrainRun*> finished;
+  for (const TrainRun& run : planned)
+    if (runs.count(run.id) && runs[run.id].value("status", "") == "ok") finished.push_back(&run);
+  if (finished.empty() || repeats.count < 2) return;
+  nlohmann::json short_request = request;
+  const int64_t full_steps = static_cast<int64_t>(runs[finished.front()->id]["step_seconds"].size());
+  short_request["max_steps"] = std::max<int64_t>(3, std::min(repeats.steps, full_steps));
+  short_request["evaluate"] = false;
+  short_request["epochs"] = 1;
+  short_request.erase("inference");
+  short_request.erase("profile");
+  for (int round = 1; round < repeats.count; ++round) {
+    for (size_t k = 0; k < finished.size(); ++k) {
+      const TrainRun& run = *finished[(k + static_cast<size_t>(round)) % finished.size()];
+      std::fprintf(stderr, "[%s] repeat %d of %d (%lld steps)...\n", run.id.c_str(), round + 1, repeats.count,
+                   static_cast<long long>(short_request["max_steps"].get<int64_t>()));
+      const nlohmann::json doc = execute_training(short_request, workers.at(run.backend), run, s, context, verbose);
+      nlohmann::json repeat = {{"status", doc.value("status", "error")}};
+      for (const char* key : {"reason", "step_seconds", "warmup_steps", "warmup_seconds", "build_seconds",
+                              "first_step_seconds", "cpu_utilisation_cores", "pid"})
+        if (doc.contains(key)) repeat[key] = doc[key];
+      if (doc.contains("process"))
+        for (const char* key : {"wall_seconds", "user_cpu_seconds", "system_cpu_seconds", "max_rss_mib", "started_unix_seconds"})
+          if (doc["process"].contains(key)) repeat["process"][key] = doc["process"][key];
+      nlohmann::json& target = runs[run.id];
+      if (!target.contains("repeats")) target["repeats"] = nlohmann::json::array();
+      target["repeats"].push_back(std::move(repeat));
+    }
+  }
 }
 
 nlohmann::json time_to_accuracy(const nlohmann::json& run, double target) {

@@ -66,6 +66,26 @@ nlohmann::json execute_training(const nlohmann::json& request, const WorkerInfo&
                                 const TrainSettings& s, const nlohmann::json& context, bool verbose,
                                 const std::atomic<bool>* cancel = nullptr);
 
+// Repeats of a finished training run: `count` - 1 more worker processes per run, `steps` steps
+// each, without evaluation or inference, the order rotated round by round (B C A, C A B, ...) so
+// drift on the machine falls on every backend. Each lands in run["repeats"]: its step times, its
+// warm-up steps and how its process ended. The step time's interval is then between processes
+// (report/training_steps.h); accuracy, time to accuracy and inference come from the full run.
+struct RepeatSettings {
+  int count = 3;        // processes per run, the full run included
+  int64_t steps = 200;  // steps of each repeat (at most the full run's)
+};
+void run_training_repeats(const nlohmann::json& request, const std::map<std::string, WorkerInfo>& workers,
+                          const std::vector<TrainRun>& planned, std::map<std::string, nlohmann::json>& runs,
+                          const TrainSettings& s, const nlohmann::json& context, const RepeatSettings& repeats,
+                          bool verbose);
+
+// The steps at the start of a run that are warm-up: the first (graph construction, first-touch
+// allocation) and, after it, every step more than twice the median of the rest — lazy
+// compilation (XLA compiles on first use of each cluster, sometimes not on step 1). At most a
+// tenth of the steps.
+int64_t warmup_steps(const std::vector<double>& step_seconds);
+
 // The worker's sampled CPU seconds and resident memory against time (schema part of
 // versus.train/1 under process.timeline): parallel arrays seconds, cpu_seconds, rss_mib.
 nlohmann::json resource_timeline(const ProcessResult& p);
