@@ -145,6 +145,35 @@ TEST_P(BackendOps, EveryImplementedOpMatchesTheReference) {
     EXPECT_TRUE(forward_ok[op_name.get<std::string>()]) << backend << " lists " << op_name << " but no variant ran it";
 }
 
+// Equal work: TensorFlow's NCHW conv takes its filter in the layout a TF model stores (HWIO),
+// converted before timing like torch's and MXNet's; the graph it times holds no Transpose of the
+// filter, and of X and Y only where the build's CPU kernel takes NHWC alone (then noted).
+TEST(TensorflowConv, TheTimedGraphHoldsNoFilterTranspose) {
+  if (!testing::worker_built("tensorflow")) {
+    if (std::getenv("VERSUS_REQUIRE_ALL_WORKERS")) FAIL() << "worker tensorflow was not built";
+    GTEST_SKIP() << "worker tensorflow not built here";
+  }
+  for (const std::string direction : {"forward", "backward"}) {
+    CaseSpec c;
+    c.op = "conv2d";
+    c.params = small_params().at("conv2d");
+    c.backend = "tensorflow";
+    c.direction = direction;
+    c.threads = 2;
+    c.timing = {1, 0.0, 2, 0.0};
+    const nlohmann::json r = run_worker(testing::bin_dir() / "versus-worker-tensorflow", c);
+    SCOPED_TRACE(direction);
+    ASSERT_EQ(r.value("status", ""), "ok") << r.dump();
+    EXPECT_TRUE(r["validation"]["passed"].get<bool>());  // dW converted back to OIHW outside the run
+    const nlohmann::json notes = r["framework"]["graph_notes"];
+    ASSERT_TRUE(notes.contains("graph_ops")) << notes.dump();
+    EXPECT_EQ(notes["graph_ops"].value("Conv2D", 0), 1) << notes.dump();
+    const bool bridged = notes.contains("bridge");
+    // Without the bridge there is no Transpose at all; with it, only X's and Y's (and their gradients').
+    EXPECT_EQ(notes["graph_ops"].value("Transpose", 0), bridged ? (direction == "forward" ? 2 : 4) : 0) << notes.dump();
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllFrameworks, BackendOps, ::testing::Values("native", "tensorflow", "mxnet", "torch"));
 
 }  // namespace versus

@@ -141,9 +141,21 @@ class GraphBuilder {
       : gs_(std::make_unique<GraphSession>()),
         config_(ctx.session_config),
         backward_(c.direction == "backward"),
-        eager_(ctx.eager) {}
+        eager_(ctx.eager),
+        notes_(ctx.notes) {}
 
   bool backward() const { return backward_; }
+  // How many nodes of each op type the graph holds ({"Conv2D": 1, "Placeholder": 3, ...}):
+  // recorded with every case, so a result says what its timed graph contains (e.g. no Transpose).
+  nlohmann::json op_census() const {
+    nlohmann::json census = nlohmann::json::object();
+    size_t pos = 0;
+    while (TF_Operation* op = TF_GraphNextOperation(graph(), &pos)) {
+      const std::string type = TF_OperationOpType(op);
+      census[type] = census.value(type, 0) + 1;
+    }
+    return census;
+  }
   TF_Graph* graph() const { return gs_->graph(); }
 
   // A float Placeholder with `t`'s data, fed on every run. `dims` reinterprets the row-major
@@ -231,6 +243,7 @@ class GraphBuilder {
     for (const TF_Output& o : fetches) f.push_back({o, static_elements(o)});
     std::vector<TF_Operation*> targets;
     for (const TF_Output& o : keep) targets.push_back(o.oper);
+    if (notes_) (*notes_)["graph_ops"] = op_census();
     if (eager_) {
       EagerProgram p{std::move(gs_), std::move(feeds_), std::move(values_), {}, {}, std::move(targets), config_};
       for (const auto& x : f) p.fetches.push_back(x.output), p.elements.push_back(x.elements);
@@ -286,6 +299,7 @@ class GraphBuilder {
   std::string config_;
   bool backward_;
   bool eager_;  // finish() returns the eager replay instead of a session run
+  nlohmann::json* notes_;
   int nodes_ = 0;
   std::vector<TF_Output> feeds_;
   std::vector<Tensor> values_;

@@ -155,8 +155,8 @@ struct TfContext {
   nlohmann::json* notes = nullptr;
   bool eager = false;  // the "eager" mode: the graph replayed node by node (eager_replay.h)
 
-  void note(const std::string& key, const std::string& text) const {
-    if (notes) (*notes)[key] = text;
+  void note(const std::string& key, const nlohmann::json& value) const {
+    if (notes) (*notes)[key] = value;
   }
 };
 
