@@ -316,15 +316,18 @@ Section methodology(const ReportData& d) {
                                   timing_text(json::parse(plan))));
   if (settings.is_object()) {
     b.items.push_back(fmt::format(
-        "Each case runs in {} separate worker processes, one after the other, so that one process's memory layout or "
-        "thread placement does not decide the result; all their samples are pooled. While the 95 % interval of the "
-        "median is wider than ±5 % of it, up to as many processes again are added; a result still wider is marked "
-        "WIDE. A process gets {} s before it is killed and the case recorded as a timeout.",
+        "Each case runs in {} separate worker processes, alternating with the other backends of the same case (A B C, "
+        "B C A, ...) so that drift on the machine falls on all of them; a rerun is new processes, so intervals are "
+        "taken between processes. While the 95 % interval is wider than ±5 % of the time, up to as many processes "
+        "again are added; a result still wider is marked WIDE. A process gets {} s before it is killed and the case "
+        "recorded as a timeout.",
         text_of(member(settings, "processes")), text_of(member(settings, "timeout_seconds"))));
   }
-  b.items.push_back("The reported time is the median of the pooled samples; its 95 % confidence interval is a "
-                    "percentile bootstrap of the median. GFLOP/s and GB/s divide the case's work by the time, so "
-                    "the fastest end of the time interval gives the high end of the throughput interval.");
+  b.items.push_back("The reported time is the geometric mean of the processes' median samples; its 95 % confidence "
+                    "interval is Student's t over the processes' log medians (one process alone: a bootstrap of its "
+                    "median, which says nothing about a rerun and gets no verdict). GFLOP/s and GB/s divide the case's "
+                    "work by the time, so the fastest end of the time interval gives the high end of the throughput "
+                    "interval.");
   if (!thresholds.empty())
     b.items.push_back(fmt::format("CV is the coefficient of variation of the samples (standard deviation ÷ mean); a case "
                                   "above {} is flagged UNSTABLE.",

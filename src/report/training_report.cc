@@ -147,7 +147,7 @@ Chart bar_chart(const TrainingData& d, const std::string& key, const std::string
   return c;
 }
 
-// Median step time per backend with its 95 % bootstrap interval.
+// Step time per run with its 95 % interval between worker processes.
 Chart step_time_chart(const TrainingData& d) {
   return bar_chart(d, "step-time", "Training step time (95 % CI between processes)", "milliseconds per step",
                    "Time of one optimizer step (forward, backward, update; the batch already in host memory) after the "

@@ -1,5 +1,5 @@
 // "Who wins where": for every case shape, each backend against the fastest one, as a time
-// ratio with its bootstrap interval, a Mann-Whitney test and a verdict, plus a headline.
+// ratio with its Welch interval and test between worker processes and a verdict, plus a headline.
 #pragma once
 #include "report/report_document.h"
 #include "report/report_model.h"
