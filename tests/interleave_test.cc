@@ -74,8 +74,9 @@ TEST_F(SuiteRuns, ProcessesOfACaseAlternateBetweenItsBackends) {
 }
 
 // The A/A check: the same suite run twice with a worker whose every process takes a shift of
-// its own (±15 %, as processes differ on a real machine), then compared. At least 95 % of the
-// cases must come out SAME or AMBIGUOUS — and the same data, pooled as if every sample were an
+// its own (±15 %, as processes differ on a real machine), then compared. At most 2 of the 20
+// cases may come out FASTER or SLOWER (the 1000-pair simulation in compare_stats_test holds the
+// 5 % bound exactly; 20 real cases allow a little luck) — and the same data, pooled as if every sample were an
 // independent run, would have produced verdicts, so the check can fail.
 TEST_F(SuiteRuns, TwoRunsOfTheSameSuiteComparedGiveNoVerdicts) {
   testing::TempDir tmp;
@@ -97,7 +98,7 @@ TEST_F(SuiteRuns, TwoRunsOfTheSameSuiteComparedGiveNoVerdicts) {
   }
   const ComparisonResult r = compare_results(runs[0].root(), runs[1].root(), 0.05);
   ASSERT_EQ(r.cases.size(), 20u);
-  EXPECT_LE(r.faster + r.slower, 1) << format_comparison(r, runs[0].root(), runs[1].root(), 0.05);
+  EXPECT_LE(r.faster + r.slower, 2) << format_comparison(r, runs[0].root(), runs[1].root(), 0.05);
   EXPECT_EQ(r.regressions, 0);
   int pooled_verdicts = 0;
   std::map<std::string, std::vector<double>> samples_b;

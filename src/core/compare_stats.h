@@ -27,8 +27,8 @@ RatioEstimate process_ratio(const ProcessSamples& a, const ProcessSamples& b);
 // `between_processes` false.
 RatioEstimate sample_ratio(const std::vector<double>& a, const std::vector<double>& b, uint64_t seed = 1);
 
-// FASTER / SLOWER: b's time differs from a's, significantly (p < alpha) and by more than the
-// equivalence margin for the whole interval. SAME: the whole interval lies inside
+// FASTER / SLOWER: b's time differs from a's, significantly (p < alpha), and the whole range a
+// rerun lands in (rerun_low..rerun_high) lies beyond the equivalence margin. SAME: the whole interval lies inside
 // [1/(1+margin), 1+margin]. AMBIGUOUS: the data cannot tell (one process a side, a wide
 // interval, or a difference within the margin). `drift` is the machine's own change between two
 // runs (report/compare.cc): a difference smaller than it is not called FASTER or SLOWER either.

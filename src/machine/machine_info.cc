@@ -5,6 +5,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -25,6 +26,22 @@ std::string trim(std::string s) {
   const auto b = s.find_first_not_of(" \t");
   const auto e = s.find_last_not_of(" \t\n");
   return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+// The largest cache (the last level) that sysfs lists for cpu0, in bytes; 0 when it lists none.
+// A virtual machine shows its own share: the host's cache may be larger.
+double last_level_cache_bytes() {
+  double largest = 0;
+  for (int index = 0; index < 8; ++index) {
+    std::string size = read_first_line("/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/size");
+    if (size.empty()) continue;
+    const double scale = size.back() == 'K' ? 1024.0 : size.back() == 'M' ? 1024.0 * 1024.0 : 1.0;
+    try {
+      largest = std::max(largest, std::stod(size) * scale);
+    } catch (const std::exception&) {
+    }
+  }
+  return largest;
 }
 
 nlohmann::json cpu_facts() {
@@ -56,7 +73,8 @@ nlohmann::json cpu_facts() {
           {"physical_cores", physical_cores.empty() ? logical : static_cast<long>(physical_cores.size())},
           {"isa", flags},
           {"mhz", mhz.empty() ? nlohmann::json(nullptr) : nlohmann::json(std::stod(mhz))},
-          {"governor", read_first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")}};
+          {"governor", read_first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")},
+          {"last_level_cache_bytes", last_level_cache_bytes()}};
 }
 
 double meminfo_gib(const std::string& key) {

@@ -15,6 +15,10 @@ struct CaseComparison {
   std::string status;  // "compared", or why not ("only in A", "failed in B: timeout", ...)
   RatioEstimate ratio;
   Verdict verdict = Verdict::kAmbiguous;
+  // The machine's drift this case was judged against: the bandwidth's for a case bound by memory
+  // (below the ridge, working set beyond the last-level cache), the peak's for the others.
+  std::string control;
+  double drift = 0;
   size_t samples_a = 0, samples_b = 0;
 };
 
@@ -27,13 +31,12 @@ struct ControlDrift {
 };
 
 struct ComparisonResult {
+  // The controls of both runs. A case's difference within the drift of the control that bounds it
+  // is the machine's, not the software's, and gets no FASTER or SLOWER.
   std::vector<ControlDrift> controls;
-  // The machine's own change between the runs (largest control difference): a difference within
-  // it is the machine's, not the software's, and gets no FASTER or SLOWER.
-  double drift = 0;
   std::vector<CaseComparison> cases;
   int faster = 0, slower = 0, same = 0, ambiguous = 0, not_compared = 0;
-  int regressions = 0;  // SLOWER with the whole interval above 1 + max(threshold, drift)
+  int regressions = 0;  // SLOWER with the whole interval above 1 + max(threshold, the case's drift)
 };
 
 // Throws UserError when a folder is unreadable.

@@ -35,74 +35,105 @@ std::string outcome_text(const nlohmann::json& doc) {
 
 }  // namespace
 
+namespace {
+
+// One comparison (a case in every backend asked for): its runs still to do, in plan order.
+struct GroupRuns {
+  std::string label;
+  std::vector<CaseExecution> runs;
+  std::vector<bool> written;
+};
+
+std::string group_label(const CaseSpec& first) {
+  return fmt::format("{}{} {} {}", first.op, first.direction == "backward" ? "/bwd" : "",
+                     find_op(first.op).shape_label(first.params),
+                     first.device == "cpu" ? fmt::format("t{}", first.threads) : first.device);
+}
+
+}  // namespace
+
+// Round r runs one process of every unfinished run of every group, the suite's groups in order
+// and each group's backends rotated by r. So a case's processes are spread over the whole suite
+// (its interval then holds the machine's slow drift, which a rerun at another time meets), and
+// the backends of one case still run side by side (a comparison within the run is fair).
 SuiteTally run_suite(const ResultsDir& dir, const SuitePlan& plan, const nlohmann::json& context,
                      const std::map<std::string, WorkerInfo>& workers, bool verbose) {
   SuiteTally tally;
   const size_t total = plan.cases.size();
+  std::vector<GroupRuns> groups;
   size_t todo = 0;
-  for (const auto& c : plan.cases) todo += dir.has_run(c.id()) ? 0 : 1;
+  for (const std::vector<size_t>& indices : comparison_groups(plan.cases)) {
+    GroupRuns g;
+    for (size_t i : indices)
+      if (!dir.has_run(plan.cases[i].id()))
+        g.runs.emplace_back(plan.cases[i], plan.settings, workers.at(plan.cases[i].backend), context);
+    if (g.runs.empty()) continue;
+    g.label = group_label(g.runs.front().spec());
+    g.written.assign(g.runs.size(), false);
+    todo += g.runs.size();
+    groups.push_back(std::move(g));
+  }
   tally.skipped = static_cast<int>(total - todo);
   if (tally.skipped > 0)
     std::fprintf(stderr, "resuming: %d of %zu runs already done\n", tally.skipped, total);
   const auto start = std::chrono::steady_clock::now();
-  size_t done = 0;
-  for (const std::vector<size_t>& group : comparison_groups(plan.cases)) {
-    // The group's runs still to do; their processes alternate round by round.
-    std::vector<CaseExecution> runs;
-    for (size_t i : group)
-      if (!dir.has_run(plan.cases[i].id()))
-        runs.emplace_back(plan.cases[i], plan.settings, workers.at(plan.cases[i].backend), context);
-    if (runs.empty()) continue;
-    const CaseSpec& first = runs.front().spec();
-    std::string backends;
-    for (const auto& r : runs)
-      backends += fmt::format("{}{}:{}", backends.empty() ? "" : ",", r.spec().backend,
-                              r.spec().variant.empty() ? "default" : r.spec().variant);
-    const std::string label = fmt::format("{}{} {} {}", first.op, first.direction == "backward" ? "/bwd" : "",
-                                          find_op(first.op).shape_label(first.params),
-                                          first.device == "cpu" ? fmt::format("t{}", first.threads) : first.device);
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const std::string eta = done ? " ETA " + duration_text(elapsed / done * (todo - done)) : "";
-    std::fprintf(stderr, "[%zu-%zu/%zu] %s  %s ...%s\n", done + tally.skipped + 1, done + tally.skipped + runs.size(),
-                 total, label.c_str(), backends.c_str(), eta.c_str());
-    // A run is written the moment it needs no more processes, so an interruption loses only the
-    // runs still in progress.
-    std::vector<bool> written(runs.size(), false);
-    auto finish = [&](size_t i) {
-      written[i] = true;
-      const CaseExecution& run = runs[i];
-      const nlohmann::json doc = run.result();
-      dir.write_run(run.spec().id(), doc);
-      ++done;
-      ++tally.ran;
-      const std::string status = doc.value("status", "error");
-      if (status == "ok") ++tally.ok;
-      else if (status == "unsupported") ++tally.unsupported;
-      else ++tally.failed;
-      std::fprintf(stderr, "        %-24s %s\n",
-                   fmt::format("{}:{}", run.spec().backend, run.spec().variant.empty() ? "default" : run.spec().variant).c_str(),
-                   outcome_text(doc).c_str());
-      if (verbose)
-        for (const auto& p : doc["processes"])
-          std::fprintf(stderr, "        pid %d: %s, wall %.2f s, cpu %.2f s, rss %.0f MiB, %zu samples x %lld iterations\n",
-                       p.value("pid", 0), p.value("status", "?").c_str(), p["process"]["wall_seconds"].get<double>(),
-                       p["process"]["user_cpu_seconds"].get<double>() + p["process"]["system_cpu_seconds"].get<double>(),
-                       p["process"]["max_rss_mib"].get<double>(),
-                       p.contains("samples_seconds") ? p["samples_seconds"].size() : size_t{0},
-                       static_cast<long long>(p.value("iterations_per_sample", 0)));
-    };
-    for (int round = 0;; ++round) {
-      bool any = false;
-      for (size_t i : round_order(runs.size(), round)) {
-        if (written[i]) continue;
-        if (runs[i].wants_process()) {
-          runs[i].run_process();
+  // Progress counts processes: the planned ones, and the extra ones as they are decided.
+  size_t planned_processes = todo * static_cast<size_t>(plan.settings.processes);
+  size_t processes_done = 0;
+
+  auto finish = [&](CaseExecution& run) {
+    const nlohmann::json doc = run.result();
+    dir.write_run(run.spec().id(), doc);
+    ++tally.ran;
+    const std::string status = doc.value("status", "error");
+    if (status == "ok") ++tally.ok;
+    else if (status == "unsupported") ++tally.unsupported;
+    else ++tally.failed;
+    std::fprintf(stderr, "        %-24s %s\n",
+                 fmt::format("{}:{}", run.spec().backend, run.spec().variant.empty() ? "default" : run.spec().variant).c_str(),
+                 outcome_text(doc).c_str());
+    if (verbose)
+      for (const auto& p : doc["processes"])
+        std::fprintf(stderr, "        pid %d: %s, wall %.2f s, cpu %.2f s, rss %.0f MiB, %zu samples x %lld iterations\n",
+                     p.value("pid", 0), p.value("status", "?").c_str(), p["process"]["wall_seconds"].get<double>(),
+                     p["process"]["user_cpu_seconds"].get<double>() + p["process"]["system_cpu_seconds"].get<double>(),
+                     p["process"]["max_rss_mib"].get<double>(),
+                     p.contains("samples_seconds") ? p["samples_seconds"].size() : size_t{0},
+                     static_cast<long long>(p.value("iterations_per_sample", 0)));
+  };
+
+  for (int round = 0;; ++round) {
+    bool any = false;
+    for (size_t gi = 0; gi < groups.size(); ++gi) {
+      GroupRuns& g = groups[gi];
+      std::string names;
+      for (size_t i = 0; i < g.runs.size(); ++i)
+        if (!g.written[i] && g.runs[i].wants_process())
+          names += fmt::format("{}{}:{}", names.empty() ? "" : ",", g.runs[i].spec().backend,
+                               g.runs[i].spec().variant.empty() ? "default" : g.runs[i].spec().variant);
+      if (names.empty()) continue;
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const size_t left = planned_processes > processes_done ? planned_processes - processes_done : 0;
+      const std::string eta = processes_done ? " ETA " + duration_text(elapsed / processes_done * left) : "";
+      std::fprintf(stderr, "[process %d, %zu/%zu] %s  %s ...%s\n", round + 1, gi + 1, groups.size(), g.label.c_str(),
+                   names.c_str(), eta.c_str());
+      for (size_t i : round_order(g.runs.size(), round)) {
+        if (g.written[i]) continue;
+        if (g.runs[i].wants_process()) {
+          g.runs[i].run_process();
+          ++processes_done;
+          if (round >= plan.settings.processes) ++planned_processes;  // an extra one
           any = true;
         }
-        if (!runs[i].wants_process()) finish(i);
+        // Written the moment it needs no more processes: an interruption loses only the runs
+        // still in progress (resume redoes those whole).
+        if (!g.runs[i].wants_process()) {
+          g.written[i] = true;
+          finish(g.runs[i]);
+        }
       }
-      if (!any) break;
     }
+    if (!any) break;
   }
   return tally;
 }
