@@ -1,6 +1,10 @@
 // `versus compare`: verdicts per case, cases missing on one side, exit status for regressions.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
+#include <fmt/format.h>
+
 #include "report/compare.h"
 #include "runner/results_dir.h"
 #include "test_util.h"
@@ -89,6 +93,31 @@ TEST(Compare, MachineDriftBetweenTheRunsIsNotCalledARegression) {
   EXPECT_NE(text.find("machine control bandwidth_gbs: A 20, B 16 (-20.0 %)"), std::string::npos) << text;
   EXPECT_NE(text.find("memory bandwidth (bounds cases below the ridge whose data exceed the last-level cache) by 25.0 %"),
             std::string::npos) << text;
+}
+
+// Run B is measured at another time: each case's processes in B share a shift of their own (up to
+// ±12 %) that no process of either run shows. Compare measures that run-to-run spread from all the
+// cases and adds it, so the A/A comparison gives no verdict — while three cases made 1.6× slower
+// in a second B still stand out as SLOWER.
+TEST(Compare, TheSpreadBetweenRunsIsMeasuredFromAllCases) {
+  testing::TempDir tmp;
+  const ResultsDir a = make_dir(tmp.path(), "a"), b = make_dir(tmp.path(), "b"), c = make_dir(tmp.path(), "c");
+  for (int i = 0; i < 24; ++i) {
+    const std::string id = fmt::format("case-{:02d}", i);
+    const double shift = 1.0 + 0.12 * std::sin(1.7 * i);  // deterministic, spread over ±12 %
+    write_run(a, id, 1.0);
+    write_run(b, id, shift);
+    write_run(c, id, i < 3 ? 1.6 * shift : shift);
+  }
+  const ComparisonResult aa = compare_results(a.root(), b.root(), 0.05);
+  EXPECT_GT(aa.run_spread, 0.04);
+  EXPECT_EQ(aa.faster + aa.slower, 0) << format_comparison(aa, a.root(), b.root(), 0.05);
+  EXPECT_NE(format_comparison(aa, a.root(), b.root(), 0.05).find("the two runs differ by more than their processes show"),
+            std::string::npos);
+  const ComparisonResult changed = compare_results(a.root(), c.root(), 0.05);
+  EXPECT_EQ(changed.slower, 3) << format_comparison(changed, a.root(), c.root(), 0.05);
+  EXPECT_EQ(changed.regressions, 3);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(changed.cases[static_cast<size_t>(i)].verdict, Verdict::kSlower);
 }
 
 TEST(Compare, CliExitStatusSignalsARegression) {

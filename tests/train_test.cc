@@ -59,6 +59,8 @@ TEST(Training, TinyModelsLearnInEveryFramework) {
       EXPECT_EQ(run["inference"]["latency_seconds"].size(), 50u);
       EXPECT_GT(run["cpu_utilisation_cores"].get<double>(), 0.0);
       EXPECT_GE(run["warmup_steps"].get<int64_t>(), 1);
+      // TensorFlow is fed NHWC batches, as Keras users feed them: no layout work in its step.
+      if (b == "tensorflow") EXPECT_EQ(run["mode_report"].value("transposes_in_graph", -1), 0) << run["mode_report"];
       started.push_back({run["process"]["started_unix_seconds"].get<double>(), b});
       if (repeated) {
         ASSERT_EQ(run["repeats"].size(), 2u);

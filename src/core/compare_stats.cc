@@ -37,6 +37,7 @@ RatioEstimate process_ratio(const ProcessSamples& a, const ProcessSamples& b) {
   const double va = std::pow(sample_stddev(la), 2) / ka, vb = std::pow(sample_stddev(lb), 2) / kb;
   const double se = std::sqrt(va + vb);
   r.ratio = std::exp(diff);
+  r.se_log = se;
   if (se == 0) {  // identical processes on both sides: the difference is exact
     r.df = ka + kb - 2;
     r.ci_low = r.ci_high = r.rerun_low = r.rerun_high = r.ratio;
@@ -70,6 +71,35 @@ RatioEstimate sample_ratio(const std::vector<double>& a, const std::vector<doubl
   r.ci_low = r.rerun_low = ratios[static_cast<size_t>(0.025 * (ratios.size() - 1))];
   r.ci_high = r.rerun_high = ratios[static_cast<size_t>(std::ceil(0.975 * (ratios.size() - 1)))];
   return r;
+}
+
+RatioEstimate with_run_spread(const RatioEstimate& r, double extra_log_sd, double extra_df) {
+  if (!r.between_processes || extra_log_sd <= 0) return r;
+  RatioEstimate w = r;
+  const double diff = std::log(r.ratio);
+  const double own = r.se_log * r.se_log, extra = extra_log_sd * extra_log_sd;
+  w.se_log = std::sqrt(own + extra);
+  w.df = (own + extra) * (own + extra) / (own * own / std::max(r.df, 1.0) + extra * extra / std::max(extra_df, 1.0));
+  const double t = student_t_975(w.df);
+  w.ci_low = std::exp(diff - t * w.se_log);
+  w.ci_high = std::exp(diff + t * w.se_log);
+  w.rerun_low = std::exp(diff - t * w.se_log * std::sqrt(2.0));
+  w.rerun_high = std::exp(diff + t * w.se_log * std::sqrt(2.0));
+  w.p_value = student_t_p_value(diff / w.se_log, w.df);
+  return w;
+}
+
+double run_to_run_spread(const std::vector<RatioEstimate>& cases) {
+  std::vector<double> logs, own;
+  for (const auto& c : cases)
+    if (c.between_processes && c.ratio > 0) logs.push_back(std::log(c.ratio)), own.push_back(c.se_log);
+  if (logs.size() < kMinCasesForRunSpread) return 0;
+  const double centre = median(logs);
+  std::vector<double> deviations;
+  for (double x : logs) deviations.push_back(std::fabs(x - centre));
+  const double robust_sd = 1.4826 * median(deviations);
+  const double typical_own = median(own);
+  return std::sqrt(std::max(0.0, robust_sd * robust_sd - typical_own * typical_own));
 }
 
 std::string to_string(Verdict v) {

@@ -17,12 +17,24 @@ struct RatioEstimate {
   double rerun_low = 0, rerun_high = 0;
   double p_value = 1;             // Welch t-test on the processes' log medians, two-sided
   double df = 0;                  // Welch–Satterthwaite degrees of freedom
+  double se_log = 0;              // standard error of log(ratio)
   int processes_a = 0, processes_b = 0;
   // Both sides had at least two processes; otherwise the interval knows only the noise inside
   // one process and no verdict is given.
   bool between_processes = false;
 };
 RatioEstimate process_ratio(const ProcessSamples& a, const ProcessSamples& b);
+// The same estimate with `extra_log_sd` (a spread between whole runs that the processes of one
+// run cannot see, as a standard deviation of log times, estimated with `extra_df` degrees of
+// freedom) added to its uncertainty: interval, rerun range and p-value recomputed, the degrees of
+// freedom combined by Welch–Satterthwaite.
+RatioEstimate with_run_spread(const RatioEstimate& r, double extra_log_sd, double extra_df);
+// The spread between two runs beyond what their processes show, from many cases compared at
+// once: the robust spread of the cases' log ratios (1.4826 × MAD, so a few cases that really
+// changed do not inflate it) less their median own standard error, as a log standard deviation;
+// 0 when the cases' ratios scatter no more than their processes predict, or fewer than 8 cases.
+double run_to_run_spread(const std::vector<RatioEstimate>& cases);
+inline constexpr size_t kMinCasesForRunSpread = 8;
 // One process per side (or pooled samples of unknown origin): within-process bootstrap only,
 // `between_processes` false.
 RatioEstimate sample_ratio(const std::vector<double>& a, const std::vector<double>& b, uint64_t seed = 1);

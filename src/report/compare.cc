@@ -86,9 +86,21 @@ ComparisonResult compare_results(const std::filesystem::path& a, const std::file
         c.ratio = process_ratio(xa, xb);
         c.control = bounding_control(da, context_a);
         c.drift = drift_of(result.controls, c.control);
-        c.verdict = judge(c.ratio, 0.05, kEquivalenceMargin, c.drift);
         c.status = "compared";
       }
+    }
+    result.cases.push_back(std::move(c));
+  }
+  // Two runs at different times differ by more than the processes of either show (the machine's
+  // state between them): measured from all cases at once and added to each before judging.
+  std::vector<RatioEstimate> estimates;
+  for (const auto& c : result.cases)
+    if (c.status == "compared") estimates.push_back(c.ratio);
+  result.run_spread = run_to_run_spread(estimates);
+  for (auto& c : result.cases) {
+    if (c.status == "compared") {
+      c.ratio = with_run_spread(c.ratio, result.run_spread, static_cast<double>(estimates.size() - 1));
+      c.verdict = judge(c.ratio, 0.05, kEquivalenceMargin, c.drift);
     }
     if (c.status != "compared") {
       ++result.not_compared;
@@ -101,7 +113,6 @@ ComparisonResult compare_results(const std::filesystem::path& a, const std::file
       }
       if (c.verdict == Verdict::kSlower && c.ratio.ci_low > 1.0 + std::max(threshold, c.drift)) ++result.regressions;
     }
-    result.cases.push_back(std::move(c));
   }
   return result;
 }
@@ -113,6 +124,10 @@ std::string format_comparison(const ComparisonResult& r, const std::filesystem::
                                 a.string(), b.string());
   for (const auto& c : r.controls)
     out += fmt::format("machine control {}: A {:.4g}, B {:.4g} ({:+.1f} %)\n", c.name, c.a, c.b, (c.ratio() - 1) * 100);
+  if (r.run_spread > 0)
+    out += fmt::format("the two runs differ by more than their processes show: ±{:.1f} % (1 s.d., from the spread of "
+                       "all compared cases' ratios) is added to every case's uncertainty\n",
+                       (std::exp(r.run_spread) - 1) * 100);
   for (const auto& c : r.controls) {
     const double d = std::max(c.ratio(), 1 / c.ratio()) - 1;
     if (d > kEquivalenceMargin)

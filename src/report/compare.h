@@ -34,6 +34,9 @@ struct ComparisonResult {
   // The controls of both runs. A case's difference within the drift of the control that bounds it
   // is the machine's, not the software's, and gets no FASTER or SLOWER.
   std::vector<ControlDrift> controls;
+  // The spread between the two runs beyond what their processes show (core/compare_stats.h),
+  // as a log standard deviation, added to every case's uncertainty.
+  double run_spread = 0;
   std::vector<CaseComparison> cases;
   int faster = 0, slower = 0, same = 0, ambiguous = 0, not_compared = 0;
   int regressions = 0;  // SLOWER with the whole interval above 1 + max(threshold, the case's drift)

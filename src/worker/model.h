@@ -20,6 +20,9 @@ class Model {
   // The last layer's outputs (logits) in inference mode (batch-norm uses its running
   // statistics, no parameter changes), [B, classes] or [B, 1], row-major.
   virtual std::vector<float> predict(const HostTensor& x) = 0;
+  // Whether image batches are fed channels-last ([B, H, W, C]): the training loop then converts
+  // the dataset once, before anything is timed, as a Keras user's arrays come NHWC.
+  virtual bool channels_last() const { return false; }
   // The current parameters in the neutral layout, in Network::params order.
   virtual std::vector<HostTensor> parameters() = 0;
   // What the model's execution mode did, beside Backend::mode_report (e.g. the CachedOps a

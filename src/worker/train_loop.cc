@@ -11,6 +11,7 @@
 
 #include "core/errors.h"
 #include "core/stats.h"
+#include "nets/layout.h"
 #include "nets/weights.h"
 #include "worker/batches.h"
 #include "core/distributed_spec.h"
@@ -94,6 +95,20 @@ nlohmann::json measure_inference(Model& model, const Split& test, const nlohmann
           {"throughput_seconds", throughput}};
 }
 
+// [N, C, H, W] samples to [N, H, W, C] (sample_shape too), one sample at a time in place, so the
+// worker's peak memory does not grow by a second copy of the dataset; other samples are left.
+void to_channels_last(Split& split) {
+  if (split.sample_shape.size() != 3) return;
+  const Shape chw = split.sample_shape;
+  const auto size = static_cast<size_t>(chw[0] * chw[1] * chw[2]);
+  for (int64_t i = 0; i < split.count; ++i) {
+    float* sample = split.samples.data() + static_cast<size_t>(i) * size;
+    const HostTensor nhwc = layout::nchw_to_nhwc({"sample", {1, chw[0], chw[1], chw[2]}, std::vector<float>(sample, sample + size)});
+    std::copy(nhwc.data.begin(), nhwc.data.end(), sample);
+  }
+  split.sample_shape = {chw[1], chw[2], chw[0]};
+}
+
 Dataset load_requested_data(const Network& net, const nlohmann::json& request, uint64_t seed) {
   const auto spec = request.value("dataset", nlohmann::json::object());
   const std::string name = spec.value("name", net.dataset);
@@ -155,7 +170,7 @@ nlohmann::json run_training(Backend& backend, const nlohmann::json& request, con
   const std::string mode = request.value("mode", modes.empty() ? std::string() : modes.front().name);
   backend.set_mode(mode);
 
-  const Dataset data = load_requested_data(net, request, seed);
+  Dataset data = load_requested_data(net, request, seed);
   const std::vector<HostTensor> initial = initial_parameters(net, seed);
 
   // A rank of a data-parallel job trains on its share of every global batch (rows
@@ -170,6 +185,12 @@ nlohmann::json run_training(Backend& backend, const nlohmann::json& request, con
   std::unique_ptr<Model> model = dist ? backend.build_distributed_model(net, initial, optimizer, device, *dist)
                                       : backend.build_model(net, initial, optimizer, device);
   const double build_seconds = seconds_since(t0);
+  // A framework whose users feed images channels-last gets them so, converted once here, outside
+  // every timed region, as a Keras user's arrays already are.
+  if (model->channels_last()) {
+    to_channels_last(data.train);
+    to_channels_last(data.test);
+  }
   const int64_t local_batch = dist ? batch / dist->world_size : batch;
   const size_t shard_offset = dist ? static_cast<size_t>(dist->rank * local_batch) : 0;
   const int64_t loopback_before = dist ? loopback_bytes() : -1;

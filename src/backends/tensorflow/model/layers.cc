@@ -25,32 +25,61 @@ int64_t product(const Shape& s) {
   return n;
 }
 
-void collect_layouts(const std::vector<Layer>& layers, std::vector<ParamLayout>& out) {
+// `flattened`: the [C, H, W] of the image the last flatten met, until a dense layer takes it.
+void collect_layouts(const std::vector<Layer>& layers, std::vector<ParamConversion>& out, Shape& flattened) {
   for (const Layer& l : layers) {
+    if (l.type == "flatten" && l.in_shape.size() == 3) flattened = l.in_shape;
     for (size_t i = 0; i < l.params.size(); ++i) {
-      ParamLayout p = ParamLayout::kAsIs;
-      if (l.type == "dense" && i == 0) p = ParamLayout::kTransposed;
-      if (l.type == "conv2d" && i == 0) p = ParamLayout::kHwio;
-      if (l.type == "lstm" && i < 2) p = ParamLayout::kTransposed;
+      ParamConversion p;
+      if (l.type == "dense" && i == 0) {
+        p.layout = flattened.empty() ? ParamLayout::kTransposed : ParamLayout::kFlattenedNhwc;
+        p.chw = flattened;
+      }
+      if (l.type == "conv2d" && i == 0) p.layout = ParamLayout::kHwio;
+      if (l.type == "lstm" && i < 2) p.layout = ParamLayout::kTransposed;
       out.at(static_cast<size_t>(l.params[i])) = p;
     }
-    collect_layouts(l.body, out);
-    collect_layouts(l.shortcut, out);
+    if (l.type == "dense") flattened.clear();
+    collect_layouts(l.body, out, flattened);
+    collect_layouts(l.shortcut, out, flattened);
   }
+}
+
+// Columns of a [out, C·H·W] matrix reordered to H·W·C (or back, `to_nhwc` false).
+HostTensor permute_flattened_columns(const HostTensor& t, const Shape& chw, bool to_nhwc) {
+  const int64_t c = chw.at(0), h = chw.at(1), w = chw.at(2), in = c * h * w;
+  if (t.shape.size() != 2 || t.shape[1] != in)
+    throw std::runtime_error(fmt::format("dense weight [{}] after a flatten of [{}]", fmt::join(t.shape, ","),
+                                         fmt::join(chw, ",")));
+  HostTensor out = t;
+  for (int64_t row = 0; row < t.shape[0]; ++row)
+    for (int64_t ci = 0; ci < c; ++ci)
+      for (int64_t hi = 0; hi < h; ++hi)
+        for (int64_t wi = 0; wi < w; ++wi) {
+          const int64_t nchw = (ci * h + hi) * w + wi, nhwc = (hi * w + wi) * c + ci;
+          const int64_t from = to_nhwc ? nchw : nhwc, to = to_nhwc ? nhwc : nchw;
+          out.data[static_cast<size_t>(row * in + to)] = t.data[static_cast<size_t>(row * in + from)];
+        }
+  return out;
 }
 
 }  // namespace
 
-std::vector<ParamLayout> param_layouts(const Network& net) {
-  std::vector<ParamLayout> out(net.params.size(), ParamLayout::kAsIs);
-  collect_layouts(net.layers, out);
+bool takes_images(const Network& net) { return net.input_kind == "image" && net.input_shape.size() == 3; }
+
+std::vector<ParamConversion> param_layouts(const Network& net) {
+  std::vector<ParamConversion> out(net.params.size());
+  Shape flattened;
+  collect_layouts(net.layers, out, flattened);
   return out;
 }
 
-HostTensor to_tf_layout(const HostTensor& neutral, ParamLayout layout) {
-  switch (layout) {
+HostTensor to_tf_layout(const HostTensor& neutral, const ParamConversion& conversion) {
+  switch (conversion.layout) {
     case ParamLayout::kTransposed:
       return layout::transpose2d(neutral);
+    case ParamLayout::kFlattenedNhwc:
+      return layout::transpose2d(permute_flattened_columns(neutral, conversion.chw, true));
     case ParamLayout::kHwio:
       return layout::oihw_to_hwio(neutral);
     case ParamLayout::kAsIs:
@@ -59,10 +88,12 @@ HostTensor to_tf_layout(const HostTensor& neutral, ParamLayout layout) {
   return neutral;
 }
 
-HostTensor from_tf_layout(const HostTensor& tf_value, ParamLayout layout) {
-  switch (layout) {
+HostTensor from_tf_layout(const HostTensor& tf_value, const ParamConversion& conversion) {
+  switch (conversion.layout) {
     case ParamLayout::kTransposed:
       return layout::transpose2d(tf_value);
+    case ParamLayout::kFlattenedNhwc:
+      return permute_flattened_columns(layout::transpose2d(tf_value), conversion.chw, false);
     case ParamLayout::kHwio:
       return layout::hwio_to_oihw(tf_value);
     case ParamLayout::kAsIs:
@@ -78,10 +109,8 @@ const Variable& ForwardPass::param(const Layer& l, size_t i) const {
 
 Activation ForwardPass::input(TF_Output x, const Network& net) {
   g_.set_scope("input");
-  // Images NCHW -> NHWC once: this TF build's CPU convolution and pooling kernels are NHWC.
-  if (net.input_kind == "image" && net.input_shape.size() == 3)
-    return {g_.transpose(x, {0, 2, 3, 1}), net.input_shape, true};
-  return {x, net.input_shape, false};
+  // Images arrive NHWC (Model::channels_last): TF's CPU convolution and pooling kernels are NHWC.
+  return {x, net.input_shape, takes_images(net)};
 }
 
 Activation ForwardPass::layers(const std::vector<Layer>& layers, Activation x) {
@@ -181,10 +210,10 @@ Activation ForwardPass::pool(const Layer& l, const Activation& x) {
 // loc: end
 
 // loc: begin layer flatten
-// Back to NCHW first, so that the flattened order is the neutral C·H·W.
+// In the order TF holds the activation (H·W·C for images), as keras Flatten does; the next dense
+// layer's weight rows were permuted to match (ParamLayout::kFlattenedNhwc).
 Activation ForwardPass::flatten(const Layer& l, const Activation& x) {
-  const TF_Output in = x.nhwc ? g_.transpose(x.t, {0, 3, 1, 2}) : x.t;
-  return {g_.reshape(in, {-1, dim32(product(x.shape))}), l.out_shape, false};
+  return {g_.reshape(x.t, {-1, dim32(product(x.shape))}), l.out_shape, false};
 }
 // loc: end
 

@@ -1,10 +1,11 @@
 // A network's forward pass as TensorFlow graph nodes, layer by layer, in training or inference
 // mode, and the layouts its parameters take in TF.
 //
-// Activations are kept the way a TF user's graph holds them: images NHWC (the input is
-// transposed from NCHW once, and back before `flatten`, so flatten's order stays the neutral
-// C·H·W), dense and LSTM weights [in, out] (Keras' kernel layout; its LSTM gate order i,f,c,o is
-// the neutral one), conv filters HWIO.
+// Activations are kept the way a Keras user's graph holds them: images NHWC from the start (the
+// batches are fed NHWC, converted with the dataset before training, as a Keras user's arrays
+// are), flattened in H·W·C order, so the first dense layer after a flatten holds its weight rows
+// permuted once at initialisation; dense and LSTM weights [in, out] (Keras' kernel layout; its
+// LSTM gate order i,f,c,o is the neutral one), conv filters HWIO.
 #pragma once
 #include <map>
 #include <string>
@@ -15,12 +16,19 @@
 
 namespace versus::tf {
 
-// How a neutral parameter is laid out in its TF variable.
-enum class ParamLayout { kAsIs, kTransposed, kHwio };
+// How a neutral parameter is laid out in its TF variable. kFlattenedNhwc: a dense weight after a
+// flatten of an image, [out, C·H·W] neutral, [H·W·C, out] in TF (`chw` holds C, H, W).
+enum class ParamLayout { kAsIs, kTransposed, kHwio, kFlattenedNhwc };
+struct ParamConversion {
+  ParamLayout layout = ParamLayout::kAsIs;
+  Shape chw;
+};
 // One entry per Network::params, from the layer that owns each parameter.
-std::vector<ParamLayout> param_layouts(const Network& net);
-HostTensor to_tf_layout(const HostTensor& neutral, ParamLayout layout);
-HostTensor from_tf_layout(const HostTensor& tf_value, ParamLayout layout);
+std::vector<ParamConversion> param_layouts(const Network& net);
+HostTensor to_tf_layout(const HostTensor& neutral, const ParamConversion& conversion);
+HostTensor from_tf_layout(const HostTensor& tf_value, const ParamConversion& conversion);
+// Whether the network's input is an image (fed NHWC: Model::channels_last).
+bool takes_images(const Network& net);
 
 // An activation: the tensor, its per-sample shape in the neutral layout (C,H,W for images) and
 // whether TF holds it NHWC.

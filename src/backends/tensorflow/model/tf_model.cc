@@ -28,13 +28,15 @@ class TfModel final : public Model {
  public:
   TfModel(const Network& net, const std::vector<HostTensor>& initial, const OptimizerSpec& optimizer,
           const std::string& config, std::unique_ptr<CollectiveGroup> group = nullptr)
-      : input_shape_(net.input_shape), layouts_(param_layouts(net)), optimizer_(optimizer), group_(std::move(group)) {
+      : input_shape_(net.input_shape), images_(takes_images(net)), layouts_(param_layouts(net)), optimizer_(optimizer), group_(std::move(group)) {
     if (group_) g_.set_device(group_->device());
     if (initial.size() != net.params.size())
       throw std::runtime_error(
           fmt::format("{} initial tensors for {} parameters", initial.size(), net.params.size()));
+    // Images are fed NHWC, as a Keras user's arrays are (the loop converts the dataset once).
+    if (takes_images(net)) input_shape_ = {net.input_shape[1], net.input_shape[2], net.input_shape[0]};
     std::vector<int64_t> x_dims{-1};
-    x_dims.insert(x_dims.end(), net.input_shape.begin(), net.input_shape.end());
+    x_dims.insert(x_dims.end(), input_shape_.begin(), input_shape_.end());
     g_.set_scope("input");
     x_ = g_.placeholder("x", TF_FLOAT, x_dims);
     labels_ = g_.placeholder("labels", TF_FLOAT, {-1});
@@ -96,6 +98,16 @@ class TfModel final : public Model {
   }
 
   float train_step(const HostTensor& x, const std::vector<float>& labels) override { return step(x, labels); }
+  bool channels_last() const override { return images_; }
+  // Layout work inside the step: the Transpose nodes of the whole training graph (none for a
+  // network fed NHWC whose flatten follows TF's own order).
+  nlohmann::json mode_report() const override {
+    int64_t transposes = 0;
+    size_t pos = 0;
+    while (TF_Operation* op = TF_GraphNextOperation(g_.graph(), &pos))
+      transposes += std::string(TF_OperationOpType(op)) == "Transpose";
+    return {{"transposes_in_graph", transposes}};
+  }
 
   // TensorFlow's step stats: the same session run with a full trace, its nodes summed per op type
   // (the executor runs every node itself, so each is a top-level operation).
@@ -209,8 +221,9 @@ class TfModel final : public Model {
   }
 
   ModelGraph g_;  // first: destroyed last
-  Shape input_shape_;
-  std::vector<ParamLayout> layouts_;
+  Shape input_shape_;  // per sample, as fed: [H, W, C] for images
+  bool images_;
+  std::vector<ParamConversion> layouts_;
   OptimizerSpec optimizer_;
   std::vector<Variable> vars_;
   TF_Output x_{}, labels_{}, loss_{}, predict_{};
