@@ -90,7 +90,7 @@ TEST(Compare, MachineDriftBetweenTheRunsIsNotCalledARegression) {
   EXPECT_EQ(r.cases[2].verdict, Verdict::kSlower);
   EXPECT_EQ(r.regressions, 2);
   const std::string text = format_comparison(r, a.root(), b.root(), 0.05);
-  EXPECT_NE(text.find("machine control bandwidth_gbs: A 20, B 16 (-20.0 %)"), std::string::npos) << text;
+  EXPECT_NE(text.find("machine control bandwidth_gbs (median of its trials): A 20, B 16 (-20.0 %)"), std::string::npos) << text;
   EXPECT_NE(text.find("memory bandwidth (bounds cases below the ridge whose data exceed the last-level cache) by 25.0 %"),
             std::string::npos) << text;
 }
