@@ -41,6 +41,20 @@ TEST(Cli, UnknownOpIsNamed) {
   EXPECT_TRUE(testing::files_under(tmp.path()).empty());
 }
 
+// `--op` takes a comma list, like every other axis: one case per op, the same shapes for each;
+// an unknown name in the list is named.
+TEST(Cli, OpTakesACommaList) {
+  testing::TempDir tmp;
+  const auto r = run_versus({"run", "ops", "--op", "relu,sigmoid", "--param", "n=1001", "--backends", "native:eigen",
+                             "--dry-run", "--out", tmp.path().string()});
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_tail;
+  const std::string out = r.stdout_text + r.stderr_tail;
+  EXPECT_NE(out.find("relu"), std::string::npos) << out;
+  EXPECT_NE(out.find("sigmoid"), std::string::npos) << out;
+  expect_one_line_error(run_versus({"run", "ops", "--op", "relu,convolution9", "--param", "n=8", "--out", tmp.path().string()}),
+                        "unknown op 'convolution9'");
+}
+
 TEST(Cli, NonPositiveAndAbsurdSizesAreRejected) {
   testing::TempDir tmp;
   expect_one_line_error(run_versus({"run", "ops", "--sizes", "0", "--backends", "native", "--out", tmp.path().string()}),

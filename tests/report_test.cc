@@ -375,6 +375,9 @@ TEST(Report, WhoWinsWhereGivesTheRatioIntervalAndVerdict) {
   EXPECT_NE(md.find("native:openblas is 1.20× ("), std::string::npos) << md;
   EXPECT_NE(md.find("| torch:eager | 1.20 |"), std::string::npos) << md;
   EXPECT_NE(md.find("**SLOWER**"), std::string::npos);
+  // The answer comes first: the verdicts are the report's first section, provenance further down.
+  EXPECT_EQ(md.find("\n## "), md.find("\n## Who wins where")) << md.substr(0, 400);
+  EXPECT_LT(md.find("## Who wins where"), md.find("## Provenance"));
   // Failed runs take no part in the verdicts.
   const auto verdicts = md.substr(md.find("## Who wins where"), md.find("## Operation") - md.find("## Who wins where"));
   EXPECT_EQ(verdicts.find("mxnet"), std::string::npos);

@@ -1,6 +1,7 @@
 // versus: compare deep-learning frameworks fairly, from GEMM to training runs.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 #include <thread>
@@ -75,14 +76,25 @@ nlohmann::json suite_from_flags(const RunFlags& f) {
   if (!f.k.empty()) params["k"] = f.k;
   if (f.trans_a) params["trans_a"] = true;
   if (f.trans_b) params["trans_b"] = true;
-  const std::string op = f.op.empty() ? "gemm" : f.op;
-  nlohmann::json entry = {{"op", op}, {"params", params}, {"dtype", f.dtype}};
-  if (!f.directions.empty()) entry["directions"] = f.directions;
-  if (!f.sizes.empty()) entry["sizes"] = f.sizes;
-  else if (params.empty())
+  const std::string ops = f.op.empty() ? "gemm" : f.op;
+  if (f.sizes.empty() && params.empty())
     throw UserError(fmt::format("give the shape of {}: --sizes 128,512 (square gemm), --m/--n/--k lists, or "
-                                "--param name=v1,v2 (see `versus list ops`)", op));
-  return {{"name", op}, {"description", "ad-hoc run from the command line"}, {"cases", {entry}}};
+                                "--param name=v1,v2 (see `versus list ops`)", ops));
+  // `--op relu,sigmoid,tanh`: one entry per op, the same shapes for each.
+  nlohmann::json cases = nlohmann::json::array();
+  for (size_t from = 0; from <= ops.size();) {
+    const size_t comma = std::min(ops.find(',', from), ops.size());
+    const std::string op = ops.substr(from, comma - from);
+    from = comma + 1;
+    if (op.empty()) throw UserError(fmt::format("--op '{}' has an empty name in its list", ops));
+    nlohmann::json entry = {{"op", op}, {"params", params}, {"dtype", f.dtype}};
+    if (!f.directions.empty()) entry["directions"] = f.directions;
+    if (!f.sizes.empty()) entry["sizes"] = f.sizes;
+    cases.push_back(std::move(entry));
+  }
+  std::string name = ops;
+  std::replace(name.begin(), name.end(), ',', '-');
+  return {{"name", name}, {"description", "ad-hoc run from the command line"}, {"cases", cases}};
 }
 
 // `versus run ops --network lenet`: the ops of one training step of that network, at its shapes.
@@ -339,7 +351,7 @@ int main_impl(int argc, char** argv) {
   DistFlags df;
   auto* dist = run->add_subcommand("dist", "data-parallel training on each framework's own distributed engine (local, srun, mpirun)");
   add_dist_flags(*dist, df);
-  run->add_option("--op", rf.op, "operation for `run ops` (see `versus list ops`)");
+  run->add_option("--op", rf.op, "operation(s) for `run ops`, a comma list (see `versus list ops`)");
   run->add_option("--network", rf.network, "`run ops --network NAME`: the ops of that network's training step, at its shapes");
   run->add_option("--batch", rf.batch, "batch size for --network (default: the network file's)");
   run->add_option("--dtype", rf.dtype, "element type: float32, or bfloat16/float16 (gemm and conv2d, where a backend has them)")

@@ -119,14 +119,6 @@ Section verdict_section(const ReportData& data) {
     s.blocks.push_back(Paragraph{"No case has two or more backends with results: nothing to compare."});
     return s;
   }
-  s.blocks.push_back(Paragraph{
-      "For each case, every backend against the fastest: the ratio of their times (geometric means of the "
-      "worker processes' medians) with a 95 % Welch interval and a two-sided Welch t-test, both taken between "
-      "processes — a rerun is new processes, so the samples inside one process are not counted as independent "
-      "evidence. The processes of a case alternate between backends, so drift on the machine falls on all of "
-      "them. SLOWER: significant (p < 0.05) and the whole interval above 1.02. SAME: the whole interval within "
-      "[0.98, 1.02]. AMBIGUOUS: the data cannot tell — more processes or a quieter machine would; a backend "
-      "measured in one process only is always AMBIGUOUS."});
   if (!advice.empty()) {
     // Advice only where the data supports it: one framework won every case of the class, each
     // significantly; otherwise say that the data does not decide.
@@ -157,6 +149,16 @@ Section verdict_section(const ReportData& data) {
   s.blocks.push_back(Paragraph{"Against every backend, native libraries included:"});
   s.blocks.push_back(std::move(headlines));
   s.blocks.push_back(std::move(t));
+  s.blocks.push_back(Paragraph{
+      "For each case, every backend against the fastest: the ratio of their times (geometric means of the "
+      "worker processes' medians) with a 95 % Welch interval and a two-sided Welch t-test, both taken between "
+      "processes — a rerun is new processes, so the samples inside one process are not counted as independent "
+      "evidence. The processes of a case alternate between backends, round by round over the whole suite, so drift "
+      "on the machine falls on all of "
+      "them. SLOWER: significant (p < 0.05) and the whole range a rerun lands in (the interval √2 wider) above "
+      "1.02, so a rerun would repeat the verdict. SAME: the whole interval within "
+      "[0.98, 1.02]. AMBIGUOUS: the data cannot tell — more processes or a quieter machine would; a backend "
+      "measured in one process only is always AMBIGUOUS."});
   return s;
 }
 
