@@ -10,7 +10,7 @@
 #include <fstream>
 #include <thread>
 
-#include "runner/results_dir.h"
+#include "results/results_dir.h"
 #include "test_util.h"
 
 namespace versus {

@@ -6,7 +6,8 @@
 #include <fmt/format.h>
 
 #include "report/compare.h"
-#include "runner/results_dir.h"
+#include "results/results_dir.h"
+#include "runner/plan.h"
 #include "test_util.h"
 
 namespace versus {

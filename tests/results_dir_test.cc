@@ -4,7 +4,7 @@
 #include <fstream>
 
 #include "core/errors.h"
-#include "runner/results_dir.h"
+#include "results/results_dir.h"
 #include "test_util.h"
 
 namespace versus {

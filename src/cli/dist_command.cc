@@ -15,7 +15,7 @@
 #include "core/errors.h"
 #include "report/report.h"
 #include "runner/dist_runner.h"
-#include "runner/results_dir.h"
+#include "results/results_dir.h"
 #include "runner/execute.h"
 #include "runner/spawn.h"
 

@@ -21,7 +21,7 @@
 #include "report/report.h"
 #include "runner/execute.h"
 #include "runner/plan.h"
-#include "runner/results_dir.h"
+#include "results/results_dir.h"
 #include "runner/spawn.h"
 #include "runner/suite_runner.h"
 
@@ -180,7 +180,13 @@ int cmd_run(RunFlags f) {
   install_interrupt_handler();
   if (!f.resume.empty()) {
     const ResultsDir dir = ResultsDir::open_existing(f.resume);
-    const SuitePlan plan = dir.read_plan();
+    const SuitePlan plan = [&] {
+      try {
+        return dir.read_plan().get<SuitePlan>();
+      } catch (const nlohmann::json::exception& e) {
+        throw UserError(fmt::format("{} is malformed: {}", (dir.root() / "suite.json").string(), e.what()));
+      }
+    }();
     require_available(backend_names(plan));
     nlohmann::json context = dir.read_context();
     return finish_suite(dir, plan, context, f);

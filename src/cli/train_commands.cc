@@ -14,7 +14,7 @@
 #include "report/report.h"
 #include "runner/execute.h"
 #include "runner/plan.h"
-#include "runner/results_dir.h"
+#include "results/results_dir.h"
 #include "runner/spawn.h"
 #include "runner/suite_runner.h"
 #include "runner/train_runner.h"

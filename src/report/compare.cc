@@ -7,7 +7,7 @@
 
 #include "core/stats.h"
 #include "report/report_model.h"
-#include "runner/results_dir.h"
+#include "results/results_dir.h"
 
 namespace versus {
 namespace {

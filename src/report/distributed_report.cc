@@ -11,9 +11,8 @@
 #include "report/gnuplot_chart.h"
 #include "report/report_document.h"
 #include "report/report_format.h"
-#include "runner/dist_runner.h"
-#include "runner/results_dir.h"
-#include "runner/train_runner.h"
+#include "results/results_dir.h"
+#include "results/schemas.h"
 
 namespace versus {
 namespace {

@@ -1,3 +1,4 @@
+#include "results/recorded_environment.h"
 #include "report/report_content.h"
 
 #include "report/verdicts.h"
@@ -14,7 +15,6 @@
 #include "report/device_comparison.h"
 #include "report/framework_sections.h"
 #include "report/report_format.h"
-#include "runner/execute.h"
 
 namespace versus {
 namespace {

@@ -12,7 +12,7 @@
 #include "core/errors.h"
 #include "core/op_registry.h"
 #include "machine/warnings.h"
-#include "runner/results_dir.h"
+#include "results/results_dir.h"
 
 namespace versus {
 namespace {

@@ -22,9 +22,8 @@
 #include "report/training_modes.h"
 #include "report/training_steps.h"
 #include "report/training_verdicts.h"
-#include "runner/execute.h"
-#include "runner/results_dir.h"
-#include "runner/train_runner.h"
+#include "results/results_dir.h"
+#include "results/schemas.h"
 
 namespace versus {
 namespace {

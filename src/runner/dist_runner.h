@@ -26,7 +26,6 @@
 
 namespace versus {
 
-inline constexpr const char* kDistributedSchema = "versus.distributed/1";
 
 struct DistSettings {
   TrainSettings train;              // threads = per rank; batch = the global batch

@@ -11,7 +11,7 @@
 #include "core/op_registry.h"
 #include "core/stats.h"
 #include "machine/nvml.h"
-#include "runner/results_dir.h"
+#include "results/results_dir.h"
 #include "runner/spawn.h"
 #include "runner/worker_reply.h"
 

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runner/plan.h"
-#include "runner/results_dir.h"
+#include "results/results_dir.h"
 #include "runner/workers.h"
 
 namespace versus {

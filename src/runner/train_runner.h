@@ -14,13 +14,12 @@
 #include <nlohmann/json.hpp>
 
 #include "nets/network.h"
+#include "results/schemas.h"
 #include "runner/spawn.h"
 #include "runner/workers.h"
 
 namespace versus {
 
-inline constexpr const char* kTrainSchema = "versus.train/1";
-inline constexpr const char* kParitySchema = "versus.parity/1";
 
 struct TrainSettings {
   std::string dataset;          // empty: the network's default; "generated": made up in memory

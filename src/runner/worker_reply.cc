@@ -17,15 +17,6 @@ std::string last_line(const std::string& text) {
 
 }  // namespace
 
-const std::vector<std::string>& environment_that_matters() {
-  static const std::vector<std::string> names = {
-      "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_PROC_BIND", "OMP_PLACES",
-      "KMP_AFFINITY", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "TF_ENABLE_ONEDNN_OPTS",
-      "TF_XLA_FLAGS", "TF_CPP_MIN_LOG_LEVEL", "MXNET_ENGINE_TYPE", "MXNET_MKLDNN_ENABLED",
-      "MXNET_CPU_WORKER_NTHREADS", "DNNL_MAX_CPU_ISA", "ONEDNN_MAX_CPU_ISA", "CUDA_VISIBLE_DEVICES"};
-  return names;
-}
-
 std::vector<std::string> worker_environment(int threads) {
   const std::string t = std::to_string(threads);
   std::vector<std::string> env = {"OMP_NUM_THREADS=" + t, "OPENBLAS_NUM_THREADS=" + t, "MKL_NUM_THREADS=" + t};

@@ -1,6 +1,7 @@
 // What a finished worker process said: its reply line, or a failure made from how it ended
 // (timeout, crash, garbage), plus its resource use. Shared by op runs and training runs.
 #pragma once
+#include "results/recorded_environment.h"
 #include <string>
 #include <vector>
 
@@ -14,8 +15,6 @@ namespace versus {
 std::vector<std::string> worker_environment(int threads);
 // The variables of environment_that_matters() as the worker sees them.
 nlohmann::json recorded_environment(const std::vector<std::string>& overrides);
-// Environment variables that change what a framework does; recorded in every result.
-const std::vector<std::string>& environment_that_matters();
 
 // Whether a worker stdout line is its reply (and not a {"progress": ...} line).
 bool is_reply_line(const std::string& line);

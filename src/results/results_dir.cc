@@ -1,4 +1,6 @@
-#include "runner/results_dir.h"
+#include "results/results_dir.h"
+
+#include <algorithm>
 
 #include <ctime>
 #include <fstream>
@@ -43,17 +45,11 @@ ResultsDir ResultsDir::open_existing(const std::filesystem::path& root) {
   return ResultsDir(root);
 }
 
-void ResultsDir::write_plan(const SuitePlan& plan) const {
-  write_file_atomically(root_ / "suite.json", nlohmann::json(plan).dump(2) + "\n");
+void ResultsDir::write_plan(const nlohmann::json& plan) const {
+  write_file_atomically(root_ / "suite.json", plan.dump(2) + "\n");
 }
 
-SuitePlan ResultsDir::read_plan() const {
-  try {
-    return read_json_file(root_ / "suite.json").get<SuitePlan>();
-  } catch (const nlohmann::json::exception& e) {
-    throw UserError(fmt::format("{} is malformed: {}", (root_ / "suite.json").string(), e.what()));
-  }
-}
+nlohmann::json ResultsDir::read_plan() const { return read_json_file(root_ / "suite.json"); }
 
 void ResultsDir::write_context(const nlohmann::json& context) const {
   write_file_atomically(root_ / "context.json", context.dump(2) + "\n");

@@ -1,6 +1,8 @@
 // A results folder: suite.json (the plan), context.json (machine, roofline, frameworks) and
-// runs/<case id>.json, one document per finished run. Every file is written atomically, so an
-// interrupted suite leaves only whole files behind and can be resumed.
+// runs/<case id>.json, one document per finished run (a training folder: training.json,
+// runs/<run id>.json, parity.json; a distributed one adds distributed.json). Every file is written
+// atomically, so an interrupted suite leaves only whole files behind and can be resumed; the
+// runs already written are what resume skips (has_run).
 #pragma once
 #include <filesystem>
 #include <string>
@@ -8,11 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runner/plan.h"
+#include "results/schemas.h"
 
 namespace versus {
-
-inline constexpr const char* kResultSchema = "versus.result/1";
 
 class ResultsDir {
  public:
@@ -23,8 +23,10 @@ class ResultsDir {
   static ResultsDir open_existing(const std::filesystem::path& root);
 
   const std::filesystem::path& root() const { return root_; }
-  void write_plan(const SuitePlan& plan) const;
-  SuitePlan read_plan() const;
+  // The plan as the runner describes it (runner/plan.h: SuitePlan's JSON form).
+  void write_plan(const nlohmann::json& plan) const;
+  // Throws UserError naming suite.json when it is unreadable or not valid JSON.
+  nlohmann::json read_plan() const;
   void write_context(const nlohmann::json& context) const;
   nlohmann::json read_context() const;
   bool has_run(const std::string& case_id) const;
