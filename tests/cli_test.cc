@@ -2,6 +2,8 @@
 // an interrupted suite resumes without redoing or duplicating finished runs.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -109,6 +111,59 @@ TEST(Cli, ListsOpsAndUnknownOpsEvenWithoutAnyWorker) {
   // The op is judged before the (missing) backends: the more useful message comes first.
   expect_one_line_error(run_versus({"run", "ops", "--op", "convolution9", "--sizes", "8"}, {no_workers}),
                         "unknown op 'convolution9'");
+}
+
+// With three processes a run spans the suite (one process per round): an interrupted suite keeps
+// the processes of its unfinished runs in partial/, and the resumed suite carries on from them
+// instead of redoing them.
+TEST(Cli, InterruptedSuiteKeepsTheProcessesOfUnfinishedRuns) {
+  if (!testing::worker_built("native")) GTEST_SKIP() << "native worker not built";
+  testing::TempDir tmp;
+  const std::vector<std::string> args = {(testing::bin_dir() / "versus").string(), "run", "ops", "--sizes", "16",
+                                         "--backends", "native", "--quick", "--processes", "3",
+                                         "--no-report", "--out", tmp.path().string()};
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  ::setenv("VERSUS_TEST_HANG_VARIANT", "eigen", 1);
+  pid_t pid;
+  ASSERT_EQ(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ), 0);
+  ::unsetenv("VERSUS_TEST_HANG_VARIANT");
+  auto partial_files = [&] {
+    std::vector<std::filesystem::path> out;
+    for (const auto& f : testing::files_under(tmp.path()))
+      if (f.parent_path().filename() == "partial") out.push_back(f);
+    return out;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (partial_files().size() < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // now inside the hanging eigen run
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  const auto kept = partial_files();
+  ASSERT_EQ(kept.size(), 2u);  // openblas and onednn, one process each; eigen's hung process is not kept
+  std::set<int> kept_pids;
+  for (const auto& f : kept) {
+    const auto doc = nlohmann::json::parse(std::ifstream(f));
+    ASSERT_EQ(doc["processes"].size(), 1u) << doc.dump();
+    kept_pids.insert(doc["processes"][0]["pid"].get<int>());
+  }
+  const auto folder = kept.front().parent_path().parent_path();
+  const auto r = run_versus({"run", "--resume", folder.string(), "--no-report"});
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_tail;
+  EXPECT_NE(r.stderr_tail.find("2 processes of unfinished runs kept"), std::string::npos) << r.stderr_tail;
+  EXPECT_TRUE(partial_files().empty());
+  std::set<int> final_first_pids;
+  for (const auto& f : testing::files_under(folder / "runs")) {
+    const auto doc = nlohmann::json::parse(std::ifstream(f));
+    EXPECT_GE(doc["processes"].size(), 3u) << f;
+    if (doc["case"]["variant"] != "eigen") final_first_pids.insert(doc["processes"][0]["pid"].get<int>());
+  }
+  EXPECT_EQ(final_first_pids, kept_pids);  // the kept processes are the runs' first, not redone
 }
 
 TEST(Cli, InterruptedSuiteResumesWithoutRedoingFinishedRuns) {

@@ -73,6 +73,31 @@ void ResultsDir::write_run(const std::string& case_id, const nlohmann::json& doc
   write_file_atomically(run_path(case_id), doc.dump(1) + "\n");
 }
 
+std::filesystem::path ResultsDir::partial_path(const std::string& case_id) const {
+  return root_ / "partial" / (case_id + ".json");
+}
+
+void ResultsDir::write_partial(const std::string& case_id, const nlohmann::json& processes) const {
+  std::filesystem::create_directories(root_ / "partial");
+  write_file_atomically(partial_path(case_id), nlohmann::json{{"id", case_id}, {"processes", processes}}.dump(1) + "\n");
+}
+
+nlohmann::json ResultsDir::read_partial(const std::string& case_id) const {
+  if (!std::filesystem::exists(partial_path(case_id))) return nullptr;
+  try {
+    const nlohmann::json doc = read_json_file(partial_path(case_id));
+    if (doc.value("id", std::string()) == case_id && doc.contains("processes") && doc["processes"].is_array())
+      return doc["processes"];
+  } catch (const UserError&) {
+  }
+  return nullptr;
+}
+
+void ResultsDir::remove_partial(const std::string& case_id) const {
+  std::error_code ec;
+  std::filesystem::remove(partial_path(case_id), ec);
+}
+
 std::vector<nlohmann::json> ResultsDir::read_runs(const std::string& schema) const {
   std::vector<std::filesystem::path> files;
   std::error_code ec;

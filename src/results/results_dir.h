@@ -31,12 +31,20 @@ class ResultsDir {
   nlohmann::json read_context() const;
   bool has_run(const std::string& case_id) const;
   void write_run(const std::string& case_id, const nlohmann::json& doc) const;
+  // The processes of a run still in progress: a suite's rounds span the whole suite, so an
+  // interrupted suite keeps them in partial/<case id>.json (replaced after every process, removed
+  // once the run is written) and a resumed one carries on from them.
+  void write_partial(const std::string& case_id, const nlohmann::json& processes) const;
+  // The kept processes, or null when there are none (or the file is unreadable: they are redone).
+  nlohmann::json read_partial(const std::string& case_id) const;
+  void remove_partial(const std::string& case_id) const;
   // All run documents, sorted by file name; throws UserError naming a corrupt file or one of
   // another schema (training folders hold versus.train/1 runs).
   std::vector<nlohmann::json> read_runs(const std::string& schema = kResultSchema) const;
 
  private:
   std::filesystem::path run_path(const std::string& case_id) const;
+  std::filesystem::path partial_path(const std::string& case_id) const;
   std::filesystem::path root_;
 };
 

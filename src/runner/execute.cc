@@ -97,6 +97,16 @@ bool CaseExecution::wants_process() const {
 void CaseExecution::run_process() {
   nlohmann::json reply = run_one_process(case_, settings_, worker_, env_);
   if (interrupt_requested()) throw Interrupted();
+  take(std::move(reply));
+}
+
+void CaseExecution::restore(const nlohmann::json& processes) {
+  if (!processes.is_array()) return;
+  for (const auto& p : processes)
+    if (p.value("status", "") == "ok") take(p);  // a failed process would have ended the run
+}
+
+void CaseExecution::take(nlohmann::json reply) {
   const std::string st = reply.value("status", "error");
   if (processes_.empty() || st != "ok") {  // the first process, or the one that failed, speaks for the run
     for (const char* key : {"validation", "framework", "threads_used", "variant", "mode_report"})

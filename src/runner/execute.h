@@ -29,6 +29,9 @@ class CaseExecution {
   bool wants_process() const;
   // Runs one more worker process. Throws Interrupted when the user stops.
   void run_process();
+  // Processes kept from an interrupted suite (ResultsDir::read_partial), taken as if just run.
+  void restore(const nlohmann::json& processes);
+  const nlohmann::json& processes() const { return processes_; }
   // The result document of the processes run so far.
   nlohmann::json result() const;
   const CaseSpec& spec() const { return case_; }
@@ -42,6 +45,7 @@ class CaseExecution {
   nlohmann::json processes_ = nlohmann::json::array();
   ProcessSamples samples_;
   std::string status_ = "ok", reason_;
+  void take(nlohmann::json reply);
 };
 
 // All processes of one case, one after the other (a case run on its own).

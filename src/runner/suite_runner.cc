@@ -61,12 +61,18 @@ SuiteTally run_suite(const ResultsDir& dir, const SuitePlan& plan, const nlohman
   SuiteTally tally;
   const size_t total = plan.cases.size();
   std::vector<GroupRuns> groups;
-  size_t todo = 0;
+  size_t todo = 0, kept_processes = 0;
   for (const std::vector<size_t>& indices : comparison_groups(plan.cases)) {
     GroupRuns g;
     for (size_t i : indices)
-      if (!dir.has_run(plan.cases[i].id()))
+      if (!dir.has_run(plan.cases[i].id())) {
         g.runs.emplace_back(plan.cases[i], plan.settings, workers.at(plan.cases[i].backend), context);
+        const nlohmann::json kept = dir.read_partial(plan.cases[i].id());
+        if (kept.is_array()) {
+          g.runs.back().restore(kept);
+          kept_processes += g.runs.back().processes().size();
+        }
+      }
     if (g.runs.empty()) continue;
     g.label = group_label(g.runs.front().spec());
     g.written.assign(g.runs.size(), false);
@@ -74,16 +80,18 @@ SuiteTally run_suite(const ResultsDir& dir, const SuitePlan& plan, const nlohman
     groups.push_back(std::move(g));
   }
   tally.skipped = static_cast<int>(total - todo);
-  if (tally.skipped > 0)
-    std::fprintf(stderr, "resuming: %d of %zu runs already done\n", tally.skipped, total);
+  if (tally.skipped > 0 || kept_processes > 0)
+    std::fprintf(stderr, "resuming: %d of %zu runs already done, %zu processes of unfinished runs kept\n", tally.skipped,
+                 total, kept_processes);
   const auto start = std::chrono::steady_clock::now();
   // Progress counts processes: the planned ones, and the extra ones as they are decided.
   size_t planned_processes = todo * static_cast<size_t>(plan.settings.processes);
-  size_t processes_done = 0;
+  size_t processes_done = kept_processes;
 
   auto finish = [&](CaseExecution& run) {
     const nlohmann::json doc = run.result();
     dir.write_run(run.spec().id(), doc);
+    dir.remove_partial(run.spec().id());
     ++tally.ran;
     const std::string status = doc.value("status", "error");
     if (status == "ok") ++tally.ok;
@@ -121,12 +129,13 @@ SuiteTally run_suite(const ResultsDir& dir, const SuitePlan& plan, const nlohman
         if (g.written[i]) continue;
         if (g.runs[i].wants_process()) {
           g.runs[i].run_process();
+          if (g.runs[i].wants_process()) dir.write_partial(g.runs[i].spec().id(), g.runs[i].processes());
           ++processes_done;
           if (round >= plan.settings.processes) ++planned_processes;  // an extra one
           any = true;
         }
-        // Written the moment it needs no more processes: an interruption loses only the runs
-        // still in progress (resume redoes those whole).
+        // Written the moment it needs no more processes; until then its processes are kept in
+        // partial/, so an interruption loses at most the process that was running.
         if (!g.runs[i].wants_process()) {
           g.written[i] = true;
           finish(g.runs[i]);
