@@ -240,6 +240,28 @@ TEST(TrainRunner, ParityComparesTheFirstStepsAndAccuracySpreadIsInPoints) {
   EXPECT_FALSE(check_parity({{"a", runs.at("a")}}, 1.0).passed);
 }
 
+// Warm-up steps: the first, then the run of steps right after it that take more than twice the
+// steady median (lazy compilation at step 2 and 3); a normal step ends it, at most a tenth of the
+// steps, and a short run keeps only the first.
+TEST(TrainRunner, WarmupStepsAreTheFirstAndTheSlowStepsRightAfterIt) {
+  std::vector<double> steps(40, 0.010);
+  steps[0] = 1.0;                 // graph construction
+  steps[1] = steps[2] = 0.5;      // XLA compiles its clusters on their first use
+  steps[3] = 0.011;               // steady from here
+  steps[10] = 0.5;                // a slow step later is the steady state's own tail
+  EXPECT_EQ(warmup_steps(steps), 3);
+  steps[1] = steps[2] = 0.010;
+  EXPECT_EQ(warmup_steps(steps), 1);
+  std::vector<double> compiling_all_along(40, 0.5);
+  compiling_all_along[39] = 0.010;
+  EXPECT_EQ(warmup_steps(compiling_all_along), 1);  // no step is twice the median: nothing to call warm-up
+  std::vector<double> slow_start(40, 0.010);
+  for (int i = 0; i < 10; ++i) slow_start[static_cast<size_t>(i)] = 0.5;
+  EXPECT_EQ(warmup_steps(slow_start), 4);  // at most a tenth of the 40 steps
+  EXPECT_EQ(warmup_steps({0.5, 0.5, 0.01}), 1);  // under 20 steps: the first only
+  EXPECT_EQ(warmup_steps({}), 0);
+}
+
 TEST(TrainRunner, TimeToAccuracyCountsTrainingTimeUntilTheFirstEpochThatReachesIt) {
   const nlohmann::json run = fake_run({1.0}, {0.70, 0.86, 0.84, 0.90});
   EXPECT_EQ(time_to_accuracy(run, 0.85)["epoch"], 2);

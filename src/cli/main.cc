@@ -377,12 +377,12 @@ int main_impl(int argc, char** argv) {
       ->capture_default_str();
   run->add_option("--device,--devices", rf.devices, "cpu and/or cuda, comma list (default cpu)")->delimiter(',');
   run->add_option("--direction,--directions", rf.directions, "forward and/or backward, comma list")->delimiter(',');
-  run->add_option("--processes", rf.processes, "worker processes per case (default 3, quick 2)");
+  run->add_option("--processes", rf.processes, "worker processes per case (default 3)");
   run->add_option("--timeout", rf.timeout, "seconds per worker process before it is killed");
   run->add_option("--seed", rf.seed, "seed of inputs and weights")->capture_default_str();
   run->add_option("--out", rf.out, "parent folder of the results folder")->capture_default_str();
   run->add_option("--resume", rf.resume, "finish an interrupted suite in this results folder");
-  run->add_flag("--quick", rf.quick, "fewer samples and processes (said in the results)");
+  run->add_flag("--quick", rf.quick, "fewer samples per process and a shorter warm-up (said in the results)");
   run->add_flag("--no-report", rf.no_report, "do not write the report at the end");
   run->add_flag("--dry-run", rf.dry_run, "list the cases the run would time, with their provenance, and stop");
   run->add_flag("-v,--verbose", rf.verbose, "per-process details");

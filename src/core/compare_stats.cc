@@ -102,6 +102,12 @@ double run_to_run_spread(const std::vector<RatioEstimate>& cases) {
   return std::sqrt(std::max(0.0, robust_sd * robust_sd - typical_own * typical_own));
 }
 
+double run_to_run_spread_df(const std::vector<RatioEstimate>& cases) {
+  size_t used = 0;
+  for (const auto& c : cases) used += c.between_processes && c.ratio > 0;
+  return used < 2 ? 1.0 : 0.37 * static_cast<double>(used - 1);
+}
+
 std::string to_string(Verdict v) {
   switch (v) {
     case Verdict::kFaster: return "FASTER";
@@ -120,7 +126,9 @@ Verdict judge(const RatioEstimate& r, double alpha, double margin, double drift)
   // not only the confidence interval (which alone calls ~5 % of A/A comparisons different).
   if (significant && r.rerun_high < 1.0 / (1.0 + beyond)) return Verdict::kFaster;
   if (significant && r.rerun_low > 1.0 + beyond) return Verdict::kSlower;
-  if (r.ci_low >= 1.0 / (1.0 + margin) && r.ci_high <= 1.0 + margin) return Verdict::kSame;
+  // SAME only where the machine itself held still: within a drift larger than the margin the
+  // data cannot say the software is unchanged either.
+  if (drift <= margin && r.ci_low >= 1.0 / (1.0 + margin) && r.ci_high <= 1.0 + margin) return Verdict::kSame;
   return Verdict::kAmbiguous;
 }
 

@@ -34,6 +34,9 @@ RatioEstimate with_run_spread(const RatioEstimate& r, double extra_log_sd, doubl
 // changed do not inflate it) less their median own standard error, as a log standard deviation;
 // 0 when the cases' ratios scatter no more than their processes predict, or fewer than 8 cases.
 double run_to_run_spread(const std::vector<RatioEstimate>& cases);
+// The degrees of freedom of that spread: a MAD is about 37 % as efficient as a standard deviation
+// for normal data, so 0.37 × (cases used − 1).
+double run_to_run_spread_df(const std::vector<RatioEstimate>& cases);
 inline constexpr size_t kMinCasesForRunSpread = 8;
 // One process per side (or pooled samples of unknown origin): within-process bootstrap only,
 // `between_processes` false.

@@ -49,7 +49,7 @@ inline constexpr double kUnstableCv = 0.10;
 inline constexpr int kBootstrapResamples = 2000;
 // The precision a result aims for: the 95 % interval's half-width at most this fraction of the
 // central time. The runner adds worker processes until it is met or its budget of extra processes
-// is spent (runner/case_run.cc); a result that still misses it says so.
+// is spent (runner/execute.cc, CaseExecution); a result that still misses it says so.
 inline constexpr double kCiHalfWidthTarget = 0.05;
 // Samples of one process: the bootstrap of its median (what one process can say of itself).
 Summary summarize(const std::vector<double>& samples, uint64_t seed = 1, double unstable_cv = kUnstableCv);

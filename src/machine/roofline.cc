@@ -98,6 +98,7 @@ std::vector<double> measure_bandwidth(int threads) {
 }  // namespace
 
 double time_parallel(int threads, const std::function<void(int)>& work) {
+  threads = std::max(1, threads);
   std::barrier start(threads);
   std::vector<Clock::time_point> began(static_cast<size_t>(threads)), ended(static_cast<size_t>(threads));
   std::vector<std::thread> pool;

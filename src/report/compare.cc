@@ -106,7 +106,7 @@ ComparisonResult compare_results(const std::filesystem::path& a, const std::file
   result.run_spread = run_to_run_spread(estimates);
   for (auto& c : result.cases) {
     if (c.status == "compared") {
-      c.ratio = with_run_spread(c.ratio, result.run_spread, static_cast<double>(estimates.size() - 1));
+      c.ratio = with_run_spread(c.ratio, result.run_spread, run_to_run_spread_df(estimates));
       c.verdict = judge(c.ratio, 0.05, kEquivalenceMargin, c.drift);
     }
     if (c.status != "compared") {

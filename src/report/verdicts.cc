@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/compare_stats.h"
+#include "core/stats.h"
 
 namespace versus {
 namespace {
@@ -27,6 +28,12 @@ std::string family_of(const std::string& op) {
   if (op == "add" || op == "mul" || op == "relu" || op == "sigmoid" || op == "tanh") return "element-wise ops";
   if (op == "embedding") return "embeddings";
   return "softmax, losses and reductions";
+}
+
+// Rows by their time between processes (what process_ratio compares; an older result's stored
+// median is the pooled one).
+bool by_central_time(const RunRow* a, const RunRow* b) {
+  return summarize_processes(a->samples_by_process).median < summarize_processes(b->samples_by_process).median;
 }
 
 std::string case_label(const RunRow& r) {
@@ -56,7 +63,7 @@ Section verdict_section(const ReportData& data) {
   for (const auto& key : order) {
     auto rows = cases[key];
     if (rows.size() < 2) continue;
-    std::sort(rows.begin(), rows.end(), [](const RunRow* a, const RunRow* b) { return *a->median < *b->median; });
+    std::sort(rows.begin(), rows.end(), by_central_time);
     const RunRow& best = *rows.front();
     t.rows.push_back({{case_label(best)}, {best.label(), Tone::good}, {"1 (fastest)"}, {""}, {""},
                       {std::to_string(best.samples_by_process.size())}, {""}});
@@ -94,7 +101,7 @@ Section verdict_section(const ReportData& data) {
     for (const RunRow* r : cases[key])
       if (r->backend != "native") rows.push_back(r);
     if (rows.size() < 2) continue;
-    std::sort(rows.begin(), rows.end(), [](const RunRow* a, const RunRow* b) { return *a->median < *b->median; });
+    std::sort(rows.begin(), rows.end(), by_central_time);
     const RunRow& best = *rows[0];
     const RunRow& next = *rows[1];
     const RatioEstimate ratio = process_ratio(best.samples_by_process, next.samples_by_process);

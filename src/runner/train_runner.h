@@ -80,9 +80,10 @@ void run_training_repeats(const nlohmann::json& request, const std::map<std::str
                           bool verbose);
 
 // The steps at the start of a run that are warm-up: the first (graph construction, first-touch
-// allocation) and, after it, every step more than twice the median of the rest — lazy
-// compilation (XLA compiles on first use of each cluster, sometimes not on step 1). At most a
-// tenth of the steps.
+// allocation) and the run of steps right after it that each take more than twice the median of
+// the rest — lazy compilation (XLA compiles on first use of each cluster, sometimes at step 2).
+// At most a tenth of the steps (so a run under 20 steps has only the first); a normal step ends
+// the warm-up, and a slow step after it is the steady state's own tail.
 int64_t warmup_steps(const std::vector<double>& step_seconds);
 
 // The worker's sampled CPU seconds and resident memory against time (schema part of

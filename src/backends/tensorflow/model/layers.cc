@@ -26,6 +26,7 @@ int64_t product(const Shape& s) {
 }
 
 // `flattened`: the [C, H, W] of the image the last flatten met, until a dense layer takes it.
+// In between, a layer's per-feature parameters (batch_norm's γ and β) are in the flattened order.
 void collect_layouts(const std::vector<Layer>& layers, std::vector<ParamConversion>& out, Shape& flattened) {
   for (const Layer& l : layers) {
     if (l.type == "flatten" && l.in_shape.size() == 3) flattened = l.in_shape;
@@ -34,14 +35,22 @@ void collect_layouts(const std::vector<Layer>& layers, std::vector<ParamConversi
       if (l.type == "dense" && i == 0) {
         p.layout = flattened.empty() ? ParamLayout::kTransposed : ParamLayout::kFlattenedNhwc;
         p.chw = flattened;
+      } else if (l.type == "batch_norm" && !flattened.empty()) {
+        p.layout = ParamLayout::kFlattenedNhwcVector;
+        p.chw = flattened;
       }
       if (l.type == "conv2d" && i == 0) p.layout = ParamLayout::kHwio;
       if (l.type == "lstm" && i < 2) p.layout = ParamLayout::kTransposed;
       out.at(static_cast<size_t>(l.params[i])) = p;
     }
     if (l.type == "dense") flattened.clear();
-    collect_layouts(l.body, out, flattened);
-    collect_layouts(l.shortcut, out, flattened);
+    if (l.type == "residual") {
+      // Both branches read the same input: each starts from the state the residual met.
+      Shape body = flattened, shortcut = flattened;
+      collect_layouts(l.body, out, body);
+      collect_layouts(l.shortcut, out, shortcut);
+      if (body.empty() || shortcut.empty()) flattened.clear();
+    }
   }
 }
 
@@ -63,6 +72,15 @@ HostTensor permute_flattened_columns(const HostTensor& t, const Shape& chw, bool
   return out;
 }
 
+// A per-feature vector of C·H·W values reordered to H·W·C (or back, `to_nhwc` false).
+HostTensor permute_flattened_vector(const HostTensor& t, const Shape& chw, bool to_nhwc) {
+  HostTensor row = t;
+  row.shape = {1, t.elements()};
+  HostTensor out = permute_flattened_columns(row, chw, to_nhwc);
+  out.shape = t.shape;
+  return out;
+}
+
 }  // namespace
 
 bool takes_images(const Network& net) { return net.input_kind == "image" && net.input_shape.size() == 3; }
@@ -80,6 +98,8 @@ HostTensor to_tf_layout(const HostTensor& neutral, const ParamConversion& conver
       return layout::transpose2d(neutral);
     case ParamLayout::kFlattenedNhwc:
       return layout::transpose2d(permute_flattened_columns(neutral, conversion.chw, true));
+    case ParamLayout::kFlattenedNhwcVector:
+      return permute_flattened_vector(neutral, conversion.chw, true);
     case ParamLayout::kHwio:
       return layout::oihw_to_hwio(neutral);
     case ParamLayout::kAsIs:
@@ -94,6 +114,8 @@ HostTensor from_tf_layout(const HostTensor& tf_value, const ParamConversion& con
       return layout::transpose2d(tf_value);
     case ParamLayout::kFlattenedNhwc:
       return permute_flattened_columns(layout::transpose2d(tf_value), conversion.chw, false);
+    case ParamLayout::kFlattenedNhwcVector:
+      return permute_flattened_vector(tf_value, conversion.chw, false);
     case ParamLayout::kHwio:
       return layout::hwio_to_oihw(tf_value);
     case ParamLayout::kAsIs:

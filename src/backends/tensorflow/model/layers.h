@@ -17,8 +17,9 @@
 namespace versus::tf {
 
 // How a neutral parameter is laid out in its TF variable. kFlattenedNhwc: a dense weight after a
-// flatten of an image, [out, C·H·W] neutral, [H·W·C, out] in TF (`chw` holds C, H, W).
-enum class ParamLayout { kAsIs, kTransposed, kHwio, kFlattenedNhwc };
+// flatten of an image, [out, C·H·W] neutral, [H·W·C, out] in TF (`chw` holds C, H, W);
+// kFlattenedNhwcVector: a per-feature vector of such a flattened image (batch_norm's γ, β).
+enum class ParamLayout { kAsIs, kTransposed, kHwio, kFlattenedNhwc, kFlattenedNhwcVector };
 struct ParamConversion {
   ParamLayout layout = ParamLayout::kAsIs;
   Shape chw;
