@@ -568,6 +568,14 @@ const json kResidual = json::parse(R"({
              {"type": "dense", "units": 8}, {"type": "batch_norm", "momentum": 0.8}, {"type": "relu"},
              {"type": "dense", "units": 3}]})");
 
+// A batch norm over a flattened image: its γ and β are per flattened feature, which TensorFlow
+// (fed NHWC, flattening H·W·C) must hold reordered; the final parameters are compared too.
+const json kFlatBatchNorm = json::parse(R"({
+  "name": "tiny_flat_bn", "input": {"kind": "image", "shape": [2, 4, 5]}, "classes": 3,
+  "loss": "softmax_cross_entropy",
+  "layers": [{"type": "conv2d", "filters": 3, "kernel": 3, "padding": 1}, {"type": "relu"}, {"type": "flatten"},
+             {"type": "batch_norm"}, {"type": "relu"}, {"type": "dense", "units": 3}]})");
+
 const json kLstm = json::parse(R"({
   "name": "tiny_lstm", "input": {"kind": "tokens", "shape": [7], "vocab": 11},
   "loss": "sigmoid_cross_entropy",
@@ -582,6 +590,7 @@ TEST_P(ModelReference, MlpWithAdam) { expect_parity(GetParam(), kMlp, kAdam); }
 TEST_P(ModelReference, ConvNetWithSgd) { expect_parity(GetParam(), kConv, kSgd); }
 TEST_P(ModelReference, ConvNetWithMomentum) { expect_parity(GetParam(), kConv, kMomentum); }
 TEST_P(ModelReference, BatchNormResidualNet) { expect_parity(GetParam(), kResidual, kSgd); }
+TEST_P(ModelReference, BatchNormOverAFlattenedImage) { expect_parity(GetParam(), kFlatBatchNorm, kMomentum); }
 TEST_P(ModelReference, EmbeddingLstmWithSgd) { expect_parity(GetParam(), kLstm, kSgd); }
 TEST_P(ModelReference, EmbeddingLstmWithAdam) { expect_parity(GetParam(), kLstm, kAdam); }
 INSTANTIATE_TEST_SUITE_P(Frameworks, ModelReference, ::testing::Values("tensorflow", "mxnet", "torch"),
