@@ -204,6 +204,18 @@ Document build(const DistData& d, const Chart& chart, const Chart& scaling) {
                       {num("loopback_bytes_per_step", [](double v) { return fmt::format("{:.2f} MB", v / 1e6); })},
                       {s["parity"].value("passed", false) ? "passed" : "FAILED", parity_tone(s)}});
   }
+  // The answer first: one sentence per framework, then the job's facts and the table.
+  Bullets answer;
+  for (const auto& [backend, s] : plan["backends"].items()) {
+    if (s.value("status", "") != "ok" || !s.contains("speedup")) continue;
+    answer.items.push_back(fmt::format(
+        "{}: {} ranks take {} per step, one process on the whole batch {}: {:.2f}× ({} of perfect scaling), {:+.0f} % over "
+        "doing one share alone; parity {}.",
+        backend, n, ms(s["median_step_seconds"]), ms(s["single"].value("median_step_seconds", nlohmann::json())),
+        s["speedup"].get<double>(), format_percent(s.value("scaling_efficiency", 0.0)),
+        s.value("overhead_fraction", 0.0) * 100, s["parity"].value("passed", false) ? "passed" : "FAILED"));
+  }
+  if (!answer.items.empty()) summary.blocks.insert(summary.blocks.begin(), std::move(answer));
   summary.blocks.push_back(engines);
   summary.blocks.push_back(t);
   summary.blocks.push_back(KeyValues{{
