@@ -113,37 +113,53 @@ TEST(Cli, ListsOpsAndUnknownOpsEvenWithoutAnyWorker) {
                         "unknown op 'convolution9'");
 }
 
+namespace {
+
+// The files under `root` whose folder is named `subfolder` ("runs", "partial").
+std::vector<std::filesystem::path> files_in(const std::filesystem::path& root, const std::string& subfolder) {
+  std::vector<std::filesystem::path> out;
+  for (const auto& f : testing::files_under(root))
+    if (f.parent_path().filename() == subfolder) out.push_back(f);
+  return out;
+}
+
+// Starts `versus run ops SIZES --backends native --quick --processes PROCESSES` with the eigen
+// variant hanging, waits until `ready` files exist in the folder named `subfolder` (runs or
+// partial), lets the hang begin, sends SIGINT and returns the exit status. The files it saw are
+// whatever files_in(out, subfolder) lists afterwards.
+int interrupt_a_hanging_suite(const std::filesystem::path& out, const std::string& sizes, const std::string& processes,
+                              const std::string& subfolder, size_t ready) {
+  const std::vector<std::string> args = {(testing::bin_dir() / "versus").string(), "run", "ops", "--sizes", sizes,
+                                         "--backends", "native", "--quick", "--processes", processes,
+                                         "--no-report", "--out", out.string()};
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  ::setenv("VERSUS_TEST_HANG_VARIANT", "eigen", 1);
+  pid_t pid;
+  const int spawned = posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ);
+  ::unsetenv("VERSUS_TEST_HANG_VARIANT");
+  if (spawned != 0) return -1;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (files_in(out, subfolder).size() < ready && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // now inside the hanging eigen run
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
 // With three processes a run spans the suite (one process per round): an interrupted suite keeps
 // the processes of its unfinished runs in partial/, and the resumed suite carries on from them
 // instead of redoing them.
 TEST(Cli, InterruptedSuiteKeepsTheProcessesOfUnfinishedRuns) {
   if (!testing::worker_built("native")) GTEST_SKIP() << "native worker not built";
   testing::TempDir tmp;
-  const std::vector<std::string> args = {(testing::bin_dir() / "versus").string(), "run", "ops", "--sizes", "16",
-                                         "--backends", "native", "--quick", "--processes", "3",
-                                         "--no-report", "--out", tmp.path().string()};
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  ::setenv("VERSUS_TEST_HANG_VARIANT", "eigen", 1);
-  pid_t pid;
-  ASSERT_EQ(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ), 0);
-  ::unsetenv("VERSUS_TEST_HANG_VARIANT");
-  auto partial_files = [&] {
-    std::vector<std::filesystem::path> out;
-    for (const auto& f : testing::files_under(tmp.path()))
-      if (f.parent_path().filename() == "partial") out.push_back(f);
-    return out;
-  };
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (partial_files().size() < 2 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // now inside the hanging eigen run
-  ::kill(pid, SIGINT);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 130);
+  auto partial_files = [&] { return files_in(tmp.path(), "partial"); };
+  EXPECT_EQ(interrupt_a_hanging_suite(tmp.path(), "16", "3", "partial", 2), 130);
   const auto kept = partial_files();
   ASSERT_EQ(kept.size(), 2u);  // openblas and onednn, one process each; eigen's hung process is not kept
   std::set<int> kept_pids;
@@ -170,32 +186,8 @@ TEST(Cli, InterruptedSuiteResumesWithoutRedoingFinishedRuns) {
   if (!testing::worker_built("native")) GTEST_SKIP() << "native worker not built";
   testing::TempDir tmp;
   // The eigen variant hangs, so the suite is certainly mid-way when we interrupt it.
-  const std::vector<std::string> args = {(testing::bin_dir() / "versus").string(), "run", "ops", "--sizes", "16,24",
-                                         "--backends", "native", "--quick", "--processes", "1",
-                                         "--no-report", "--out", tmp.path().string()};
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  ::setenv("VERSUS_TEST_HANG_VARIANT", "eigen", 1);
-  pid_t pid;
-  ASSERT_EQ(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ), 0);
-  ::unsetenv("VERSUS_TEST_HANG_VARIANT");
-
-  auto run_files = [&] {
-    std::vector<std::filesystem::path> runs;
-    for (const auto& f : testing::files_under(tmp.path()))
-      if (f.parent_path().filename() == "runs") runs.push_back(f);
-    return runs;
-  };
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (run_files().size() < 2 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // now inside the hanging eigen run
-  ::kill(pid, SIGINT);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 130);
+  auto run_files = [&] { return files_in(tmp.path(), "runs"); };
+  EXPECT_EQ(interrupt_a_hanging_suite(tmp.path(), "16,24", "1", "runs", 2), 130);
   const auto before = run_files();
   // openblas and onednn of size 16 are written once their one process is done (one planned
   // process gets no extra ones); eigen hangs and is dropped.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "core/rng.h"
 
 namespace versus {
@@ -116,6 +118,15 @@ std::string to_string(Verdict v) {
     case Verdict::kAmbiguous: break;
   }
   return "AMBIGUOUS";
+}
+
+std::string verdict_rule_text() {
+  const double hi = 1 + kEquivalenceMargin, lo = 1 / hi;
+  return fmt::format("SLOWER: significant (p < 0.05) and the whole range a rerun lands in (the 95 % interval √2 wider) "
+                     "above {:.2f}, so a rerun would repeat the verdict. SAME: the whole 95 % interval within [{:.2f}, "
+                     "{:.2f}]. AMBIGUOUS: the data cannot tell — more processes or a quieter machine would; a result "
+                     "measured in one process only is always AMBIGUOUS.",
+                     hi, lo, hi);
 }
 
 Verdict judge(const RatioEstimate& r, double alpha, double margin, double drift) {

@@ -51,5 +51,7 @@ enum class Verdict { kFaster, kSlower, kSame, kAmbiguous };
 std::string to_string(Verdict v);
 inline constexpr double kEquivalenceMargin = 0.02;
 Verdict judge(const RatioEstimate& r, double alpha = 0.05, double margin = kEquivalenceMargin, double drift = 0);
+// judge()'s rule in words, for the reports (one source, so the text cannot drift from the code).
+std::string verdict_rule_text();
 
 }  // namespace versus

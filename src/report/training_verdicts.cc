@@ -71,8 +71,7 @@ std::optional<Section> training_verdict_section(const std::vector<nlohmann::json
       "Step time: per worker process (the full run and its repeats, which alternate between the runs) the median of "
       "its steps after warm-up; across processes their geometric mean, with the 95 % Student-t interval between "
       "processes. Ratios: Welch's interval and test between processes; \"a rerun lands in\" is the 95 % range of the "
-      "same ratio measured again with as many processes (√2 wider). SLOWER: p < 0.05 and the whole range a rerun "
-      "lands in above 1.02 (a rerun would repeat it); AMBIGUOUS: the data cannot tell."});
+      "same ratio measured again with as many processes (√2 wider). " + verdict_rule_text()});
   if (one_process)
     s.blocks.push_back(Bullets{{"Some runs have a single process: their intervals describe that process only, so they get "
                                 "no verdict."},

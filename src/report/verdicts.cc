@@ -162,10 +162,7 @@ Section verdict_section(const ReportData& data) {
       "processes — a rerun is new processes, so the samples inside one process are not counted as independent "
       "evidence. The processes of a case alternate between backends, round by round over the whole suite, so drift "
       "on the machine falls on all of "
-      "them. SLOWER: significant (p < 0.05) and the whole range a rerun lands in (the interval √2 wider) above "
-      "1.02, so a rerun would repeat the verdict. SAME: the whole interval within "
-      "[0.98, 1.02]. AMBIGUOUS: the data cannot tell — more processes or a quieter machine would; a backend "
-      "measured in one process only is always AMBIGUOUS."});
+      "them. " + verdict_rule_text()});
   return s;
 }
 

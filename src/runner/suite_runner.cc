@@ -33,10 +33,6 @@ std::string outcome_text(const nlohmann::json& doc) {
   return text;
 }
 
-}  // namespace
-
-namespace {
-
 // One comparison (a case in every backend asked for): its runs still to do, in plan order.
 struct GroupRuns {
   std::string label;
