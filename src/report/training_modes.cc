@@ -76,8 +76,8 @@ std::optional<Section> execution_modes_section(const std::vector<nlohmann::json>
       "fastest way it was run here (tuned: the mode and thread count with the lowest step time). Speed-up = "
       "step time of the defaults ÷ that of the tuned run, with the 95 % Welch interval of the ratio between worker "
       "processes (a run and its repeats; one process alone gives no interval a rerun would respect); "
-      "step times exclude the first step, which holds graph construction, XLA compilation or CachedOp creation (the "
-      "\"first step\" column). Every mode trains from the same weights on the same batches and is part of the parity "
+      "step times exclude the warm-up steps, which hold graph construction, XLA compilation or CachedOp creation (the "
+      "\"warm-up\" column). Every mode trains from the same weights on the same batches and is part of the parity "
       "check."});
   Table tiers{{"framework", "defaults", "step", "tuned", "step", "speed-up from tuning"}, {false, false, true, false, true, true}, {}};
   for (const auto& [backend, list] : by_backend) {
@@ -97,7 +97,7 @@ std::optional<Section> execution_modes_section(const std::vector<nlohmann::json>
   }
   s.blocks.push_back(tiers);
 
-  Table modes{{"run", "mode", "threads", "status", "what the framework reported", "build", "first step", "step (median)",
+  Table modes{{"run", "mode", "threads", "status", "what the framework reported", "build", "warm-up", "step",
                "speed-up over the defaults"},
               {false, false, true, false, false, true, true, true, true}, {}};
   for (const auto& [backend, list] : by_backend) {
@@ -115,7 +115,7 @@ std::optional<Section> execution_modes_section(const std::vector<nlohmann::json>
       } else {
         const SpeedUp up = base && base != run ? speed_up(*base, *run) : SpeedUp{"–"};
         row.insert(row.end(), {{reported(*run)}, {format_time(run->value("build_seconds", 0.0))},
-                               {format_time(run->value("first_step_seconds", 0.0))},
+                               {warmup_text(*run)},
                                {format_time(step_summary(*run).median)}, {up.text}});
       }
       modes.rows.push_back(std::move(row));

@@ -276,7 +276,7 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
     }
 
   Table t{{"backend", "status", "test accuracy", "epoch time", "samples/s", "step", "step 95 % CI", "step p99",
-           "build", "first step", "peak RSS", "CPU cores busy"},
+           "build", "warm-up", "peak RSS", "CPU cores busy"},
           {false, false, true, true, true, true, true, true, true, true, true, true}, {}};
   Bullets failures{{}, Tone::bad};
   for (const auto& run : d.runs)
@@ -303,7 +303,7 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
                       {format_time(median(epoch_times))}, {format_sig(median(rates))}, {format_time(s.median)},
                       {fmt::format("{} – {}", format_time(s.ci_low), format_time(s.ci_high))},
                       {format_time(percentile(steps, 0.99))},
-                      {format_time(run.value("build_seconds", 0.0))}, {format_time(run.value("first_step_seconds", 0.0))},
+                      {format_time(run.value("build_seconds", 0.0))}, {warmup_text(run)},
                       {fmt::format("{} MiB", format_sig(run["process"].value("max_rss_mib", 0.0)))},
                       {fmt_opt(run, "cpu_utilisation_cores", 1, "")}});
     if (t.header.size() > t.rows.back().size()) {
@@ -313,9 +313,9 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
   }
   Section results{"results", "Training", 2, {}};
   results.blocks.push_back(Paragraph{"Epoch time and samples/s are medians over epochs (evaluation excluded); "
-                                     "step times exclude the warm-up steps: the first, which includes graph construction "
-                                     "(shown as \"first step\"), and any slower than twice the rest that follow it (lazy "
-                                     "compilation); the step and its interval are between worker processes (the run and "
+                                     "step times exclude the warm-up steps (shown as \"warm-up\", build time like the "
+                                     "build column): the first, which includes graph construction, and the steps right after "
+                                     "it that take over twice the rest (lazy compilation); the step and its interval are between worker processes (the run and "
                                      "its repeats); a p99 far above the median is a heavy tail of slow "
                                      "steps, which the epoch time includes. CPU cores busy = process CPU time / wall time."});
   results.blocks.push_back(t);

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
+#include "report/report_format.h"
+
 namespace versus {
 
 std::vector<double> steady_steps(const nlohmann::json& run) {
@@ -28,5 +32,11 @@ ProcessSamples steps_by_process(const nlohmann::json& run) {
 }
 
 Summary step_summary(const nlohmann::json& run) { return summarize_processes(steps_by_process(run)); }
+
+std::string warmup_text(const nlohmann::json& run) {
+  const int64_t steps = run.value("warmup_steps", int64_t{1});
+  const double seconds = run.value("warmup_seconds", run.value("first_step_seconds", 0.0));
+  return steps > 1 ? fmt::format("{} ({} steps)", format_time(seconds), steps) : format_time(seconds);
+}
 
 }  // namespace versus

@@ -22,14 +22,12 @@ namespace {
 nlohmann::json run_one_process(const CaseSpec& c, const RunSettings& s, const WorkerInfo& w,
                                const std::vector<std::string>& env) {
   GpuMonitor gpu_monitor;
-  const double started = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   const bool monitoring_gpu = c.device == "cuda" && gpu_monitor.start();
   const ProcessResult p = run_process({w.executable.string(), "--run"}, env,
                                       nlohmann::json(c).dump() + "\n", s.timeout_seconds);
   const nlohmann::json gpu = monitoring_gpu ? gpu_monitor.stop() : nlohmann::json(nullptr);
   nlohmann::json reply = worker_reply(p, s.timeout_seconds);
   if (!gpu.is_null()) reply["process"]["gpu"] = gpu;
-  reply["process"]["started_unix_seconds"] = started;  // the order processes ran in (interleaving)
   return reply;
 }
 

@@ -101,6 +101,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::vecto
                           double exit_grace_seconds, const LineHandler& on_line,
                           const std::atomic<bool>* cancel) {
   ProcessResult r;
+  r.started_unix_seconds = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   Pipe in, out, err;
   if (!in.open() || !out.open() || !err.open()) {
     r.start_error = std::string("pipe: ") + std::strerror(errno);

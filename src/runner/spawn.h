@@ -28,6 +28,7 @@ struct ProcessResult {
   std::string stdout_text;
   std::string stderr_tail;   // the last few KiB, for failure reasons
   double wall_seconds = 0;
+  double started_unix_seconds = 0;  // when it was started (system clock): the order processes ran in
   double user_cpu_seconds = 0, system_cpu_seconds = 0;
   int64_t max_rss_kib = 0;
   // Every kSampleSeconds at first; the interval doubles whenever kMaxSamples are reached, so a

@@ -138,7 +138,6 @@ nlohmann::json execute_training(const nlohmann::json& base_request, const Worker
   // On the GPU, NVML samples GPU 0 while the worker trains (utilisation, peak memory, power).
   GpuMonitor gpu_monitor;
   const bool monitoring_gpu = request.value("device", "cpu") == "cuda" && gpu_monitor.start();
-  const double started = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   const ProcessResult p = run_process({worker.executable.string(), "--train"}, env, request.dump() + "\n",
                                       s.timeout_seconds, 20, on_line, cancel);
   const nlohmann::json gpu = monitoring_gpu ? gpu_monitor.stop() : nlohmann::json(nullptr);
@@ -165,7 +164,6 @@ nlohmann::json execute_training(const nlohmann::json& base_request, const Worker
   // of N, values well under N show a framework that does not use what it was given.
   if (wall > 0) doc["cpu_utilisation_cores"] = cpu / wall;
   doc["process"]["timeline"] = resource_timeline(p);
-  doc["process"]["started_unix_seconds"] = started;
   if (!gpu.is_null()) doc["process"]["gpu"] = gpu;
   if (doc.contains("step_seconds") && doc["step_seconds"].is_array()) {
     const auto steps = doc["step_seconds"].get<std::vector<double>>();

@@ -65,6 +65,7 @@ nlohmann::json worker_reply(const ProcessResult& p, double timeout_seconds) {
     reply = {{"status", "crashed"}, {"reason", "worker " + how}};
   }
   reply["process"] = {{"wall_seconds", p.wall_seconds},
+                      {"started_unix_seconds", p.started_unix_seconds},
                       {"user_cpu_seconds", p.user_cpu_seconds},
                       {"system_cpu_seconds", p.system_cpu_seconds},
                       {"max_rss_mib", static_cast<double>(p.max_rss_kib) / 1024.0},
