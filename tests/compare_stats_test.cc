@@ -29,6 +29,19 @@ TEST(StudentT, QuantilesAndPValuesMatchTables) {
   EXPECT_NEAR(student_t_p_value(0, 4), 1.0, 1e-12);
 }
 
+// Holm's step-down adjustment against a hand computation: sorted p 0.01, 0.02, 0.03, 0.5 times
+// 4, 3, 2, 1 gives 0.04, 0.06, 0.06 (kept monotone), 0.5 — returned in the order given.
+TEST(Holm, AdjustsInStepsAndKeepsTheOrder) {
+  const std::vector<double> adjusted = holm_adjusted({0.03, 0.5, 0.01, 0.02});
+  ASSERT_EQ(adjusted.size(), 4u);
+  EXPECT_NEAR(adjusted[2], 0.04, 1e-12);
+  EXPECT_NEAR(adjusted[3], 0.06, 1e-12);
+  EXPECT_NEAR(adjusted[0], 0.06, 1e-12);
+  EXPECT_NEAR(adjusted[1], 0.5, 1e-12);
+  EXPECT_EQ(holm_adjusted({0.9, 0.8}), (std::vector<double>{1.0, 1.0}));
+  EXPECT_TRUE(holm_adjusted({}).empty());
+}
+
 TEST(ProcessRatio, WelchIntervalMatchesAHandComputation) {
   // Log medians a = {0, 0.1, 0.2}, b = {0.5, 0.6, 0.7}: difference 0.5, each variance 0.01/3,
   // se = sqrt(2·0.01/3) = 0.08165, df = 4 (equal variances and sizes), t = 2.7764.

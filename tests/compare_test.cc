@@ -97,7 +97,7 @@ TEST(Compare, MachineDriftBetweenTheRunsIsNotCalledARegression) {
 }
 
 // Run B is measured at another time: each case's processes in B share a shift of their own (up to
-// ±12 %) that no process of either run shows. Compare measures that run-to-run spread from all the
+// ±8 %) that no process of either run shows. Compare measures that run-to-run spread from all the
 // cases and adds it, so the A/A comparison gives no verdict — while three cases made 1.6× slower
 // in a second B still stand out as SLOWER.
 TEST(Compare, TheSpreadBetweenRunsIsMeasuredFromAllCases) {
@@ -105,7 +105,7 @@ TEST(Compare, TheSpreadBetweenRunsIsMeasuredFromAllCases) {
   const ResultsDir a = make_dir(tmp.path(), "a"), b = make_dir(tmp.path(), "b"), c = make_dir(tmp.path(), "c");
   for (int i = 0; i < 24; ++i) {
     const std::string id = fmt::format("case-{:02d}", i);
-    const double shift = 1.0 + 0.12 * std::sin(1.7 * i);  // deterministic, spread over ±12 %
+    const double shift = 1.0 + 0.08 * std::sin(1.7 * i);  // deterministic, spread over ±8 %
     write_run(a, id, 1.0);
     write_run(b, id, shift);
     write_run(c, id, i < 3 ? 1.6 * shift : shift);

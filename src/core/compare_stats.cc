@@ -120,6 +120,19 @@ std::string to_string(Verdict v) {
   return "AMBIGUOUS";
 }
 
+std::vector<double> holm_adjusted(const std::vector<double>& p) {
+  std::vector<size_t> order(p.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return p[a] < p[b]; });
+  std::vector<double> adjusted(p.size());
+  double running = 0;
+  for (size_t rank = 0; rank < order.size(); ++rank) {
+    running = std::max(running, std::min(1.0, static_cast<double>(p.size() - rank) * p[order[rank]]));
+    adjusted[order[rank]] = running;
+  }
+  return adjusted;
+}
+
 std::string verdict_rule_text() {
   const double hi = 1 + kEquivalenceMargin, lo = 1 / hi;
   return fmt::format("SLOWER: significant (p < 0.05) and the whole range a rerun lands in (the 95 % interval √2 wider) "

@@ -51,6 +51,10 @@ enum class Verdict { kFaster, kSlower, kSame, kAmbiguous };
 std::string to_string(Verdict v);
 inline constexpr double kEquivalenceMargin = 0.02;
 Verdict judge(const RatioEstimate& r, double alpha = 0.05, double margin = kEquivalenceMargin, double drift = 0);
+// Holm's step-down adjustment of p-values tested together (same order as given): a comparison of
+// many cases at once keeps its family-wise false-verdict rate at alpha, so a build compared with
+// itself yields no verdict at all in 95 % of comparisons, not 95 % of cases.
+std::vector<double> holm_adjusted(const std::vector<double>& p_values);
 // judge()'s rule in words, for the reports (one source, so the text cannot drift from the code).
 std::string verdict_rule_text();
 

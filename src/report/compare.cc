@@ -104,9 +104,18 @@ ComparisonResult compare_results(const std::filesystem::path& a, const std::file
   for (const auto& c : result.cases)
     if (c.status == "compared") estimates.push_back(c.ratio);
   result.run_spread = run_to_run_spread(estimates);
-  for (auto& c : result.cases) {
+  std::vector<double> p_values;
+  for (auto& c : result.cases)
     if (c.status == "compared") {
       c.ratio = with_run_spread(c.ratio, result.run_spread, run_to_run_spread_df(estimates));
+      p_values.push_back(c.ratio.p_value);
+    }
+  // Many cases are judged at once: Holm's adjustment keeps the chance of any false verdict at 5 %.
+  const std::vector<double> adjusted = holm_adjusted(p_values);
+  size_t next = 0;
+  for (auto& c : result.cases) {
+    if (c.status == "compared") {
+      c.ratio.p_value = adjusted[next++];
       c.verdict = judge(c.ratio, 0.05, kEquivalenceMargin, c.drift);
     }
     if (c.status != "compared") {
@@ -127,7 +136,7 @@ ComparisonResult compare_results(const std::filesystem::path& a, const std::file
 std::string format_comparison(const ComparisonResult& r, const std::filesystem::path& a,
                               const std::filesystem::path& b, double threshold) {
   std::string out = fmt::format("A = {}\nB = {}\ntime ratio B/A (< 1: B is faster), 95 % Welch interval and two-sided "
-                                "Welch t-test between worker processes\n",
+                                "Welch t-test between worker processes, p Holm-adjusted over the compared cases\n",
                                 a.string(), b.string());
   for (const auto& c : r.controls)
     out += fmt::format("machine control {} (median of its trials): A {:.4g}, B {:.4g} ({:+.1f} %)\n", c.name, c.a, c.b,
