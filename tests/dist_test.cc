@@ -190,8 +190,33 @@ void expect_job_passed(const std::filesystem::path& folder, const std::vector<st
   }
 }
 
+// The built frameworks whose distributed engine this build has: torch's needs the Gloo headers of
+// the revision its wheel was built from (VERSUS_GLOO_INCLUDE_DIR), which no registry here offers.
+std::vector<std::string> distributed_frameworks() {
+  std::vector<std::string> out;
+  for (const auto& b : built_frameworks())
+    if (b != "torch" || VERSUS_TORCH_GLOO) out.push_back(b);
+  return out;
+}
+
+TEST(DistributedTraining, TorchWithoutItsGlooHeadersIsUnsupportedWithTheReason) {
+  if (VERSUS_TORCH_GLOO || !testing::worker_built("torch")) GTEST_SKIP() << "this build's torch worker has c10d Gloo (or no torch)";
+  TempDir tmp;
+  const auto net = write_network(tmp, "tiny_mlp", kTinyMlp);
+  const auto r = run_to_end(versus_args({"run", "dist", "--model", net.string(), "--dataset", "generated", "--workers", "2",
+                                          "--steps", "3", "--backends", "torch", "--no-report", "--out", tmp.path().string()}));
+  const auto plan = read_json(only_subfolder(tmp.path()) / "distributed.json");
+  const auto& torch = plan["backends"]["torch"];
+  EXPECT_EQ(torch["status"], "unsupported") << torch.dump().substr(0, 600);
+  const std::string reason = torch["ranks"][0]["reason"];
+  EXPECT_NE(reason.find("Gloo headers"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("VERSUS_GLOO_INCLUDE_DIR"), std::string::npos) << reason;
+  EXPECT_EQ(r.exit_code, 0) << "an unsupported run is no failure: " << r.stderr_tail;
+  EXPECT_NE(r.stdout_text.find("unsupported: " + reason.substr(0, 40)), std::string::npos) << r.stdout_text;
+}
+
 TEST(DistributedTraining, TwoLocalRanksInEveryFrameworkMatchOneProcess) {
-  const auto frameworks = built_frameworks();
+  const auto frameworks = distributed_frameworks();
   if (frameworks.empty()) GTEST_SKIP() << "no framework worker built here";
   TempDir tmp;
   const auto net = write_network(tmp, "tiny_mlp", kTinyMlp);
@@ -219,7 +244,7 @@ TEST(DistributedTraining, TwoLocalRanksInEveryFrameworkMatchOneProcess) {
 
 // The first framework built with a distributed engine, for the tests that need only one.
 std::string launcher_framework() {
-  const auto built = built_frameworks();
+  const auto built = distributed_frameworks();
   for (const char* b : {"torch", "mxnet", "tensorflow"})
     if (std::find(built.begin(), built.end(), b) != built.end()) return b;
   return "";
@@ -255,7 +280,7 @@ TEST(DistributedTraining, ASweepOverRankCountsGivesThroughputPerRankCount) {
 }
 
 TEST(DistributedTraining, ARankThatCrashesOrHangsEndsTheJobWithItsReason) {
-  const auto frameworks = built_frameworks();
+  const auto frameworks = distributed_frameworks();
   if (frameworks.empty()) GTEST_SKIP() << "no framework worker built here";
   const std::string victim = frameworks.back();
   TempDir tmp;

@@ -22,23 +22,30 @@ nlohmann::json framework_support();
 namespace versus {
 namespace {
 
-// Debian's libtorch links the generic libblas.so.3; which BLAS that is depends on the
-// alternatives system, so report the library actually mapped into this process.
-std::string loaded_blas_library() {
+// The file a library named `prefix`* was mapped from, as the loader resolved it: which libtorch
+// this worker runs is a fact of the process, not of the build's intentions.
+std::string loaded_library(const std::string& prefix) {
   std::ifstream maps("/proc/self/maps");
   std::string line;
   while (std::getline(maps, line)) {
     const auto slash = line.find('/');
     if (slash == std::string::npos) continue;
     const std::string path = line.substr(slash);
-    const std::string file = std::filesystem::path(path).filename().string();
-    if (file.rfind("libblas", 0) == 0 || file.rfind("libopenblas", 0) == 0 || file.rfind("libmkl", 0) == 0) {
-      std::error_code ec;
-      const auto real = std::filesystem::canonical(path, ec);
-      return ec ? path : real.string();
-    }
+    if (std::filesystem::path(path).filename().string().rfind(prefix, 0) != 0) continue;
+    std::error_code ec;
+    const auto real = std::filesystem::canonical(path, ec);
+    return ec ? path : real.string();
   }
   return "none mapped";
+}
+
+// The rest of the line after `key` in at::show_config() ("CUDA_VERSION=13.2, ..." -> "13.2" with
+// end ","); null when absent.
+nlohmann::json config_value(const std::string& config, const std::string& key, const char* end = "\n") {
+  const auto p = config.find(key);
+  if (p == std::string::npos) return nullptr;
+  const auto from = p + key.size();
+  return config.substr(from, config.find_first_of(end, from) - from);
 }
 
 // bfloat16 and float16 for gemm and conv2d (core/ops/dtype.h), where this libtorch has the kernels
@@ -63,6 +70,23 @@ torch::ScalarType sixteen_bit_type(const CaseSpec& c, const torch::Device& devic
   return t;
 }
 
+// Why --device cuda cannot run here, in one line.
+std::string no_cuda_reason() {
+  if (VERSUS_TORCH_CUDA_LINKED == 0)
+    return "this worker was linked without the wheel's libtorch_cuda (no GPU when it was configured); "
+           "rebuild on a machine with one (scripts/gpu-check)";
+  return "no CUDA device visible to libtorch";
+}
+
+// The whole line of at::show_config() that mentions `what`, less its "  - " bullet; null when none.
+nlohmann::json config_line(const std::string& config, const std::string& what) {
+  const auto p = config.find(what);
+  if (p == std::string::npos) return nullptr;
+  const auto begin = config.rfind("- ", p);
+  const auto from = begin == std::string::npos ? config.rfind('\n', p) + 1 : begin + 2;
+  return config.substr(from, config.find('\n', p) - from);
+}
+
 class TorchBackend final : public Backend {
  public:
   // A float32 case means float32 arithmetic: libtorch lets cuDNN convolutions round their
@@ -82,23 +106,30 @@ class TorchBackend final : public Backend {
 
   nlohmann::json support() override { return th::framework_support(); }
 
+  // The build as torch reports it (at::show_config(): what `torch.__config__.show()` prints), and
+  // the library this process actually loaded.
   nlohmann::json describe() override {
     const std::string config = at::show_config();
     auto has = [&](const char* s) { return config.find(s) != std::string::npos; };
-    std::string blas_info = "unknown";
-    if (const auto p = config.find("BLAS_INFO="); p != std::string::npos)
-      blas_info = config.substr(p + 10, config.find_first_of(", \n", p + 10) - p - 10);
-    const std::string blas = fmt::format("{} (loaded: {})", blas_info, loaded_blas_library());
     return {{"version", TORCH_VERSION},
             {"ops", OpTable<th::TorchContext>::get().ops()},
             {"build",
-             {{"onednn", at::hasMKLDNN()},
-              {"blas", blas},
-              {"openmp", has("USE_OPENMP=ON") || has("OpenMP")},
+             {{"library", loaded_library("libtorch_cpu")},
+              {"commit", config_value(config, "COMMIT_SHA=", ",")},
+              {"compiler", config_value(config, "  - GCC ")},
+              {"blas", config_value(config, "BLAS_INFO=", ",")},
+              {"blas_library", config_line(config, "Math Kernel Library")},
+              {"onednn", at::hasMKLDNN()},
+              {"onednn_version", config_value(config, "MKL-DNN v", " ")},
+              {"openmp", has("USE_OPENMP=ON")},
+              {"openmp_version", config_value(config, "  - OpenMP ", " ")},
+              {"cpu_capability", config_value(config, "CPU capability usage: ")},
+              {"cuda_build", config_value(config, "CUDA_VERSION=", ",")},
+              {"cudnn_build", config_value(config, "CUDNN_VERSION=", ",")},
+              {"cuda_kernels_linked", VERSUS_TORCH_CUDA_LINKED == 1},
               {"cuda", torch::cuda::is_available()},
               {"cuda_devices", torch::cuda::device_count()},
-              {"cuda_version", config_value(config, "CUDA Runtime ")},
-              {"cudnn_version", config_value(config, "CuDNN ")},
+              {"gloo", th::gloo_status()},
               {"tf32", {{"cudnn", at::globalContext().allowTF32CuDNN()},
                         {"cublas", at::globalContext().allowTF32CuBLAS()}}},
               {"fp16_reduced_precision_reduction_cublas", at::globalContext().allowFP16ReductionCuBLAS()},
@@ -132,10 +163,7 @@ class TorchBackend final : public Backend {
     th::TorchContext ctx;
     if (c.device == "cuda") {
       if (!torch::cuda::is_available())
-        throw UnsupportedCase(torch::cuda::device_count() == 0 && at::show_config().find("CUDA Runtime") == std::string::npos
-                                  ? "this libtorch was built without CUDA (Debian's is CPU-only); "
-                                    "scripts/gpu-check builds the worker against a CUDA libtorch"
-                                  : "no CUDA device visible to libtorch");
+        throw UnsupportedCase(no_cuda_reason());
       ctx.device = torch::Device(torch::kCUDA, 0);
     } else if (c.device != "cpu") {
       throw UnsupportedCase("torch worker knows devices cpu and cuda, not '" + c.device + "'");
@@ -147,8 +175,7 @@ class TorchBackend final : public Backend {
   // nn modules, autograd and the optimizers of model/, on the CPU or the first CUDA device.
   std::unique_ptr<Model> build_model(const Network& net, const std::vector<HostTensor>& initial,
                                      const OptimizerSpec& optimizer, const std::string& device) override {
-    if (device == "cuda" && !torch::cuda::is_available())
-      throw UnsupportedCase("torch: this libtorch has no usable CUDA device (Debian's libtorch is CPU-only)");
+    if (device == "cuda" && !torch::cuda::is_available()) throw UnsupportedCase("torch: " + no_cuda_reason());
     if (device != "cpu" && device != "cuda") throw UnsupportedCase("torch: unknown device '" + device + "'");
     return th::make_torch_model(net, initial, optimizer, device == "cuda" ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU));
   }
@@ -162,13 +189,6 @@ class TorchBackend final : public Backend {
   }
 
  private:
-  // "CUDA Runtime 12.1" -> "12.1" from at::show_config(); null when absent (CPU build).
-  static nlohmann::json config_value(const std::string& config, const std::string& key) {
-    const auto p = config.find(key);
-    if (p == std::string::npos) return nullptr;
-    return config.substr(p + key.size(), config.find_first_of("\n", p) - p - key.size());
-  }
-
   static std::string parallel_backend(const std::string& config) {
     for (const char* b : {"OpenMP", "native", "TBB"})
       if (config.find(std::string("ATen parallel backend: ") + b) != std::string::npos) return b;

@@ -2,8 +2,12 @@
 
 #include <mxnet/c_api.h>
 
+#include <netdb.h>
+#include <arpa/inet.h>
+
 #include <chrono>
 #include <cstdlib>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -15,16 +19,30 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// `host` as a numeric IPv4 address: ps-lite hands DMLC_NODE_HOST to ZeroMQ, which binds to
+// addresses and interface names but not host names (a SLURM node name fails with "bind failed").
+std::string numeric_address(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  addrinfo* found = nullptr;
+  if (const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &found); rc != 0 || !found)
+    throw std::runtime_error(fmt::format("mxnet: cannot resolve host '{}' to an IPv4 address: {}", host, ::gai_strerror(rc)));
+  char text[INET_ADDRSTRLEN] = {};
+  ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(found->ai_addr)->sin_addr, text, sizeof text);
+  ::freeaddrinfo(found);
+  return text;
+}
+
 // ps-lite's settings (what DMLC_* variables say to a Python job), set before the KVStore starts.
 // Each node listens on a fixed port (the scheduler on spec.port, the server next, then the
 // workers by rank): ps-lite numbers the workers in the order of their ports, so its ranks are
 // the launcher's. DMLC_NODE_HOST: ps-lite would otherwise pick the first non-loopback interface.
 void set_ps_environment(const std::string& role, const DistributedSpec& spec, int rank) {
   const int port = role == "scheduler" ? spec.port : role == "server" ? spec.port + 1 : spec.port + 2 + rank;
-  const std::string host = role == "worker" ? spec.host_of(rank) : spec.host;
+  const std::string host = numeric_address(role == "worker" ? spec.host_of(rank) : spec.host);
   const std::vector<std::pair<std::string, std::string>> vars = {
       {"DMLC_ROLE", role},
-      {"DMLC_PS_ROOT_URI", spec.host},
+      {"DMLC_PS_ROOT_URI", numeric_address(spec.host)},
       {"DMLC_PS_ROOT_PORT", std::to_string(spec.port)},
       {"DMLC_NUM_SERVER", "1"},
       {"DMLC_NUM_WORKER", std::to_string(spec.world_size)},

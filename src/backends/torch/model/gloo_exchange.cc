@@ -73,6 +73,8 @@ class GlooExchange final : public GradientExchange {
 
 }  // namespace
 
+std::string gloo_status() { return "c10d ProcessGroupGloo"; }
+
 std::unique_ptr<GradientExchange> join_gloo_group(const DistributedSpec& spec) {
   return std::make_unique<GlooExchange>(spec);
 }

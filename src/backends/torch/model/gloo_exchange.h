@@ -5,6 +5,7 @@
 // world size.
 #pragma once
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +25,9 @@ class GradientExchange {
   // communication_report() of worker/model.h.
   virtual nlohmann::json report() const = 0;
 };
+
+// "c10d ProcessGroupGloo" when this build has it, else "unavailable: <why>".
+std::string gloo_status();
 
 // Joins the job (blocks until every rank has joined, or throws after spec.timeout_seconds).
 std::unique_ptr<GradientExchange> join_gloo_group(const DistributedSpec& spec);

@@ -22,7 +22,7 @@ class TorchSgdUpdate final : public OpInstance {
     if (v.defined()) {
       auto state = std::make_unique<torch::optim::SGDParamState>();
       state->momentum_buffer(v);
-      sgd_.state()[c10::guts::to_string(w_.unsafeGetTensorImpl())] = std::move(state);
+      sgd_.state()[w_.unsafeGetTensorImpl()] = std::move(state);
       v_ = v;
     }
   }
