@@ -85,6 +85,9 @@ TEST(StepExplained, ProfiledOperationNamesMapToFamiliesAndTheRestIsListedAsOther
   EXPECT_EQ(profiled_family("aten::t"), "copies/layout");
   EXPECT_EQ(profiled_family("aten::tanh"), "activation");
   EXPECT_EQ(profiled_family("aten::zeros"), "other");
+  // torch 2.x runs a CPU LSTM as oneDNN RNN layers, forward and backward.
+  EXPECT_EQ(profiled_family("aten::lstm"), "lstm");
+  EXPECT_EQ(profiled_family("autograd::engine::evaluate_function: MkldnnRnnLayerBackward0"), "lstm");
   // MXNet's operator names.
   EXPECT_EQ(profiled_family("_backward_Convolution"), "conv");
   EXPECT_EQ(profiled_family("FullyConnected"), "dense (gemm)");

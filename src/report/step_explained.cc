@@ -130,7 +130,7 @@ std::string profiled_family(const std::string& name) {
   if (has("cross_entropy") || has("crossentropy") || has("nll") || has("softmax")) return "loss";
   if (has("batch_norm") || has("batchnorm")) return "batch norm";
   if (has("embedding")) return "embedding";
-  if (has("lstm")) return "lstm";
+  if (has("lstm") || has("rnn_layer") || has("mkldnnrnn")) return "lstm";  // torch 2.x: aten::mkldnn_rnn_layer
   // Moving or re-viewing data, and the copies in and out of a TF session run (_Arg, _Retval, _Recv, _Send).
   if (has("transpose") || has("permute") || has("reshape") || has("flatten") || has("contiguous") || has("copy") ||
       has("clone") || (has("cast") && !has("broadcast")) || has("expanddims") || has("identity") || ends("::t") || ends("::view") ||

@@ -46,7 +46,10 @@ WorkerInfo probe_worker(const std::string& backend) {
       const auto begin = r.stderr_tail.rfind('\n', last);
       why += ": " + r.stderr_tail.substr(begin == std::string::npos ? 0 : begin + 1, last - (begin == std::string::npos ? 0 : begin + 1) + 1);
     }
-    w.problem = fmt::format("{} --info failed ({})", w.executable.filename().string(), why);
+    // Exit 127: the loader could not find or link the framework's libraries (a wheel removed or
+    // replaced since the build).
+    w.problem = fmt::format("{} --info failed ({}){}", w.executable.filename().string(), why,
+                            r.exit_code == 127 ? "; run scripts/setup, then rebuild" : "");
     return w;
   }
   try {

@@ -2,6 +2,7 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -22,21 +23,24 @@ nlohmann::json framework_support();
 namespace versus {
 namespace {
 
-// The file a library named `prefix`* was mapped from, as the loader resolved it: which libtorch
-// this worker runs is a fact of the process, not of the build's intentions.
-std::string loaded_library(const std::string& prefix) {
+// The files of the libraries named `prefix`* mapped into this process, as the loader resolved
+// them: which libtorch this worker runs is a fact of the process, not of the build's intentions.
+std::vector<std::string> loaded_libraries(const std::vector<std::string>& prefixes) {
   std::ifstream maps("/proc/self/maps");
+  std::vector<std::string> out;
   std::string line;
   while (std::getline(maps, line)) {
     const auto slash = line.find('/');
     if (slash == std::string::npos) continue;
     const std::string path = line.substr(slash);
-    if (std::filesystem::path(path).filename().string().rfind(prefix, 0) != 0) continue;
+    const std::string file = std::filesystem::path(path).filename().string();
+    if (std::none_of(prefixes.begin(), prefixes.end(), [&](const std::string& p) { return file.rfind(p, 0) == 0; })) continue;
     std::error_code ec;
     const auto real = std::filesystem::canonical(path, ec);
-    return ec ? path : real.string();
+    const std::string name = ec ? path : real.string();
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
   }
-  return "none mapped";
+  return out;
 }
 
 // The rest of the line after `key` in at::show_config() ("CUDA_VERSION=13.2, ..." -> "13.2" with
@@ -114,7 +118,8 @@ class TorchBackend final : public Backend {
     return {{"version", TORCH_VERSION},
             {"ops", OpTable<th::TorchContext>::get().ops()},
             {"build",
-             {{"library", loaded_library("libtorch_cpu")},
+             {{"library", loaded_libraries({"libtorch_cpu"}).front()},
+              {"libraries_loaded", loaded_libraries({"libtorch", "libc10"})},
               {"commit", config_value(config, "COMMIT_SHA=", ",")},
               {"compiler", config_value(config, "  - GCC ")},
               {"blas", config_value(config, "BLAS_INFO=", ",")},

@@ -3,7 +3,11 @@
 // their default mean reduction.
 #include "backends/torch/model/torch_model.h"
 
-#include <torch/csrc/autograd/profiler_legacy.h>
+#include <torch/csrc/autograd/profiler_kineto.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
 
 #include <stdexcept>
 #include <string>
@@ -14,6 +18,30 @@
 
 namespace versus::th {
 namespace {
+
+// The profiler's CPU events summed by name over the calls no other event of their thread encloses.
+nlohmann::json top_level_ops(const std::vector<torch::autograd::profiler::KinetoEvent>& events) {
+  std::map<uint64_t, std::vector<const torch::autograd::profiler::KinetoEvent*>> by_thread;
+  for (const auto& e : events)
+    if (e.deviceType() == c10::DeviceType::CPU && !e.isAsync()) by_thread[e.startThreadId()].push_back(&e);
+  nlohmann::json ops = nlohmann::json::object();
+  for (auto& [thread, list] : by_thread) {
+    // Outer before inner: by start, then the longer first.
+    std::sort(list.begin(), list.end(), [](const auto* a, const auto* b) {
+      return a->startNs() != b->startNs() ? a->startNs() < b->startNs() : a->endNs() > b->endNs();
+    });
+    uint64_t open_until = 0;
+    for (const auto* e : list) {
+      if (e->startNs() < open_until) continue;  // inside the last top-level call
+      open_until = e->endNs();
+      auto& op = ops[e->name()];
+      if (op.is_null()) op = {{"seconds", 0.0}, {"calls", 0}};
+      op["seconds"] = op["seconds"].get<double>() + static_cast<double>(e->durationNs()) * 1e-9;
+      op["calls"] = op["calls"].get<int>() + 1;
+    }
+  }
+  return ops;
+}
 
 class TorchModel final : public Model {
  public:
@@ -56,37 +84,25 @@ class TorchModel final : public Model {
     return out;
   }
 
-  // The legacy autograd profiler (CPU): its events are push/pop pairs per thread; a pair with
-  // nothing open around it is a top-level call (backward ops appear as the autograd engine's
-  // "evaluate_function: XBackward0", the optimizer as the scopes named in train_step).
+  // torch's profiler as 2.x offers it (Kineto: what torch.profiler.profile records), CPU
+  // activities. An event not inside another event of its thread is a top-level call (backward
+  // ops appear as the autograd engine's "evaluate_function: XBackward0", the optimizer as the
+  // scopes named in train_step).
   nlohmann::json profile_step(const HostTensor& x, const std::vector<float>& labels) override {
     namespace P = torch::autograd::profiler;
-    P::enableProfilerLegacy(torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU));
+    namespace I = torch::profiler::impl;
+    std::set<I::ActivityType> activities{I::ActivityType::CPU};
+    if (device_.is_cuda()) activities.insert(I::ActivityType::CUDA);
+    P::prepareProfiler(I::ProfilerConfig(I::ProfilerState::KINETO), activities);
+    P::enableProfiler(I::ProfilerConfig(I::ProfilerState::KINETO), activities);
     try {
       train_step(x, labels);
     } catch (...) {
-      P::disableProfilerLegacy();
+      P::disableProfiler();
       throw;
     }
-    const P::thread_event_lists lists = P::disableProfilerLegacy();
-    nlohmann::json ops = nlohmann::json::object();
-    for (const auto& events : lists) {
-      std::vector<const P::LegacyEvent*> open;
-      for (const auto& e : events) {
-        if (e.kindStr() == "push") {
-          open.push_back(&e);
-        } else if (e.kindStr() == "pop" && !open.empty()) {
-          const P::LegacyEvent* start = open.back();
-          open.pop_back();
-          if (!open.empty()) continue;
-          auto& op = ops[start->name()];
-          if (op.is_null()) op = {{"seconds", 0.0}, {"calls", 0}};
-          op["seconds"] = op["seconds"].get<double>() + start->cpuElapsedUs(e) * 1e-6;
-          op["calls"] = op["calls"].get<int>() + 1;
-        }
-      }
-    }
-    return {{"profiler", "torch::autograd::profiler (legacy, CPU)"}, {"ops", ops}};
+    const std::unique_ptr<P::ProfilerResult> result = P::disableProfiler();
+    return {{"profiler", "torch::autograd::profiler (Kineto, CPU activities)"}, {"ops", top_level_ops(result->events())}};
   }
 
   nlohmann::json communication_report() const override { return exchange_ ? exchange_->report() : nullptr; }
