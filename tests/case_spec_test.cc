@@ -93,6 +93,20 @@ TEST(Plan, ACaseMayNameItsOwnBackends) {
 
 // A malformed entry in a catalogue file is named by file and line, so it can be found in a
 // long catalogue; a misspelt key is an error, not a silently different case.
+// `versus run quick` in a folder that holds a folder named quick (an earlier run's --out, say)
+// still runs the suite: only a regular file shadows a suite name.
+TEST(Plan, AFolderNamedLikeASuiteDoesNotShadowIt) {
+  const auto dir = std::filesystem::temp_directory_path() / "versus-plan-test-cwd";
+  std::filesystem::create_directories(dir / "quick");
+  const auto before = std::filesystem::current_path();
+  std::filesystem::current_path(dir);
+  nlohmann::json suite;
+  EXPECT_NO_THROW(suite = read_suite_file("quick"));
+  std::filesystem::current_path(before);
+  std::filesystem::remove_all(dir);
+  EXPECT_FALSE(suite.value("cases", nlohmann::json::array()).empty()) << suite.dump().substr(0, 200);
+}
+
 TEST(Plan, AMalformedCaseInAFileIsNamedByFileAndLine) {
   const auto path = std::filesystem::temp_directory_path() / "versus-plan-test-suite.json";
   {

@@ -291,7 +291,9 @@ std::filesystem::path suites_directory() {
 
 nlohmann::json read_suite_file(const std::string& name_or_path) {
   std::filesystem::path path = name_or_path;
-  if (!std::filesystem::exists(path) && path.extension().empty())
+  // A file by that name, else a suite of that name (a folder called "quick", say a results
+  // folder, is no suite file).
+  if (!std::filesystem::is_regular_file(path) && path.extension().empty())
     path = suites_directory() / (name_or_path + ".json");
   std::ifstream f(path);
   if (!f) {
