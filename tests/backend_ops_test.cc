@@ -103,7 +103,13 @@ TEST_P(BackendOps, EveryImplementedOpMatchesTheReference) {
   const ProcessResult info = run_process({exe.string(), "--info"}, {"TF_CPP_MIN_LOG_LEVEL=2"}, "", 60, 5);
   const nlohmann::json described = nlohmann::json::parse(info.stdout_text);
   ASSERT_TRUE(described.contains("ops")) << info.stdout_text;
-  std::map<std::string, bool> forward_ok;  // op -> some variant ran its forward pass
+  std::map<std::string, bool> forward_ok;   // op -> some variant ran its forward pass
+  std::map<std::string, bool> variant_ran;  // "variant op" -> it ran forward
+  const nlohmann::json declared = described.value("variant_ops", nlohmann::json::object());
+  auto declares = [&](const std::string& variant, const std::string& op = "") {
+    if (!declared.contains(variant)) return false;
+    return op.empty() || std::find(declared[variant].begin(), declared[variant].end(), op) != declared[variant].end();
+  };
   // Every variant, and every execution mode that needs no environment from the runner (TF eager,
   // MXNet hybridized, torch no-mkldnn): chosen like a variant, validated the same way.
   nlohmann::json variants = described["variants"];
@@ -127,6 +133,11 @@ TEST_P(BackendOps, EveryImplementedOpMatchesTheReference) {
           const nlohmann::json r = run_worker(exe, c);
           SCOPED_TRACE(backend + ":" + c.variant + " " + c.op + " " + direction + " " + params.dump());
           const std::string status = r.value("status", "");
+          // Where the worker declares which variants have which ops (native), the declaration is
+          // what the plan trusts: an undeclared op is unsupported, a declared one runs (checked below).
+          if (declares(c.variant) && !declares(c.variant, c.op))
+            EXPECT_EQ(status, "unsupported") << "declared without " << c.op << ": " << r.dump().substr(0, 300);
+          if (status == "ok" && direction == "forward") variant_ran[c.variant + " " + c.op] = true;
           // A backend may lack an op's backward pass, or a variant may lack the op (native's
           // openblas has no convolution); it must then say so, never fake it.
           if (status == "unsupported") {
@@ -140,6 +151,8 @@ TEST_P(BackendOps, EveryImplementedOpMatchesTheReference) {
         }
       }
     }
+  for (const auto& [variant, ops] : declared.items())
+    for (const auto& op : ops) EXPECT_TRUE(variant_ran[variant + " " + op.get<std::string>()]) << backend << ":" << variant << " declares " << op << " but did not run it";
   // An op a worker lists must run forward in at least one of its variants.
   for (const auto& op_name : described["ops"])
     EXPECT_TRUE(forward_ok[op_name.get<std::string>()]) << backend << " lists " << op_name << " but no variant ran it";

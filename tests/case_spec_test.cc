@@ -10,7 +10,7 @@
 
 namespace versus {
 namespace {
-std::vector<std::string> two_variants(const std::string&) { return {"a", "b"}; }
+std::vector<std::string> two_variants(const std::string&, const std::string&) { return {"a", "b"}; }
 }  // namespace
 
 TEST(CaseSpec, JsonRoundTripKeepsEveryField) {
@@ -52,6 +52,25 @@ TEST(Plan, SizesExpandToSquaresTimesBackendsTimesVariants) {
   EXPECT_EQ(plan.cases[2].variant, "eager");
   EXPECT_FALSE(plan.settings.quick);
   EXPECT_EQ(plan.settings.processes, 3);
+}
+
+// Variant "b" has no relu (as native's openblas has no element-wise kernels).
+std::vector<std::string> b_lacks_relu(const std::string&, const std::string& op) {
+  if (op == "relu") return {"a"};
+  return {"a", "b"};
+}
+
+TEST(Plan, AllVariantsMeansThoseThatHaveTheOpAndTheRestIsNoted) {
+  const nlohmann::json suite = {{"name", "t"}, {"backends", {"native", "native:b"}},
+                                {"cases", {{{"op", "relu"}, {"params", {{"n", 8}}}}, {{"op", "gemm"}, {"sizes", {8}}}}}};
+  const SuitePlan plan = expand_suite(suite, b_lacks_relu, 2);
+  std::vector<std::string> got;
+  for (const auto& c : plan.cases) got.push_back(c.op + ":" + c.variant + ":" + c.direction);
+  // relu: all variants gives a only; b named explicitly stays (it will say why it cannot run).
+  EXPECT_EQ(got, (std::vector<std::string>{"relu:a:forward", "relu:b:forward", "gemm:a:forward", "gemm:b:forward", "gemm:b:forward"}));
+  EXPECT_EQ(plan.notes, std::vector<std::string>{"native:b has no relu: not planned"});
+  // The notes travel with the plan into suite.json and back (a resumed run keeps them).
+  EXPECT_EQ(nlohmann::json(plan).get<SuitePlan>().notes, plan.notes);
 }
 
 TEST(Plan, ListParamsExpandToTheirCrossProduct) {

@@ -15,7 +15,7 @@
 namespace versus {
 namespace {
 
-std::vector<std::string> native_variants(const std::string&) { return {"openblas", "onednn", "eigen"}; }
+std::vector<std::string> native_variants(const std::string&, const std::string&) { return {"openblas", "onednn", "eigen"}; }
 
 TEST(Interleave, BackendsOfOneCaseFormAGroupAndRoundsRotate) {
   const nlohmann::json suite = {{"name", "g"}, {"backends", {"native"}}, {"quick", true},

@@ -127,6 +127,7 @@ fs::path make_results(const fs::path& root, bool with_unrun_case = false) {
   if (with_unrun_case) cases.push_back(case_json("torch", "eager", 1024));
   write(root / "suite.json", {{"schema", "versus.suite/1"}, {"name", "unit"}, {"description", "hand-written"},
                               {"settings", {{"processes", 3}, {"quick", false}, {"timeout_seconds", 60.0}}},
+                              {"notes", {"native:openblas has no conv2d: not planned"}},
                               {"cases", cases}});
   write(root / "context.json", context());
   return root;
@@ -286,6 +287,8 @@ TEST(Report, MarkdownShowsProvenanceFailuresAndReproducers) {
   EXPECT_NE(md.find(kUnsupportedReason), std::string::npos);
   EXPECT_NE(md.find("versus run ops --op gemm --m 256 --backends torch:eager"), std::string::npos);
   EXPECT_NE(md.find("3 separate worker processes"), std::string::npos) << "methodology from suite.json";
+  EXPECT_NE(md.find("Left out of the plan (the worker declares the variant lacks the op): native:openblas has no conv2d: not planned."),
+            std::string::npos) << "the plan's notes";
 }
 
 TEST(Report, HtmlIsSelfContainedAndCarriesTheChart) {

@@ -11,7 +11,7 @@
 namespace versus {
 namespace {
 
-std::vector<std::string> native_variants(const std::string&) { return {"openblas", "onednn", "eigen"}; }
+std::vector<std::string> native_variants(const std::string&, const std::string&) { return {"openblas", "onednn", "eigen"}; }
 
 class RunnerFailures : public ::testing::Test {
  protected:

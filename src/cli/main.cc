@@ -120,10 +120,17 @@ std::vector<std::string> backend_names(const SuitePlan& plan) {
 
 std::map<std::string, WorkerInfo> g_workers;  // probed once; expand_suite asks for variants
 bool g_all_modes = false;                      // --modes all
-std::vector<std::string> variants_of(const std::string& backend) {
+// The backend's variants that implement `op` (all of them for an empty op), as its worker declares.
+std::vector<std::string> variants_of(const std::string& backend, const std::string& op) {
   auto it = g_workers.find(backend);
   if (it == g_workers.end()) it = g_workers.emplace(backend, probe_worker(backend)).first;
   std::vector<std::string> out = it->second.variants();
+  if (const auto& declared = it->second.info.value("variant_ops", nlohmann::json::object()); !op.empty() && declared.is_object())
+    std::erase_if(out, [&](const std::string& v) {
+      if (!declared.contains(v)) return false;
+      const auto& ops = declared[v];
+      return std::find(ops.begin(), ops.end(), op) == ops.end();
+    });
   if (g_all_modes)  // the modes, chosen like variants; the default mode is the default variant
     for (const auto& m : it->second.info.value("modes", nlohmann::json::array()))
       if (const std::string name = m.value("name", ""); std::find(out.begin(), out.end(), name) == out.end())
@@ -173,6 +180,7 @@ int print_plan(const SuitePlan& plan, const nlohmann::json& suite) {
   }
   std::printf("%zu runs (%zu shapes × directions, backends, variants, threads) of suite '%s'%s\n", plan.cases.size(),
               runs_per_shape.size(), plan.name.c_str(), plan.settings.quick ? ", quick mode" : "");
+  for (const auto& note : plan.notes) std::printf("  %s\n", note.c_str());
   return 0;
 }
 

@@ -89,7 +89,7 @@ void time_step_ops(const Network& net, const nlohmann::json& request, int thread
                           {"backends", nlohmann::json::array()}};
   for (const auto& [b, w] : chosen.workers) suite["backends"].push_back(b);
   // No variants: each worker's default, as the default training mode uses.
-  const SuitePlan ops_plan = expand_suite(suite, [](const std::string&) { return std::vector<std::string>{}; }, threads);
+  const SuitePlan ops_plan = expand_suite(suite, [](const std::string&, const std::string&) { return std::vector<std::string>{}; }, threads);
   const ResultsDir ops_dir = ResultsDir::create_new(dir.root(), "ops");
   ops_dir.write_plan(ops_plan);
   ops_dir.write_context(context);

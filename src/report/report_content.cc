@@ -176,6 +176,12 @@ Bullets notes(const ReportData& d) {
   const json& settings = member(d.suite, "settings");
   if (settings.is_object() && settings.value("quick", false))
     b.items.push_back("QUICK mode: fewer samples and processes than a full run; treat differences of a few percent as noise.");
+  if (const json& planned = member(d.suite, "notes"); planned.is_array() && !planned.empty()) {
+    std::vector<std::string> lines;
+    for (const auto& n : planned) lines.push_back(n.get<std::string>());
+    b.items.push_back(fmt::format("Left out of the plan (the worker declares the variant lacks the op): {}.",
+                                  fmt::format("{}", fmt::join(lines, "; "))));
+  }
   std::map<std::string, int> by_status;
   int unstable = 0, short_samples = 0, imprecise = 0, extended = 0;
   for (const RunRow& r : d.rows) {

@@ -153,6 +153,10 @@ RunSettings default_settings(bool quick) {
 
 namespace {
 
+void note_once(SuitePlan& plan, const std::string& note) {
+  if (std::find(plan.notes.begin(), plan.notes.end(), note) == plan.notes.end()) plan.notes.push_back(note);
+}
+
 void expand_entry(const nlohmann::json& entry, const std::vector<BackendChoice>& suite_backends,
                   const std::vector<int>& thread_counts, const std::vector<std::string>& devices, uint64_t seed,
                   const TimingPlan& timing, VariantLookup variants_of, SuitePlan& plan) {
@@ -209,8 +213,11 @@ void expand_entry(const nlohmann::json& entry, const std::vector<BackendChoice>&
       for (const auto& b : backends) {
         std::vector<std::string> variants = {b.variant};
         if (b.variant.empty()) {
-          variants = variants_of(b.backend);
+          variants = variants_of(b.backend, op);
           if (variants.empty()) variants = {""};
+          for (const auto& v : variants_of(b.backend, ""))
+            if (std::find(variants.begin(), variants.end(), v) == variants.end())
+              note_once(plan, fmt::format("{}:{} has no {}: not planned", b.backend, v, op));
         }
         for (const auto& v : variants) {
           CaseSpec c;
@@ -326,6 +333,7 @@ void to_json(nlohmann::json& j, const SuitePlan& p) {
        {"settings", {{"processes", p.settings.processes},
                      {"timeout_seconds", p.settings.timeout_seconds},
                      {"quick", p.settings.quick}}},
+       {"notes", p.notes},
        {"cases", p.cases}};
 }
 
@@ -338,6 +346,7 @@ void from_json(const nlohmann::json& j, SuitePlan& p) {
   p.settings.processes = s.at("processes").get<int>();
   p.settings.timeout_seconds = s.at("timeout_seconds").get<double>();
   p.settings.quick = s.at("quick").get<bool>();
+  p.notes = j.value("notes", std::vector<std::string>{});
   p.cases = j.at("cases").get<std::vector<CaseSpec>>();
 }
 

@@ -21,6 +21,7 @@ struct SuitePlan {
   std::string description;
   RunSettings settings;
   std::vector<CaseSpec> cases;
+  std::vector<std::string> notes;  // e.g. the variants left out for lack of an op
 };
 
 // Backend selector "torch" (all its variants) or "native:openblas" (one variant).
@@ -40,10 +41,11 @@ RunSettings default_settings(bool quick);
 //   {"op": "gemm", "params": {"m": [64, 128], "n": 256, "k": 256, "trans_b": [false, true]}}]}
 // A case entry may also give "device", "directions" (["forward", "backward"]), "dtype", its own
 // "backends" (e.g. a dispatch mode only one framework has) and "why" (its provenance); any other
-// key is an error. List-valued params expand to their cross product. `variants_of` resolves "all
-// variants". A suite file may also list "networks": [{"network": "lenet", "batch": 64}], whose
+// key is an error. List-valued params expand to their cross product. `variants_of(backend, op)`
+// resolves "all variants" to those that implement `op` (an empty op: every variant); the others
+// are not planned, and the plan's notes say so. A suite file may also list "networks": [{"network": "lenet", "batch": 64}], whose
 // layers become cases (read_suite_file appends them).
-using VariantLookup = std::vector<std::string> (*)(const std::string& backend);
+using VariantLookup = std::vector<std::string> (*)(const std::string& backend, const std::string& op);
 SuitePlan expand_suite(const nlohmann::json& suite, VariantLookup variants_of, int default_threads);
 // Reads a suite file; a bare name like "quick" means suites/quick.json. Records "source_file" and
 // each case's line ("source_lines") so that expand_suite names the line of a bad case, and

@@ -2,6 +2,7 @@
 // src/backends/<framework>/ops/ registers its ops here, so adding an op to a backend is adding
 // one file: nothing central to edit, and the backend lists what it implements.
 #pragma once
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -24,8 +25,10 @@ class OpTable {
     return table;
   }
 
-  bool add(const std::string& op, Prepare prepare) {
+  // `variants`: the backend's variants that implement the op; empty: every one.
+  bool add(const std::string& op, Prepare prepare, std::vector<std::string> variants = {}) {
     table_[op] = prepare;
+    variants_[op] = std::move(variants);
     return true;
   }
 
@@ -42,12 +45,26 @@ class OpTable {
     return names;
   }
 
+  // The ops each of `all_variants` implements, for --info's "variant_ops": a suite that asks for
+  // every variant plans only these (runner/plan.cc), so no run is planned to be unsupported.
+  std::map<std::string, std::vector<std::string>> ops_by_variant(const std::vector<std::string>& all_variants) const {
+    std::map<std::string, std::vector<std::string>> out;
+    for (const auto& v : all_variants) {
+      out[v];
+      for (const auto& [name, only] : variants_)
+        if (only.empty() || std::find(only.begin(), only.end(), v) != only.end()) out[v].push_back(name);
+    }
+    return out;
+  }
+
  private:
   std::map<std::string, Prepare> table_;
+  std::map<std::string, std::vector<std::string>> variants_;
 };
 
 }  // namespace versus
 
-// Registers `fn` for op `name` in the table of backend context `Context`, at static init.
-#define VERSUS_REGISTER_OP(Context, name, fn) \
-  [[maybe_unused]] static const bool versus_registered_##fn = ::versus::OpTable<Context>::get().add(name, fn)
+// Registers `fn` for op `name` in the table of backend context `Context`, at static init; after
+// `fn`, optionally the only variants that implement it.
+#define VERSUS_REGISTER_OP(Context, name, fn, ...) \
+  [[maybe_unused]] static const bool versus_registered_##fn = ::versus::OpTable<Context>::get().add(name, fn, {__VA_ARGS__})

@@ -30,6 +30,7 @@ class NativeBackend final : public Backend {
   nlohmann::json describe() override {
     const dnnl_version_t* v = dnnl_version();
     return {{"ops", OpTable<NativeContext>::get().ops()},
+            {"variant_ops", OpTable<NativeContext>::get().ops_by_variant(variants())},
             {"version", fmt::format("OpenBLAS {} / oneDNN {}.{}.{} / Eigen {}.{}.{}",
                                     openblas_version(), v->major, v->minor, v->patch,
                                     EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION)},

@@ -63,7 +63,7 @@ std::unique_ptr<OpInstance> prepare_batch_norm(const CaseSpec& c, const std::vec
   if (c.variant == "onednn") return with_onednn(c, [&] { return prepare_onednn(c, in); });
   unsupported_variant(c, c.variant + " has no batch normalisation (use the onednn variant)");
 }
-VERSUS_REGISTER_OP(NativeContext, "batch_norm", prepare_batch_norm);
+VERSUS_REGISTER_OP(NativeContext, "batch_norm", prepare_batch_norm, "onednn");
 
 }  // namespace
 }  // namespace versus

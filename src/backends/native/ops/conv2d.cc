@@ -99,7 +99,7 @@ std::unique_ptr<OpInstance> prepare_conv2d(const CaseSpec& c, const std::vector<
   if (c.variant == "onednn") return with_onednn(c, [&] { return prepare_onednn(c, in); });
   unsupported_variant(c, c.variant + " has no convolution (use the onednn variant)");
 }
-VERSUS_REGISTER_OP(NativeContext, "conv2d", prepare_conv2d);
+VERSUS_REGISTER_OP(NativeContext, "conv2d", prepare_conv2d, "onednn");
 
 }  // namespace
 }  // namespace versus

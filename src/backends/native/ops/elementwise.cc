@@ -154,7 +154,7 @@ std::unique_ptr<OpInstance> prepare_elementwise(const CaseSpec& c, const std::ve
 
 [[maybe_unused]] const bool registered = [] {
   for (const char* op : {"add", "mul", "relu", "sigmoid", "tanh"})
-    OpTable<NativeContext>::get().add(op, prepare_elementwise);
+    OpTable<NativeContext>::get().add(op, prepare_elementwise, {"eigen", "onednn"});
   return true;
 }();
 

@@ -46,7 +46,7 @@ std::unique_ptr<OpInstance> prepare_embedding(const CaseSpec& c, const std::vect
   });
   return inst;
 }
-VERSUS_REGISTER_OP(NativeContext, "embedding", prepare_embedding);
+VERSUS_REGISTER_OP(NativeContext, "embedding", prepare_embedding, "eigen");
 
 }  // namespace
 }  // namespace versus

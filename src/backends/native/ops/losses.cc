@@ -87,7 +87,7 @@ std::unique_ptr<OpInstance> prepare_loss(const CaseSpec& c, const std::vector<Ho
 
 [[maybe_unused]] const bool registered = [] {
   for (const char* op : {"softmax_cross_entropy", "binary_cross_entropy", "mse"})
-    OpTable<NativeContext>::get().add(op, prepare_loss);
+    OpTable<NativeContext>::get().add(op, prepare_loss, {"eigen"});
   return true;
 }();
 

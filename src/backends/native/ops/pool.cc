@@ -74,7 +74,7 @@ std::unique_ptr<OpInstance> prepare_pool(const CaseSpec& c, const std::vector<Ho
 }
 
 [[maybe_unused]] const bool registered = [] {
-  for (const char* op : {"max_pool", "avg_pool"}) OpTable<NativeContext>::get().add(op, prepare_pool);
+  for (const char* op : {"max_pool", "avg_pool"}) OpTable<NativeContext>::get().add(op, prepare_pool, {"onednn"});
   return true;
 }();
 

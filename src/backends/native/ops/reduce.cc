@@ -66,7 +66,7 @@ std::unique_ptr<OpInstance> prepare_reduce(const CaseSpec& c, const std::vector<
 }
 
 [[maybe_unused]] const bool registered = [] {
-  for (const char* op : {"reduce_sum", "reduce_mean"}) OpTable<NativeContext>::get().add(op, prepare_reduce);
+  for (const char* op : {"reduce_sum", "reduce_mean"}) OpTable<NativeContext>::get().add(op, prepare_reduce, {"onednn", "eigen"});
   return true;
 }();
 

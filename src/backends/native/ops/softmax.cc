@@ -78,7 +78,7 @@ std::unique_ptr<OpInstance> prepare_softmax(const CaseSpec& c, const std::vector
   if (c.variant == "onednn") return with_onednn(c, [&] { return prepare_onednn(c, in); });
   unsupported_variant(c, "BLAS has no exponential or row reductions (use the onednn or eigen variant)");
 }
-VERSUS_REGISTER_OP(NativeContext, "softmax", prepare_softmax);
+VERSUS_REGISTER_OP(NativeContext, "softmax", prepare_softmax, "eigen", "onednn");
 
 }  // namespace
 }  // namespace versus
