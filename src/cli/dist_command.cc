@@ -1,88 +1,17 @@
 #include "cli/dist_command.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <chrono>
+#include <algorithm>
 #include <thread>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "cli/context.h"
-#include "core/atomic_file.h"
 #include "core/errors.h"
 #include "report/report.h"
-#include "runner/dist_runner.h"
-#include "results/results_dir.h"
-#include "runner/execute.h"
+#include "runner/dist_job.h"
 #include "runner/spawn.h"
 
 namespace versus {
-namespace {
-
-// A port no one listens on now (the kernel's pick), for a local job's rendezvous.
-int free_local_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  int port = 0;
-  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-    port = ntohs(addr.sin_port);
-  if (fd >= 0) ::close(fd);
-  if (port == 0) throw UserError("cannot find a free local port for the ranks to meet: is the loopback interface up?");
-  return port;
-}
-
-std::string rank_file(const std::string& backend, int rank) { return fmt::format("{}-rank{}", backend, rank); }
-
-// Under a launcher, rank 0 collects the other ranks' documents from the shared results folder.
-std::vector<nlohmann::json> wait_for_ranks(const ResultsDir& dir, const std::string& backend, int world, double timeout) {
-  std::vector<nlohmann::json> docs;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout);
-  for (int r = 0; r < world; ++r) {
-    const auto path = dir.root() / "runs" / (rank_file(backend, r) + ".json");
-    while (!std::filesystem::exists(path) && std::chrono::steady_clock::now() < deadline && !interrupt_requested())
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    if (std::filesystem::exists(path)) {
-      docs.push_back(read_json_file(path));
-    } else {
-      docs.push_back({{"rank", r}, {"status", "timeout"},
-                      {"reason", fmt::format("rank {} wrote no result within {:.0f} s", r, timeout)}});
-    }
-  }
-  return docs;
-}
-
-std::filesystem::path results_folder(const DistFlags& f, const Network& net, const std::optional<LaunchEnv>& launch) {
-  if (!launch) return ResultsDir::create_new(f.train.out, "dist-" + net.name).root();
-  if (launch->job_id.empty())
-    throw UserError(fmt::format("the {} launcher names no job id, so the ranks cannot agree on a results folder: "
-                                "give every rank the same --out FOLDER", launch->launcher));
-  const auto dir = std::filesystem::path(f.train.out) / fmt::format("dist-{}-{}-{}", net.name, launch->launcher, launch->job_id);
-  std::filesystem::create_directories(dir / "runs");
-  return dir;
-}
-
-void print_summary(const std::string& backend, const nlohmann::json& j) {
-  if (j.value("status", "") != "ok") {
-    std::printf("%-11s %5d %s: %s\n", backend.c_str(), j.value("world_size", 0), j.value("status", "").c_str(), j.value("reason", "").c_str());
-    return;
-  }
-  const auto ms = [](const nlohmann::json& v) { return v.is_number() ? fmt::format("{:.2f}", v.get<double>() * 1e3) : std::string("-"); };
-  std::printf("%-11s %5d %9s %9s %9s %8s %7s %6.0f %%  %s\n", backend.c_str(), j.value("world_size", 0), ms(j["median_step_seconds"]).c_str(),
-              ms(j["single"].value("median_step_seconds", nlohmann::json())).c_str(),
-              ms(j.contains("single_local") ? j["single_local"]["median_step_seconds"] : nlohmann::json()).c_str(),
-              j.contains("overhead_fraction") ? fmt::format("{:+.0f} %", j["overhead_fraction"].get<double>() * 100).c_str() : "-",
-              j.contains("scaling_efficiency") ? fmt::format("{:.2f}", j["scaling_efficiency"].get<double>()).c_str() : "-",
-              j.value("communication_fraction", 0.0) * 100, j["parity"]["passed"].get<bool>() ? "parity ok" : "PARITY FAILED");
-}
-
-}  // namespace
 
 void add_dist_flags(CLI::App& cmd, DistFlags& f) {
   TrainFlags& t = f.train;
@@ -124,7 +53,7 @@ int cmd_dist(DistFlags f) {
   if (f.train.threads.empty()) f.train.threads = {std::max(1, s.cores / sizes.back())};
   if (f.train.steps == 0) f.train.steps = 100;
   const Network net = load_network(f.train.model);
-  const ChosenWorkers chosen = available_workers(f.train.backends, "default");
+  const ChosenWorkers chosen = choose_workers(f.train.backends, "default");
   s.train = settings_from(f.train, net);
   s.train.epochs = 1000000;  // bounded by --steps
   s.train.evaluate = false;
@@ -133,122 +62,20 @@ int cmd_dist(DistFlags f) {
   s.launch = launch;
   s.host = !f.master_addr.empty() ? f.master_addr : launch && !launch->master_host.empty() ? launch->master_host : "127.0.0.1";
 
-  nlohmann::json request = training_request(net, s.train);
-  request["return_parameters"] = true;
-  const int64_t batch = request["batch"].get<int64_t>();
-  for (const int n : sizes)
-    if (batch % n != 0)
-      throw UserError(fmt::format("the global batch {} does not split evenly over {} ranks: give --batch a multiple of {}", batch, n, n));
-  const bool sweep = sizes.size() > 1;
-  // Run ids: <backend>-rank<R> for one rank count, <backend>-n<N>-rank<R> in a sweep.
-  const auto job_id = [&](const std::string& backend, int n) { return sweep ? fmt::format("{}-n{}", backend, n) : backend; };
-  const int rank = launch ? launch->rank : 0;
-  const ResultsDir dir(results_folder(f, net, launch));
-  const nlohmann::json context = build_context(chosen.workers, false, s.train.threads);
-  nlohmann::json plan = {{"schema", kDistributedSchema}, {"kind", "distributed"}, {"network", net.name},
-                         {"world_size", sizes.back()}, {"world_sizes", sizes}, {"threads_per_rank", s.train.threads},
-                         {"host", s.host}, {"launcher", launch ? launch->launcher : "local"}, {"request", request},
-                         {"backends", nlohmann::json::object()}, {"scaling", nlohmann::json::object()}};
-  if (rank == 0) {
-    write_file_atomically(dir.root() / "distributed.json", plan.dump(2) + "\n");
-    dir.write_context(context);
-  }
-  std::fprintf(stderr, "versus: %s data-parallel on %s ranks (%s), global batch %lld, %lld steps, %d threads per rank -> %s\n",
-               net.name.c_str(), fmt::format("{}", fmt::join(sizes, ", ")).c_str(),
-               launch ? fmt::format("{} rank {}", launch->launcher, rank).c_str() : "local processes",
-               static_cast<long long>(batch), static_cast<long long>(s.train.max_steps), s.train.threads, dir.root().c_str());
-
-  std::map<std::pair<std::string, int>, std::vector<nlohmann::json>> jobs;
-  int index = 0;
+  DistJob job{net, chosen, s, sizes, f.train.out, f.port, f.train.verbose};
+  DistOutcome out;
   try {
-    for (const int n : sizes)
-      for (const auto& [backend, worker] : chosen.workers) {
-        DistSettings at = s;
-        at.world_size = n;
-        DistributedSpec spec;
-        spec.world_size = n;
-        spec.host = s.host;
-        spec.port = launch ? f.port + 32 * index : free_local_port();
-        spec.timeout_seconds = std::min(120.0, s.train.timeout_seconds);
-        ++index;
-        std::vector<int> local_ranks;
-        for (int r = 0; r < n; ++r)
-          if (!launch || r == rank) local_ranks.push_back(r);
-        std::fprintf(stderr, "[%s] %d ranks meet at %s:%d...\n", backend.c_str(), n, spec.host.c_str(), spec.port);
-        std::vector<nlohmann::json> docs = run_ranks(request, worker, spec, local_ranks, rank == 0, at, context, f.train.verbose);
-        for (const auto& d : docs) {
-          dir.write_run(rank_file(job_id(backend, n), d.value("rank", 0)), d);
-          if (d.value("status", "") != "ok")
-            std::fprintf(stderr, "[%s] rank %d %s: %s\n", backend.c_str(), d.value("rank", 0), d.value("status", "").c_str(),
-                         d.value("reason", "").c_str());
-        }
-        jobs[{backend, n}] = std::move(docs);
-      }
+    out = run_dist_job(job);
   } catch (const Interrupted&) {
-    std::fprintf(stderr, "versus: interrupted; the finished ranks' runs are saved\n");
     return 130;
   }
-  if (rank != 0) {
-    // This rank's own outcome; rank 0 judges the job.
-    bool mine_ok = true;
-    for (const auto& [key, docs] : jobs)
-      for (const auto& d : docs) mine_ok = mine_ok && (d.value("status", "") == "ok" || d.value("status", "") == "unsupported");
-    std::printf("rank %d done%s; rank 0 writes the summary in %s\n", rank, mine_ok ? "" : " (a run failed)", dir.root().c_str());
-    return mine_ok ? 0 : 3;
-  }
-
-  // Rank 0: every rank's result, then the single-process references, alone on the machine.
-  int failed = 0;
-  bool parity_failed = false;
-  std::printf("%-11s %5s %9s %9s %9s %8s %7s %8s\n", "backend", "ranks", "N ranks", "1 proc", "1 share", "overhead", "effic.", "comm");
-  std::printf("%-11s %5s %9s %9s %9s\n", "", "", "ms/step", "ms/step", "ms/step");
-  for (const auto& [backend, worker] : chosen.workers) {
-    TrainRun single = plan_training_runs({{backend, worker}}, {}, {s.train.threads}).front();
-    if (const std::string cpus = cores_of_rank(0, s.train.threads, 1, s.cores); !cpus.empty() && !launch)
-      single.environment["VERSUS_CPUS"] = cpus;
-    nlohmann::json single_doc;  // once per backend: the global batch in one process
-    nlohmann::json scaling = nlohmann::json::array();
-    for (const int n : sizes) {
-      DistSettings at = s;
-      at.world_size = n;
-      std::vector<nlohmann::json> ranks =
-          launch ? wait_for_ranks(dir, job_id(backend, n), n, s.train.timeout_seconds) : jobs[{backend, n}];
-      nlohmann::json local_doc;
-      const bool ranks_ran = std::all_of(ranks.begin(), ranks.end(), [](const nlohmann::json& r) { return r.value("status", "") == "ok"; });
-      if (ranks_ran) {
-        if (single_doc.is_null()) {
-          std::fprintf(stderr, "[%s] single-process reference: global batch %lld...\n", backend.c_str(), static_cast<long long>(batch));
-          single.id = backend + "-single";
-          single_doc = execute_training(request, worker, single, s.train, context, false);
-          dir.write_run(single.id, single_doc);
-        }
-        std::fprintf(stderr, "[%s] single-process reference: one rank's share of %d, %lld...\n", backend.c_str(), n,
-                     static_cast<long long>(batch / n));
-        nlohmann::json local_request = request;
-        local_request["batch"] = batch / n;
-        local_request.erase("return_parameters");
-        single.id = job_id(backend, n) + "-single-local";
-        local_doc = execute_training(local_request, worker, single, s.train, context, false);
-        dir.write_run(single.id, local_doc);
-      }
-      nlohmann::json summary = summarize_job(ranks, single_doc, local_doc, at);
-      if (summary["status"] == "failed") ++failed;
-      if (summary["status"] == "ok" && !summary["parity"]["passed"].get<bool>()) parity_failed = true;
-      print_summary(backend, summary);
-      scaling.push_back(summary);
-      plan["scaling"][backend] = scaling;
-      plan["backends"][backend] = scaling.back();  // the largest rank count: the report's main table
-      write_file_atomically(dir.root() / "distributed.json", plan.dump(2) + "\n");
-    }
-  }
-  for (const auto& [backend, summary] : plan["backends"].items())
-    if (summary.contains("parity")) std::printf("%s parity: %s\n", backend.c_str(), summary["parity"]["verdict"].get<std::string>().c_str());
+  if (out.rank != 0) return out.failed > 0 ? 3 : 0;
   if (!f.train.no_report) {
-    const ReportFiles r = write_report(dir.root(), dir.root());
+    const ReportFiles r = write_report(out.dir, out.dir);
     std::printf("report: %s\n        %s\n", r.html.c_str(), r.markdown.c_str());
   }
-  std::printf("results: %s\n", dir.root().c_str());
-  return failed > 0 ? 3 : parity_failed ? 5 : 0;
+  std::printf("results: %s\n", out.dir.c_str());
+  return out.failed > 0 ? 3 : out.parity_failed ? 5 : 0;
 }
 
 }  // namespace versus

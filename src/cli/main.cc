@@ -9,14 +9,13 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "cli/context.h"
+#include "runner/context.h"
 #include "cli/dist_command.h"
 #include "cli/train_commands.h"
 #include "core/errors.h"
 #include "core/op_registry.h"
 #include "core/version.h"
 #include "nets/network_ops.h"
-#include "machine/warnings.h"
 #include "report/compare.h"
 #include "report/report.h"
 #include "runner/execute.h"
@@ -230,15 +229,8 @@ int cmd_run(RunFlags f) {
   g_all_modes = f.modes == "all";
   const SuitePlan plan = expand_suite(suite, variants_of, default_threads());
   if (f.dry_run) return print_plan(plan, suite);
-  std::fprintf(stderr, "versus: measuring the roofline (FMA peak, stream bandwidth)...\n");
-  nlohmann::json context = build_context(g_workers, true, default_threads());
-  int max_threads = 1;
-  for (const auto& c : plan.cases) max_threads = std::max(max_threads, c.threads);
-  context["warnings"] = environment_warnings(context["machine"], max_threads);
-  for (const auto& w : context["warnings"]) std::fprintf(stderr, "warning: %s\n", w.get<std::string>().c_str());
-  const ResultsDir dir = ResultsDir::create_new(f.out, plan.name);
-  dir.write_plan(plan);
-  dir.write_context(context);
+  nlohmann::json context;
+  const ResultsDir dir = create_suite_folder(plan, g_workers, f.out, default_threads(), context);
   return finish_suite(dir, plan, context, f);
 }
 

@@ -5,18 +5,11 @@
 
 #include <fmt/format.h>
 
-#include "cli/context.h"
-#include "core/atomic_file.h"
 #include "core/errors.h"
-#include "core/stats.h"
 #include "data/dataset.h"
-#include "nets/network_ops.h"
 #include "report/report.h"
-#include "runner/execute.h"
-#include "runner/plan.h"
-#include "results/results_dir.h"
 #include "runner/spawn.h"
-#include "runner/suite_runner.h"
+#include "runner/train_job.h"
 #include "runner/train_runner.h"
 
 namespace versus {
@@ -52,120 +45,23 @@ TrainSettings settings_from(const TrainFlags& f, const Network& net) {
   return s;
 }
 
-ChosenWorkers available_workers(const std::string& list, const std::string& modes_flag) {
-  ChosenWorkers out;
-  for (const auto& choice : parse_backend_list(list)) {
-    if (!out.workers.count(choice.backend)) {
-      WorkerInfo w = probe_worker(choice.backend);
-      if (!w.available)
-        throw UserError(fmt::format("backend {} is not available: {}; or leave it out of --backends", choice.backend, w.problem));
-      out.workers[choice.backend] = std::move(w);
-    }
-    // "mxnet,mxnet:hybridized" asks for both: a plain name is the default mode (or all of them).
-    auto& modes = out.modes[choice.backend];
-    const nlohmann::json listed = out.workers[choice.backend].info.value("modes", nlohmann::json::array());
-    const std::string mode = !choice.variant.empty() ? choice.variant
-                             : modes_flag == "all"   ? "all"
-                             : listed.empty()        ? ""
-                                                     : listed[0].value("name", "");
-    if (!mode.empty() && std::find(modes.begin(), modes.end(), mode) == modes.end()) modes.push_back(mode);
-  }
-  return out;
+// The job the flags ask for (UserError for a backend that is not available).
+TrainJob train_job(const TrainFlags& f, const Network& net, const TrainSettings& s, const std::string& folder_name) {
+  TrainJob job;
+  job.net = net;
+  job.settings = s;
+  job.chosen = choose_workers(f.backends, f.modes);
+  job.folder_name = folder_name;
+  job.out = f.out;
+  job.thread_counts = f.threads;
+  job.repeats = {f.repeats, f.repeat_steps};
+  job.parity_steps = f.parity_steps;
+  job.tolerance = f.tolerance;
+  job.target_accuracy = f.target_accuracy;
+  job.explain = f.explain;
+  job.verbose = f.verbose;
+  return job;
 }
-
-namespace {
-
-// The ops one training step runs (nets/network_ops.h), timed in every training backend's default
-// mode at the training's thread count, into DIR/ops-<time>/: what the report's "step explained
-// by its ops" section sets against the measured step. Recorded in training.json under "explain".
-void time_step_ops(const Network& net, const nlohmann::json& request, int threads, const ChosenWorkers& chosen,
-                   const nlohmann::json& context, const ResultsDir& dir, nlohmann::json& plan, bool verbose) {
-  const int64_t batch = request.value("batch", net.batch);
-  const OptimizerSpec optimizer = request.contains("optimizer") ? request["optimizer"].get<OptimizerSpec>() : net.optimizer;
-  const nlohmann::json ops = network_op_cases(net, batch, &optimizer);
-  nlohmann::json suite = {{"name", "ops"},
-                          {"description", fmt::format("the ops of one training step of {} at batch {}", net.name, batch)},
-                          {"quick", true}, {"threads", {threads}}, {"seed", 42}, {"cases", ops["cases"]},
-                          {"backends", nlohmann::json::array()}};
-  for (const auto& [b, w] : chosen.workers) suite["backends"].push_back(b);
-  // No variants: each worker's default, as the default training mode uses.
-  const SuitePlan ops_plan = expand_suite(suite, [](const std::string&, const std::string&) { return std::vector<std::string>{}; }, threads);
-  const ResultsDir ops_dir = ResultsDir::create_new(dir.root(), "ops");
-  ops_dir.write_plan(ops_plan);
-  ops_dir.write_context(context);
-  plan["explain"] = {{"ops_folder", ops_dir.root().filename().string()}, {"batch", batch}, {"threads", threads},
-                     {"cases", ops["cases"]}, {"not_measured", ops["skipped"]}};
-  write_file_atomically(dir.root() / "training.json", plan.dump(2) + "\n");
-  std::fprintf(stderr, "versus: timing the %zu op runs of one %s step (--explain) -> %s\n", ops_plan.cases.size(),
-               net.name.c_str(), ops_dir.root().c_str());
-  run_suite(ops_dir, ops_plan, context, chosen.workers, verbose);
-}
-
-struct TrainingOutcome {
-  std::filesystem::path dir;
-  int failed = 0;
-  ParityOutcome parity;
-};
-
-// Trains `net` in every worker, one after the other, into a new results folder.
-TrainingOutcome train_everywhere(const Network& net, const TrainSettings& s, const std::string& folder_name,
-                                 const ChosenWorkers& chosen, const TrainFlags& f, double tolerance) {
-  const auto& workers = chosen.workers;
-  const std::vector<TrainRun> planned = plan_training_runs(workers, chosen.modes, f.threads.empty() ? std::vector<int>{s.threads} : f.threads);
-  const nlohmann::json request = training_request(net, s);
-  nlohmann::json context = build_context(workers, false, s.threads);
-  const ResultsDir dir = ResultsDir::create_new(f.out, folder_name);
-  nlohmann::json plan = {{"kind", "train"}, {"network", net.name}, {"backends", nlohmann::json::array()}, {"request", request}};
-  for (const auto& [b, w] : workers) plan["backends"].push_back(b);
-  plan["runs"] = nlohmann::json::array();
-  for (const TrainRun& r : planned)
-    plan["runs"].push_back({{"id", r.id}, {"backend", r.backend}, {"mode", r.mode}, {"threads", r.threads}});
-  write_file_atomically(dir.root() / "training.json", plan.dump(2) + "\n");
-  dir.write_context(context);
-  const auto dataset = request["dataset"];
-  std::fprintf(stderr, "versus: training %s (%lld parameters) on %s, %lld epochs%s, batch %lld, %s lr %g, %d threads -> %s\n",
-               net.name.c_str(), static_cast<long long>(net.parameter_count()), dataset["name"].get<std::string>().c_str(),
-               static_cast<long long>(request["epochs"].get<int64_t>()),
-               s.max_steps > 0 ? fmt::format(" (at most {} steps)", s.max_steps).c_str() : "",
-               static_cast<long long>(request["batch"].get<int64_t>()), request["optimizer"]["kind"].get<std::string>().c_str(),
-               request["optimizer"]["learning_rate"].get<double>(), s.threads, dir.root().c_str());
-  TrainingOutcome out{dir.root(), 0, {}};
-  std::map<std::string, nlohmann::json> runs;
-  for (const TrainRun& run : planned) {
-    const std::string& backend = run.id;
-    std::fprintf(stderr, "[%s] building and training%s...\n", backend.c_str(),
-                 run.mode.empty() ? "" : fmt::format(" ({} mode, {} threads)", run.mode, run.threads).c_str());
-    nlohmann::json doc = execute_training(request, workers.at(run.backend), run, s, context, f.verbose);
-    const std::string status = doc.value("status", "error");
-    if (status == "ok") {
-      const auto& epochs = doc["epochs"];
-      const auto& last = epochs.back();
-      std::fprintf(stderr, "[%s] done: build %.2f s, first step %.3f s, %s median step %.2f ms%s\n", backend.c_str(),
-                   doc["build_seconds"].get<double>(), doc["first_step_seconds"].get<double>(),
-                   fmt::format("{} steps,", doc["step_seconds"].size()).c_str(),
-                   median(doc["step_seconds"].get<std::vector<double>>()) * 1e3,
-                   last.contains("test_accuracy") ? fmt::format(", test accuracy {:.2f} %", last["test_accuracy"].get<double>() * 100).c_str() : "");
-    } else {
-      if (status != "unsupported") ++out.failed;  // unsupported is an answer, shown, not a failure
-      std::fprintf(stderr, "[%s] %s: %s\n", backend.c_str(), status.c_str(), doc.value("reason", std::string()).c_str());
-    }
-    dir.write_run(backend, doc);
-    runs[backend] = std::move(doc);
-  }
-  run_training_repeats(request, workers, planned, runs, s, context, {f.repeats, f.repeat_steps}, f.verbose);
-  out.parity = check_parity(runs, tolerance, f.parity_steps);
-  write_file_atomically(dir.root() / "parity.json", out.parity.doc.dump(2) + "\n");
-  // Every run carries the outcome (and the time to the target accuracy, when one was asked for).
-  for (auto& [backend, doc] : runs) {
-    doc["parity"] = {{"passed", out.parity.passed}, {"verdict", out.parity.doc["verdict"]}};
-    if (f.target_accuracy > 0 && doc.value("status", "") == "ok") doc["time_to_accuracy"] = time_to_accuracy(doc, f.target_accuracy);
-    dir.write_run(backend, doc);
-  }
-  if (f.explain) time_step_ops(net, request, s.threads, chosen, context, dir, plan, f.verbose);
-  return out;
-}
-
-}  // namespace
 
 void add_train_flags(CLI::App& cmd, TrainFlags& f, bool parity) {
   cmd.add_option("--model", f.model, "network name (see `versus list networks`) or a network .json file");
@@ -211,11 +107,9 @@ int cmd_train(const TrainFlags& f) {
   if (f.model.empty()) throw UserError("say which network: versus run train --model lenet (see `versus list networks`)");
   install_interrupt_handler();
   const Network net = load_network(f.model);
-  const auto workers = available_workers(f.backends, f.modes);
-  const TrainSettings s = settings_from(f, net);
   TrainingOutcome out;
   try {
-    out = train_everywhere(net, s, "train-" + net.name, workers, f, f.tolerance);
+    out = run_train_job(train_job(f, net, settings_from(f, net), "train-" + net.name));
   } catch (const Interrupted&) {
     std::fprintf(stderr, "versus: interrupted; the finished backends' runs are saved\n");
     return 130;
@@ -233,8 +127,6 @@ int cmd_parity(TrainFlags f) {
   if (f.model.empty()) throw UserError("say which network: versus parity --model mlp (see `versus list networks`)");
   install_interrupt_handler();
   const Network net = load_network(f.model);
-  const auto workers = available_workers(f.backends, f.modes);
-  if (workers.workers.size() < 2) throw UserError("parity compares frameworks: give at least two in --backends");
   TrainSettings s = settings_from(f, net);
   // Plain SGD at the network's learning rate: momentum and Adam only add state to disagree on.
   OptimizerSpec sgd;
@@ -246,10 +138,12 @@ int cmd_parity(TrainFlags f) {
   f.parity_steps = 0;  // compare them all
   s.evaluate = false;
   s.inference = false;
+  f.repeats = 1;  // parity compares losses, not times: no repeats
+  TrainJob job = train_job(f, net, s, "parity-" + net.name);
+  if (job.chosen.workers.size() < 2) throw UserError("parity compares frameworks: give at least two in --backends");
   TrainingOutcome out;
   try {
-    f.repeats = 1;  // parity compares losses, not times: no repeats
-    out = train_everywhere(net, s, "parity-" + net.name, workers, f, f.tolerance);
+    out = run_train_job(job);
   } catch (const Interrupted&) {
     return 130;
   }

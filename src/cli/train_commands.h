@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "nets/network.h"
+#include "runner/train_job.h"
 #include "runner/train_runner.h"
 #include "runner/workers.h"
 
@@ -33,13 +34,6 @@ struct TrainFlags {
 // The training settings the flags ask for (UserError for a bad value).
 TrainSettings settings_from(const TrainFlags& f, const Network& net);
 
-// The workers of --backends, and the training modes asked of each ("backend:mode" entries, or
-// every mode with --modes all). UserError for a backend that is not available.
-struct ChosenWorkers {
-  std::map<std::string, WorkerInfo> workers;
-  std::map<std::string, std::vector<std::string>> modes;
-};
-ChosenWorkers available_workers(const std::string& list, const std::string& modes_flag);
 
 // Adds the training flags (--model, --dataset, --epochs...) to `cmd`.
 void add_train_flags(CLI::App& cmd, TrainFlags& f, bool parity);

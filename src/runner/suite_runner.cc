@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include "core/op_registry.h"
+#include "machine/warnings.h"
+#include "runner/context.h"
 #include "runner/execute.h"
 #include "runner/interleave.h"
 
@@ -52,6 +54,20 @@ std::string group_label(const CaseSpec& first) {
 // and each group's backends rotated by r. So a case's processes are spread over the whole suite
 // (its interval then holds the machine's slow drift, which a rerun at another time meets), and
 // the backends of one case still run side by side (a comparison within the run is fair).
+ResultsDir create_suite_folder(const SuitePlan& plan, const std::map<std::string, WorkerInfo>& workers,
+                               const std::filesystem::path& out, int roofline_threads, nlohmann::json& context) {
+  std::fprintf(stderr, "versus: measuring the roofline (FMA peak, stream bandwidth)...\n");
+  context = build_context(workers, true, roofline_threads);
+  int max_threads = 1;
+  for (const auto& c : plan.cases) max_threads = std::max(max_threads, c.threads);
+  context["warnings"] = environment_warnings(context["machine"], max_threads);
+  for (const auto& w : context["warnings"]) std::fprintf(stderr, "warning: %s\n", w.get<std::string>().c_str());
+  const ResultsDir dir = ResultsDir::create_new(out, plan.name);
+  dir.write_plan(plan);
+  dir.write_context(context);
+  return dir;
+}
+
 SuiteTally run_suite(const ResultsDir& dir, const SuitePlan& plan, const nlohmann::json& context,
                      const std::map<std::string, WorkerInfo>& workers, bool verbose) {
   SuiteTally tally;

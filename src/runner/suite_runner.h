@@ -16,6 +16,12 @@ struct SuiteTally {
 };
 
 // Throws Interrupted (runner/execute.h) when the user stops it; finished runs stay on disk.
+// A new results folder under `out` for `plan`, holding the plan and its context (machine, the
+// roofline measured at `roofline_threads`, the workers, the environment's warnings, printed):
+// what run_suite then fills. `context` receives the context written.
+ResultsDir create_suite_folder(const SuitePlan& plan, const std::map<std::string, WorkerInfo>& workers,
+                               const std::filesystem::path& out, int roofline_threads, nlohmann::json& context);
+
 SuiteTally run_suite(const ResultsDir& dir, const SuitePlan& plan, const nlohmann::json& context,
                      const std::map<std::string, WorkerInfo>& workers, bool verbose);
 

@@ -1,4 +1,4 @@
-#include "cli/context.h"
+#include "runner/context.h"
 
 #include "core/version.h"
 #include "machine/machine_info.h"
