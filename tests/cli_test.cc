@@ -6,10 +6,15 @@
 
 #include <signal.h>
 #include <spawn.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "results/results_dir.h"
@@ -123,12 +128,43 @@ std::vector<std::filesystem::path> files_in(const std::filesystem::path& root, c
   return out;
 }
 
+// The pids whose parent is `parent` (from /proc/<pid>/stat: "pid (comm) state ppid ...").
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> out;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = e.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(e.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    char state = 0;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == parent) out.push_back(std::stoi(name));
+  }
+  return out;
+}
+
+// Alive: exists and is not a zombie.
+bool alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const auto close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
+}
+
 // Starts `versus run ops SIZES --backends native --quick --processes PROCESSES` with the eigen
 // variant hanging, waits until `ready` files exist in the folder named `subfolder` (runs or
-// partial), lets the hang begin, sends SIGINT and returns the exit status. The files it saw are
-// whatever files_in(out, subfolder) lists afterwards.
+// partial), lets the hang begin, sends `signal` and returns the exit status. The files it saw are
+// whatever files_in(out, subfolder) lists afterwards. `workers`, when given, receives the pids of
+// versus's child processes just before the signal.
 int interrupt_a_hanging_suite(const std::filesystem::path& out, const std::string& sizes, const std::string& processes,
-                              const std::string& subfolder, size_t ready) {
+                              const std::string& subfolder, size_t ready, int signal = SIGINT,
+                              std::vector<pid_t>* workers = nullptr) {
   const std::vector<std::string> args = {(testing::bin_dir() / "versus").string(), "run", "ops", "--sizes", sizes,
                                          "--backends", "native", "--quick", "--processes", processes,
                                          "--no-report", "--out", out.string()};
@@ -144,7 +180,8 @@ int interrupt_a_hanging_suite(const std::filesystem::path& out, const std::strin
   while (files_in(out, subfolder).size() < ready && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // now inside the hanging eigen run
-  ::kill(pid, SIGINT);
+  if (workers) *workers = children_of(pid);
+  ::kill(pid, signal);
   int status = 0;
   ::waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -180,6 +217,62 @@ TEST(Cli, InterruptedSuiteKeepsTheProcessesOfUnfinishedRuns) {
     if (doc["case"]["variant"] != "eigen") final_first_pids.insert(doc["processes"][0]["pid"].get<int>());
   }
   EXPECT_EQ(final_first_pids, kept_pids);  // the kept processes are the runs' first, not redone
+}
+
+// A scheduler's stop (SIGTERM) and a closed terminal (SIGHUP) end a run as Ctrl-C does.
+TEST(Cli, SigtermAndSighupStopASuiteLikeCtrlC) {
+  if (!testing::worker_built("native")) GTEST_SKIP() << "native worker not built";
+  for (const int signal : {SIGTERM, SIGHUP}) {
+    SCOPED_TRACE(signal);
+    testing::TempDir tmp;
+    EXPECT_EQ(interrupt_a_hanging_suite(tmp.path(), "16,24", "1", "runs", 2, signal), 130);
+    const auto kept = files_in(tmp.path(), "runs");
+    ASSERT_EQ(kept.size(), 2u);
+    for (const auto& f : kept) EXPECT_EQ(nlohmann::json::parse(std::ifstream(f))["status"], "ok") << f;
+    const auto folder = kept.front().parent_path().parent_path();
+    const auto r = run_versus({"run", "--resume", folder.string(), "--no-report"});
+    EXPECT_EQ(r.exit_code, 0) << r.stderr_tail;
+    EXPECT_EQ(files_in(tmp.path(), "runs").size(), 6u);
+  }
+}
+
+// kill -9 of versus leaves no worker behind (they die with it), and the folder resumes.
+TEST(Cli, KillingVersusWithSigkillLeavesNoWorkerRunning) {
+  if (!testing::worker_built("native")) GTEST_SKIP() << "native worker not built";
+  testing::TempDir tmp;
+  std::vector<pid_t> workers;
+  EXPECT_EQ(interrupt_a_hanging_suite(tmp.path(), "16,24", "1", "runs", 2, SIGKILL, &workers), 128 + SIGKILL);
+  ASSERT_FALSE(workers.empty()) << "the hanging worker should have been running";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  auto any_alive = [&] { return std::any_of(workers.begin(), workers.end(), alive); };
+  while (any_alive() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(any_alive()) << "a worker outlived versus";
+  const auto kept = files_in(tmp.path(), "runs");
+  ASSERT_EQ(kept.size(), 2u);
+  const auto r = run_versus({"run", "--resume", kept.front().parent_path().parent_path().string(), "--no-report"});
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_tail;  // the lock died with its holder
+  EXPECT_EQ(files_in(tmp.path(), "runs").size(), 6u);
+}
+
+// Two writers never share a folder: a resume of a folder another versus holds is refused, naming it.
+TEST(Cli, ASecondResumeOfAFolderInUseIsRefusedNamingTheHolder) {
+  if (!testing::worker_built("native")) GTEST_SKIP() << "native worker not built";
+  testing::TempDir tmp;
+  const auto first = run_versus({"run", "ops", "--sizes", "8", "--backends", "native:openblas", "--quick", "--processes", "1",
+                                 "--no-report", "--out", tmp.path().string()});
+  ASSERT_EQ(first.exit_code, 0) << first.stderr_tail;
+  const auto folder = files_in(tmp.path(), "runs").front().parent_path().parent_path();
+  // Another versus holds it: the lock file locked, its pid inside.
+  const int fd = ::open((folder / ".versus.lock").c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+  ASSERT_EQ(::ftruncate(fd, 0), 0);
+  ASSERT_EQ(::write(fd, "4242\n", 5), 5);
+  const auto refused = run_versus({"run", "--resume", folder.string(), "--no-report"});
+  expect_one_line_error(refused, "is in use by another versus (pid 4242)");
+  ::close(fd);
+  const auto again = run_versus({"run", "--resume", folder.string(), "--no-report"});
+  EXPECT_EQ(again.exit_code, 0) << again.stderr_tail;
 }
 
 TEST(Cli, InterruptedSuiteResumesWithoutRedoingFinishedRuns) {

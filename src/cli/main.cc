@@ -20,6 +20,7 @@
 #include "report/report.h"
 #include "runner/execute.h"
 #include "runner/plan.h"
+#include "results/folder_lock.h"
 #include "results/results_dir.h"
 #include "runner/spawn.h"
 #include "runner/suite_runner.h"
@@ -146,6 +147,7 @@ void require_available(const std::vector<std::string>& backends) {
 }
 
 int finish_suite(const ResultsDir& dir, const SuitePlan& plan, const nlohmann::json& context, const RunFlags& f) {
+  const FolderLock lock = FolderLock::acquire(dir.root());  // one writer per folder
   std::map<std::string, WorkerInfo> workers;
   for (const auto& b : backend_names(plan)) workers[b] = g_workers.at(b);
   std::fprintf(stderr, "versus: %zu runs (%d processes each%s) -> %s\n", plan.cases.size(),

@@ -90,8 +90,11 @@ void install_interrupt_handler() {
   sa.sa_handler = on_interrupt;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0;  // no SA_RESTART: poll() returns EINTR at once
+  // A terminal closing (SIGHUP) or a scheduler's stop (SIGTERM) ends a run as Ctrl-C does:
+  // workers stopped, finished results kept, the folder resumable.
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);
 }
 
 bool interrupt_requested() { return g_interrupt != 0; }

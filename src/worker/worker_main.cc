@@ -12,6 +12,9 @@
 //
 // The protocol uses a private copy of stdout; fd 1 is pointed at stderr so that whatever a
 // framework prints cannot corrupt it.
+#include <sys/prctl.h>
+
+#include <csignal>
 #include <sched.h>
 #include <unistd.h>
 
@@ -183,6 +186,9 @@ nlohmann::json run_case(Backend& backend, CaseSpec c) {
 }
 
 int main_impl(int argc, char** argv) {
+  // A worker outlives no coordinator: if versus is killed (even with -9), the kernel kills its
+  // workers too, so none keeps a core busy or a results folder half-written.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   take_over_stdout();
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode != "--info" && mode != "--run" && mode != "--train" && (mode != "--serve" || argc < 3)) {
