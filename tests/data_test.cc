@@ -410,7 +410,7 @@ TEST_F(CifarCorruption, LabelOutOfRange) {
 TEST(RealData, DebianFashionMnistLoadsWhenInstalled) {
   const fs::path debian = "/usr/share/datasets/fashion-mnist";
   if (!fs::exists(debian / "train-images-idx3-ubyte.gz"))
-    GTEST_SKIP() << "dataset-fashion-mnist is not installed (apt install dataset-fashion-mnist)";
+    VERSUS_SKIP_UNLESS_REQUIRED("dataset-fashion-mnist is not installed (apt install dataset-fashion-mnist)");
   TempDir empty;
   ::setenv("VERSUS_DATA_DIR", empty.path().c_str(), 1);
   EXPECT_EQ(data_directory("fashion-mnist"), debian);

@@ -304,7 +304,7 @@ TEST(Report, HtmlIsSelfContainedAndCarriesTheChart) {
   EXPECT_EQ(html.find("https://"), std::string::npos);
   EXPECT_EQ(html.find("<link"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);
-  if (!gnuplot_on_path()) GTEST_SKIP() << "gnuplot is not installed: no chart to check";
+  if (!gnuplot_on_path()) VERSUS_SKIP_UNLESS_REQUIRED("gnuplot is not installed: no chart to check");
   EXPECT_NE(html.find("<svg"), std::string::npos);
   EXPECT_TRUE(fs::exists(tmp.path() / "out" / "chart-gemm-cpu-float32-t2.svg"));
   EXPECT_NE(slurp(f.markdown).find("chart-gemm-cpu-float32-t2.svg"), std::string::npos);
@@ -393,7 +393,7 @@ namespace versus {
 namespace {
 
 TEST(Report, RooflineChartPlacesEveryCpuRunUnderTheRoof) {
-  if (!gnuplot_on_path()) GTEST_SKIP() << "gnuplot not installed";
+  if (!gnuplot_on_path()) VERSUS_SKIP_UNLESS_REQUIRED("gnuplot not installed");
   versus::testing::TempDir tmp;
   write_report(make_results(tmp.path() / "results"), tmp.path() / "out");
   const std::string md = slurp(tmp.path() / "out" / "report.md");
@@ -492,7 +492,7 @@ TEST(Report, DispatchTableSupportMatrixAndTimeAgainstWorkChart) {
   EXPECT_NE(md.find("torch: 1647 registered ops"), std::string::npos);
   EXPECT_NE(md.find("| op | fused LSTM layer | `aten::lstm` |"), std::string::npos) << md;
   EXPECT_NE(md.find("— no torch::optim class in the C++ frontend"), std::string::npos);
-  if (!gnuplot_on_path()) GTEST_SKIP() << "gnuplot is not installed: no chart to check";
+  if (!gnuplot_on_path()) VERSUS_SKIP_UNLESS_REQUIRED("gnuplot is not installed: no chart to check");
   const std::string svg = slurp(tmp.path() / "out" / "chart-relu-cpu-float32-t2.svg");
   EXPECT_NE(svg.find("time per iteration"), std::string::npos);
   EXPECT_NE(svg.find("torch:eager"), std::string::npos);
@@ -519,7 +519,7 @@ size_t count_of(const std::string& text, const std::string& what) {
 // places is an SVG with drawn paths in the rendered page, and the page logs no error. A folder
 // with a crash, an unsupported case and an unstable run renders too, each named for what it is.
 TEST(ReportInBrowser, EveryChartIsDrawnAndThePageLogsNoError) {
-  if (!gnuplot_on_path()) GTEST_SKIP() << "gnuplot is not installed: no chart to render";
+  if (!gnuplot_on_path()) VERSUS_SKIP_UNLESS_REQUIRED("gnuplot is not installed: no chart to render");
   testing::TempDir tmp;
   const fs::path res = make_results(tmp.path() / "res", /*with_unrun_case=*/true);  // torch 1024, filled in:
   json unstable = ok_doc("torch", "eager", 1024, 0.02);
@@ -532,8 +532,7 @@ TEST(ReportInBrowser, EveryChartIsDrawnAndThePageLogsNoError) {
     SCOPED_TRACE(f.html.string());
     const testing::BrowserRender page = testing::render_in_chromium(f.html);
     if (!page.available) {
-      if (std::getenv("VERSUS_REQUIRE_BROWSER")) FAIL() << "chromium is not installed (scripts/setup installs it)";
-      GTEST_SKIP() << "chromium is not installed: the rendered report cannot be checked here";
+      VERSUS_SKIP_UNLESS_REQUIRED("chromium is not installed: the rendered report cannot be checked here");
     }
     ASSERT_EQ(page.exit_code, 0);
     EXPECT_TRUE(page.console_messages.empty()) << page.console_messages.front();
