@@ -1,6 +1,8 @@
 // `versus compare`: verdicts per case, cases missing on one side, exit status for regressions.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <cmath>
 
 #include <fmt/format.h>
@@ -67,6 +69,19 @@ TEST(Compare, VerdictsAndRegressions) {
 // The machine's own control measurements (the roofline each run took at its start): the peak moved
 // 1 %, the memory bandwidth 25 %. A memory-bound case 10 % slower is then the machine's drift, not
 // the software's; a compute-bound case 10 % slower is a verdict; twice as slow is beyond any drift.
+// A truncated or garbled run file in one folder is left out (named on stderr); the rest compares.
+TEST(Compare, AGarbledRunFileIsLeftOutAndTheRestCompared) {
+  testing::TempDir tmp;
+  const ResultsDir a = make_dir(tmp.path(), "a"), b = make_dir(tmp.path(), "b");
+  write_run(a, "same", 1.0);
+  write_run(b, "same", 1.0);
+  write_run(a, "slower", 1.0);
+  std::ofstream(b.root() / "runs" / "slower.json") << "{\"schema\": \"versus.res";  // cut off mid-write
+  const ComparisonResult r = compare_results(a.root(), b.root(), 0.05);
+  EXPECT_EQ(r.same, 1);
+  EXPECT_EQ(r.not_compared, 1);  // slower: only in A now
+}
+
 TEST(Compare, MachineDriftBetweenTheRunsIsNotCalledARegression) {
   testing::TempDir tmp;
   const ResultsDir a = make_dir(tmp.path(), "a"), b = make_dir(tmp.path(), "b");

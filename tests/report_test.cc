@@ -291,6 +291,19 @@ TEST(Report, MarkdownShowsProvenanceFailuresAndReproducers) {
             std::string::npos) << "the plan's notes";
 }
 
+// A truncated run file (a disk that filled mid-write before atomic writes, a hand edit) is named
+// in the report's notes and on stderr; every other run is still reported.
+TEST(Report, AGarbledRunFileIsNamedAndTheRestReported) {
+  testing::TempDir tmp;
+  const fs::path res = make_results(tmp.path() / "res");
+  std::ofstream(res / "runs" / "zz-broken.json") << "{\"schema\": \"versus.res";
+  const ReportFiles f = write_report(res, tmp.path() / "out");
+  const std::string md = slurp(f.markdown);
+  EXPECT_NE(md.find("Left out, unreadable: "), std::string::npos) << md.substr(0, 2000);
+  EXPECT_NE(md.find("zz-broken.json is not valid JSON"), std::string::npos);
+  EXPECT_NE(md.find("versus run ops --op gemm --m 256 --backends torch:eager"), std::string::npos) << "the other runs";
+}
+
 TEST(Report, HtmlIsSelfContainedAndCarriesTheChart) {
   testing::TempDir tmp;
   const ReportFiles f = write_report(make_results(tmp.path() / "res"), tmp.path() / "out");

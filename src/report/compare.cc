@@ -14,7 +14,10 @@ namespace {
 
 std::map<std::string, nlohmann::json> runs_by_id(const std::filesystem::path& dir) {
   std::map<std::string, nlohmann::json> out;
-  for (auto& doc : ResultsDir::open_existing(dir).read_runs()) {
+  std::vector<std::string> unreadable;
+  auto docs = ResultsDir::open_existing(dir).read_runs(kResultSchema, &unreadable);
+  for (const auto& u : unreadable) std::fprintf(stderr, "versus compare: left out %s\n", u.c_str());
+  for (auto& doc : docs) {
     // The id first: json's operator= takes its argument by value, which C++17 builds before
     // the left side is evaluated, so `out[doc["id"]] = std::move(doc)` would read a moved-from doc.
     const std::string id = doc.value("id", std::string());

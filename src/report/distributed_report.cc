@@ -28,7 +28,10 @@ DistData load(const fs::path& dir) {
   DistData d;
   d.plan = read_json_file(dir / "distributed.json");
   d.context = read_json_file(dir / "context.json");
-  for (auto& run : ResultsDir(dir).read_runs(kTrainSchema)) {
+  std::vector<std::string> unreadable;
+  auto runs = ResultsDir(dir).read_runs(kTrainSchema, &unreadable);
+  for (const auto& u : unreadable) std::fprintf(stderr, "versus: left out of the report: %s\n", u.c_str());
+  for (auto& run : runs) {
     const std::string id = run.value("id", "");  // first: json's operator= takes its argument by value
     d.runs[id] = std::move(run);
   }

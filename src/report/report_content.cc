@@ -176,6 +176,7 @@ Bullets notes(const ReportData& d) {
   const json& settings = member(d.suite, "settings");
   if (settings.is_object() && settings.value("quick", false))
     b.items.push_back("QUICK mode: fewer samples and processes than a full run; treat differences of a few percent as noise.");
+  for (const auto& u : d.unreadable_files) b.items.push_back(fmt::format("Left out, unreadable: {}.", u));
   if (const json& planned = member(d.suite, "notes"); planned.is_array() && !planned.empty()) {
     std::vector<std::string> lines;
     for (const auto& n : planned) lines.push_back(n.get<std::string>());

@@ -239,12 +239,15 @@ void add_cases_not_run(ReportData& data, const std::set<std::string>& done) {
 
 ReportData load_report_data(const std::filesystem::path& results_dir) {
   const ResultsDir dir = ResultsDir::open_existing(results_dir);
-  const std::vector<json> docs = dir.read_runs();
+  std::vector<std::string> unreadable;
+  const std::vector<json> docs = dir.read_runs(kResultSchema, &unreadable);
+  for (const auto& u : unreadable) std::fprintf(stderr, "versus: left out of the report: %s\n", u.c_str());
   if (docs.empty())
     throw UserError(fmt::format("{} holds no results yet; run `versus run --resume {}` first",
                                 results_dir.string(), results_dir.string()));
   ReportData data;
   data.root = results_dir;
+  data.unreadable_files = unreadable;
   data.suite = read_json_file(results_dir / "suite.json");
   data.context = dir.read_context();
   if (data.context.empty() && docs.front().contains("context")) data.context = docs.front()["context"];

@@ -69,6 +69,8 @@ struct ReportData {
   // Runs recorded under a machine/frameworks/versus context other than context.json's: numbers
   // from a resumed suite may then come from a different setup.
   std::vector<std::string> context_mismatches;
+  // Run files that could not be read (truncated, garbled, another schema): left out, named.
+  std::vector<std::string> unreadable_files;
 };
 
 // Reads the folder (never reruns anything). Throws UserError when the folder is not a results

@@ -41,7 +41,9 @@ TrainingData load(const fs::path& dir) {
   d.plan = read_json_file(dir / "training.json");
   d.context = read_json_file(dir / "context.json");
   if (fs::exists(dir / "parity.json")) d.parity = read_json_file(dir / "parity.json");
-  d.runs = ResultsDir(dir).read_runs(kTrainSchema);
+  std::vector<std::string> unreadable;
+  d.runs = ResultsDir(dir).read_runs(kTrainSchema, &unreadable);
+  for (const auto& u : unreadable) std::fprintf(stderr, "versus: left out of the report: %s\n", u.c_str());
   if (d.runs.empty()) throw UserError(fmt::format("{} holds no training runs yet", dir.string()));
   if (d.plan.contains("explain")) {
     const fs::path ops = dir / d.plan["explain"].value("ops_folder", "");

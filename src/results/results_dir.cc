@@ -98,7 +98,7 @@ void ResultsDir::remove_partial(const std::string& case_id) const {
   std::filesystem::remove(partial_path(case_id), ec);
 }
 
-std::vector<nlohmann::json> ResultsDir::read_runs(const std::string& schema) const {
+std::vector<nlohmann::json> ResultsDir::read_runs(const std::string& schema, std::vector<std::string>* unreadable) const {
   std::vector<std::filesystem::path> files;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(root_ / "runs", ec))
@@ -106,10 +106,15 @@ std::vector<nlohmann::json> ResultsDir::read_runs(const std::string& schema) con
   std::sort(files.begin(), files.end());
   std::vector<nlohmann::json> runs;
   for (const auto& f : files) {
-    nlohmann::json doc = read_json_file(f);
-    if (!doc.is_object() || doc.value("schema", std::string()) != schema)
-      throw UserError(fmt::format("{} is not a {} document; delete it (and rerun that run)", f.string(), schema));
-    runs.push_back(std::move(doc));
+    try {
+      nlohmann::json doc = read_json_file(f);
+      if (!doc.is_object() || doc.value("schema", std::string()) != schema)
+        throw UserError(fmt::format("{} is not a {} document; delete it (and rerun that run)", f.string(), schema));
+      runs.push_back(std::move(doc));
+    } catch (const UserError& e) {
+      if (!unreadable) throw;
+      unreadable->push_back(e.what());
+    }
   }
   return runs;
 }

@@ -38,9 +38,11 @@ class ResultsDir {
   // The kept processes, or null when there are none (or the file is unreadable: they are redone).
   nlohmann::json read_partial(const std::string& case_id) const;
   void remove_partial(const std::string& case_id) const;
-  // All run documents, sorted by file name; throws UserError naming a corrupt file or one of
-  // another schema (training folders hold versus.train/1 runs).
-  std::vector<nlohmann::json> read_runs(const std::string& schema = kResultSchema) const;
+  // All run documents, sorted by file name. A corrupt file, or one of another schema (training
+  // folders hold versus.train/1 runs), throws UserError naming it -- or, given `unreadable`, is
+  // left out and described there ("<file>: <why>"), so a reader goes on with the rest.
+  std::vector<nlohmann::json> read_runs(const std::string& schema = kResultSchema,
+                                        std::vector<std::string>* unreadable = nullptr) const;
 
  private:
   std::filesystem::path run_path(const std::string& case_id) const;
