@@ -13,9 +13,10 @@ namespace {
 
 class WorkerGemm : public ::testing::TestWithParam<std::string> {};
 
-nlohmann::json run_worker(const std::string& backend, const CaseSpec& c) {
+nlohmann::json run_worker(const std::string& backend, const CaseSpec& c, std::vector<std::string> env = {}) {
   const auto exe = testing::bin_dir() / ("versus-worker-" + backend);
-  const ProcessResult p = run_process({exe.string(), "--run"}, {"TF_CPP_MIN_LOG_LEVEL=2"},
+  env.push_back("TF_CPP_MIN_LOG_LEVEL=2");
+  const ProcessResult p = run_process({exe.string(), "--run"}, env,
                                       nlohmann::json(c).dump() + "\n", 120, 5);
   EXPECT_TRUE(p.started) << p.start_error;
   EXPECT_FALSE(p.timed_out);
@@ -25,6 +26,27 @@ nlohmann::json run_worker(const std::string& backend, const CaseSpec& c) {
 }
 
 }  // namespace
+
+// Correctness before speed, in every framework: a result that differs from the reference is
+// recorded as validation_failed with the error, and never timed.
+TEST_P(WorkerGemm, AResultThatFailsValidationIsNeverTimed) {
+  const std::string backend = GetParam();
+  if (!testing::worker_built(backend)) GTEST_SKIP() << "worker " << backend << " not built here";
+  CaseSpec c;
+  c.op = "gemm";
+  c.params = {{"m", 8}, {"n", 8}, {"k", 8}};
+  c.backend = backend;
+  c.timing = {1, 0.0, 3, 0.0};
+  const nlohmann::json r = run_worker(backend, c, {"VERSUS_TEST_CORRUPT_OUTPUT=1"});
+  EXPECT_EQ(r.value("status", ""), "validation_failed") << r.dump().substr(0, 400);
+  EXPECT_NE(r.value("reason", "").find("differs from the reference"), std::string::npos) << r.value("reason", "");
+  EXPECT_FALSE(r["validation"]["passed"].get<bool>());
+  EXPECT_FALSE(r.contains("samples_seconds")) << "a result that failed validation was timed";
+  // The same case without the corruption passes and is timed: the hook, not the case, failed it.
+  const nlohmann::json ok = run_worker(backend, c);
+  EXPECT_EQ(ok.value("status", ""), "ok") << ok.dump().substr(0, 400);
+  EXPECT_EQ(ok["samples_seconds"].size(), 3u);
+}
 
 TEST_P(WorkerGemm, SmallOddGemmIsValidatedInEveryTransposeCombination) {
   const std::string backend = GetParam();
@@ -70,9 +92,9 @@ TEST_P(WorkerGemm, UnsupportedDtypeIsReportedNotFaked) {
 }
 
 // 16-bit types: gemm and conv2d in libtorch, where it has the kernels; every other op and backend
-// says it is float32 only. Debian's libtorch 1.13 has no float16 matmul on the CPU: unsupported, in
-// torch's words. Its bfloat16 CPU matmul may sum in bfloat16, which validation then refuses: the
-// status is ok or validation_failed, never a result that was not checked.
+// says it is float32 only. A libtorch without the kernel says unsupported in torch's words (1.13
+// had no float16 CPU matmul; 2.15 has both); one that sums in 16 bits fails validation: the status
+// is ok, validation_failed or unsupported, never a result that was not checked.
 TEST_P(WorkerGemm, SixteenBitTypesRunValidatedOrAreUnsupportedWithTheReason) {
   const std::string backend = GetParam();
   if (!testing::worker_built(backend)) GTEST_SKIP() << "worker " << backend << " not built here";

@@ -73,6 +73,32 @@ TEST(Cli, NonPositiveAndAbsurdSizesAreRejected) {
   EXPECT_TRUE(testing::files_under(tmp.path()).empty());
 }
 
+// What ships must parse: every suite plans (dry run) and every network's step becomes op cases,
+// so a broken file is caught here, not by the user who opens it.
+TEST(Cli, EveryShippedSuiteAndNetworkPlans) {
+  if (!testing::worker_built("native")) GTEST_SKIP() << "native worker not built";
+  testing::TempDir tmp;
+  size_t suites = 0, networks = 0;
+  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(VERSUS_SOURCE_DIR) / "suites")) {
+    if (e.path().extension() != ".json") continue;
+    ++suites;
+    const auto r = run_versus({"run", e.path().string(), "--dry-run", "--out", tmp.path().string()});
+    EXPECT_EQ(r.exit_code, 0) << e.path() << ": " << r.stderr_tail;
+    EXPECT_NE(r.stdout_text.find(" runs ("), std::string::npos) << e.path() << ": " << r.stdout_text;
+  }
+  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(VERSUS_SOURCE_DIR) / "networks")) {
+    if (e.path().extension() != ".json") continue;
+    ++networks;
+    const auto r = run_versus({"run", "ops", "--network", e.path().stem().string(), "--backends", "native",
+                               "--dry-run", "--out", tmp.path().string()});
+    EXPECT_EQ(r.exit_code, 0) << e.path() << ": " << r.stderr_tail;
+    EXPECT_NE(r.stdout_text.find(" runs ("), std::string::npos) << e.path() << ": " << r.stdout_text;
+  }
+  EXPECT_GE(suites, 5u);
+  EXPECT_GE(networks, 9u);
+  EXPECT_TRUE(std::filesystem::is_empty(tmp.path())) << "a dry run wrote something";
+}
+
 TEST(Cli, UnknownFlagAndMissingArguments) {
   expect_one_line_error(run_versus({"run", "ops", "--sizez", "8"}), "--sizez");
   expect_one_line_error(run_versus({"run", "ops", "--op", "gemm", "--backends", "native"}), "give the shape of gemm");
