@@ -135,8 +135,9 @@ TEST_P(BackendOps, EveryImplementedOpMatchesTheReference) {
           const std::string status = r.value("status", "");
           // Where the worker declares which variants have which ops (native), the declaration is
           // what the plan trusts: an undeclared op is unsupported, a declared one runs (checked below).
-          if (declares(c.variant) && !declares(c.variant, c.op))
+          if (declares(c.variant) && !declares(c.variant, c.op)) {
             EXPECT_EQ(status, "unsupported") << "declared without " << c.op << ": " << r.dump().substr(0, 300);
+          }
           if (status == "ok" && direction == "forward") variant_ran[c.variant + " " + c.op] = true;
           // A backend may lack an op's backward pass, or a variant may lack the op (native's
           // openblas has no convolution); it must then say so, never fake it.

@@ -60,7 +60,9 @@ TEST(Training, TinyModelsLearnInEveryFramework) {
       EXPECT_GT(run["cpu_utilisation_cores"].get<double>(), 0.0);
       EXPECT_GE(run["warmup_steps"].get<int64_t>(), 1);
       // TensorFlow is fed NHWC batches, as Keras users feed them: no layout work in its step.
-      if (b == "tensorflow") EXPECT_EQ(run["mode_report"].value("transposes_in_graph", -1), 0) << run["mode_report"];
+      if (b == "tensorflow") {
+        EXPECT_EQ(run["mode_report"].value("transposes_in_graph", -1), 0) << run["mode_report"];
+      }
       started.push_back({run["process"]["started_unix_seconds"].get<double>(), b});
       if (repeated) {
         ASSERT_EQ(run["repeats"].size(), 2u);
@@ -102,8 +104,9 @@ TEST(Training, TinyModelsLearnInEveryFramework) {
       return std::string(std::istreambuf_iterator<char>(f), {});
     }();
     EXPECT_NE(md.find("versus training report"), std::string::npos);
-    if (repeated)  // three processes per backend: the report opens with who trains fastest
+    if (repeated) {  // three processes per backend: the report opens with who trains fastest
       EXPECT_EQ(md.find("\n## "), md.find("\n## Who trains fastest")) << md.substr(0, 400);
+    }
     for (const auto& b : frameworks) EXPECT_NE(md.find("| " + b), std::string::npos) << md;
     // ...and a browser draws it: every chart of the training report, and no console message.
     const testing::BrowserRender page = testing::render_in_chromium(folder / "report.html");
