@@ -48,6 +48,37 @@ TEST_P(WorkerGemm, AResultThatFailsValidationIsNeverTimed) {
   EXPECT_EQ(ok["samples_seconds"].size(), 3u);
 }
 
+// Every framework runs with the threads the case asks for, as it reports them itself (torch:
+// at::get_num_threads; MXNet: omp_get_max_threads on its engine's worker thread; native: OpenBLAS,
+// OpenMP and Eigen; TensorFlow: its session's intra-op setting, which the C API cannot read back).
+TEST_P(WorkerGemm, ThreadsUsedAreTheThreadsAskedFor) {
+  const std::string backend = GetParam();
+  if (!testing::worker_built(backend)) GTEST_SKIP() << "worker " << backend << " not built here";
+  for (const int threads : {1, 2}) {
+    SCOPED_TRACE(threads);
+    CaseSpec c;
+    c.op = "gemm";
+    c.params = {{"m", 16}, {"n", 16}, {"k", 16}};
+    c.backend = backend;
+    c.threads = threads;
+    c.timing = {1, 0.0, 1, 0.0};
+    const nlohmann::json r = run_worker(backend, c, {"OMP_NUM_THREADS=" + std::to_string(threads)});
+    ASSERT_EQ(r.value("status", ""), "ok") << r.dump().substr(0, 400);
+    const auto& used = r["threads_used"];
+    if (backend == "torch" || backend == "tensorflow") {
+      EXPECT_EQ(used["intra_op"], threads) << used;
+    }
+    if (backend == "mxnet") {
+      EXPECT_EQ(used["omp"], threads) << used;
+    }
+    if (backend == "native") {
+      EXPECT_EQ(used["openblas"], threads) << used;
+      EXPECT_EQ(used["omp"], threads) << used;
+      EXPECT_EQ(used["eigen"], threads) << used;
+    }
+  }
+}
+
 TEST_P(WorkerGemm, SmallOddGemmIsValidatedInEveryTransposeCombination) {
   const std::string backend = GetParam();
   if (!testing::worker_built(backend)) {
