@@ -301,6 +301,31 @@ TEST(Cli, ASecondResumeOfAFolderInUseIsRefusedNamingTheHolder) {
   EXPECT_EQ(again.exit_code, 0) << again.stderr_tail;
 }
 
+// The reproducer a run records reruns that very case.
+TEST(Cli, TheReproducerOfARunRerunsThatCase) {
+  if (!testing::worker_built("native")) GTEST_SKIP() << "native worker not built";
+  testing::TempDir tmp;
+  const auto first = run_versus({"run", "ops", "--op", "gemm", "--m", "12", "--n", "8", "--k", "5", "--trans-b", "--backends",
+                                 "native:eigen", "--threads", "1", "--processes", "1", "--quick", "--no-report", "--out",
+                                 (tmp.path() / "a").string()});
+  ASSERT_EQ(first.exit_code, 0) << first.stderr_tail;
+  const auto runs = files_in(tmp.path() / "a", "runs");
+  ASSERT_EQ(runs.size(), 1u);
+  const auto doc = nlohmann::json::parse(std::ifstream(runs.front()));
+  std::istringstream words(doc["reproducer"].get<std::string>());
+  std::vector<std::string> args;
+  for (std::string w; words >> w;) args.push_back(w);
+  ASSERT_EQ(args.front(), "versus") << doc["reproducer"];
+  args.erase(args.begin());
+  for (const char* extra : {"--processes", "1", "--quick", "--no-report", "--out"}) args.push_back(extra);
+  args.push_back((tmp.path() / "b").string());
+  const auto again = run_versus(args);
+  ASSERT_EQ(again.exit_code, 0) << again.stderr_tail;
+  const auto rerun = files_in(tmp.path() / "b", "runs");
+  ASSERT_EQ(rerun.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(std::ifstream(rerun.front()))["id"], doc["id"]);
+}
+
 TEST(Cli, InterruptedSuiteResumesWithoutRedoingFinishedRuns) {
   if (!testing::worker_built("native")) GTEST_SKIP() << "native worker not built";
   testing::TempDir tmp;
