@@ -1,13 +1,56 @@
 // Results folders: atomic writes, plan round trip, corrupt files named in the error.
 #include <gtest/gtest.h>
 
-#include <fstream>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "core/atomic_file.h"
 #include "core/errors.h"
 #include "results/results_dir.h"
 #include "test_util.h"
 
 namespace versus {
+
+std::string read_all(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// "Atomic" means atomic: a writer killed at any moment of a 32 MiB write leaves the old file whole
+// (never a prefix of the new one), and one that finishes leaves the new one whole.
+TEST(AtomicFile, AWriterKilledMidWriteLeavesTheOldFileWhole) {
+  testing::TempDir tmp;
+  const auto path = tmp.path() / "run.json";
+  const std::string old_content(1000, 'o');
+  write_file_atomically(path, old_content);
+  const std::string new_content(32 << 20, 'n');
+  for (const int delay_us : {0, 200, 1000, 3000, 10000, 30000}) {
+    SCOPED_TRACE(delay_us);
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      write_file_atomically(path, new_content);
+      ::_exit(0);
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    const std::string now = read_all(path);
+    EXPECT_TRUE(now == old_content || now == new_content) << "a partial file of " << now.size() << " bytes";
+    if (now == new_content) write_file_atomically(path, old_content);  // it finished first: start over
+  }
+  write_file_atomically(path, new_content);
+  EXPECT_EQ(read_all(path).size(), new_content.size());
+}
 
 TEST(ResultsDir, WritesRunsAtomicallyAndReadsThemBack) {
   testing::TempDir tmp;
