@@ -326,6 +326,42 @@ TEST(Cli, TheReproducerOfARunRerunsThatCase) {
   EXPECT_EQ(nlohmann::json::parse(std::ifstream(rerun.front()))["id"], doc["id"]);
 }
 
+// The results disk fills up mid-suite (a 300 KiB tmpfs): one line naming the folder, the space
+// and how to go on; the finished runs intact and readable, nothing half-written; after space is
+// freed, --resume completes the suite.
+TEST(Cli, AFullDiskMidSuiteIsNamedAndTheSuiteResumesAfterSpaceIsFreed) {
+  if (!testing::worker_built("native")) GTEST_SKIP() << "native worker not built";
+  if (::geteuid() != 0) GTEST_SKIP() << "mounting a small file system for the test needs root";
+  testing::TempDir tmp;
+  const auto disk = tmp.path() / "disk";
+  std::filesystem::create_directories(disk);
+  ASSERT_EQ(std::system(("mount -t tmpfs -o size=300k versus-test " + disk.string()).c_str()), 0);
+  struct Unmount {
+    std::string at;
+    ~Unmount() { std::system(("umount " + at).c_str()); }
+  } unmount{disk.string()};
+  const std::vector<std::string> sizes = {"--sizes", "8,16,24,32,40,48,56,64,72,80,88,96"};
+  std::vector<std::string> args = {"run", "ops", sizes[0], sizes[1], "--backends", "native", "--quick", "--processes", "1",
+                                   "--no-report", "--out", disk.string()};
+  const auto full = run_versus(args);
+  EXPECT_EQ(full.exit_code, 4) << full.stderr_tail;
+  EXPECT_NE(full.stderr_tail.find("is full ("), std::string::npos) << full.stderr_tail;
+  EXPECT_NE(full.stderr_tail.find("No space left on device"), std::string::npos) << full.stderr_tail;
+  EXPECT_NE(full.stderr_tail.find("versus run --resume"), std::string::npos) << full.stderr_tail;
+  const auto kept = files_in(disk, "runs");
+  ASSERT_FALSE(kept.empty()) << "the disk filled before any run was written: make it larger";
+  ASSERT_LT(kept.size(), 36u) << "the disk never filled: make it smaller";
+  for (const auto& f : kept) {
+    EXPECT_EQ(f.extension(), ".json") << "a half-written file was left: " << f;
+    EXPECT_NO_THROW(nlohmann::json::parse(std::ifstream(f))) << f;
+  }
+  ASSERT_EQ(std::system(("mount -o remount,size=8m " + disk.string()).c_str()), 0);  // space freed
+  const auto folder = kept.front().parent_path().parent_path();
+  const auto resumed = run_versus({"run", "--resume", folder.string(), "--no-report"});
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.stderr_tail;
+  EXPECT_EQ(files_in(disk, "runs").size(), 36u);
+}
+
 TEST(Cli, InterruptedSuiteResumesWithoutRedoingFinishedRuns) {
   if (!testing::worker_built("native")) GTEST_SKIP() << "native worker not built";
   testing::TempDir tmp;

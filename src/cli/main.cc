@@ -336,6 +336,25 @@ int cmd_list(const std::string& what) {
   return 0;
 }
 
+// "the disk is full": where, how much is free there, the finished results kept, and how to go on
+// (the results folder is the nearest folder above the file that holds a plan).
+std::string disk_full_message(const DiskFull& e) {
+  std::filesystem::path folder = std::filesystem::path(e.path).parent_path();
+  for (auto p = folder; !p.empty() && p != p.parent_path(); p = p.parent_path())
+    if (std::filesystem::exists(p / "suite.json") || std::filesystem::exists(p / "training.json") ||
+        std::filesystem::exists(p / "distributed.json")) {
+      folder = p;
+      break;
+    }
+  std::error_code ec;
+  const auto space = std::filesystem::space(folder, ec);
+  const std::string free = ec ? "unknown" : fmt::format("{} bytes", space.available);
+  const bool resumable = std::filesystem::exists(folder / "suite.json");
+  return fmt::format("the disk holding {} is full ({} free): {}; the finished results are kept. Free some space, then {}",
+                     folder.string(), free, e.what(),
+                     resumable ? fmt::format("`versus run --resume {}`", folder.string()) : std::string("run again"));
+}
+
 int main_impl(int argc, char** argv) {
   CLI::App app{"versus: compare deep-learning frameworks fairly, from GEMM to training runs"};
   app.set_version_flag("--version", std::string(VERSUS_VERSION) + " (git " + VERSUS_GIT_REVISION + ")");
@@ -447,6 +466,9 @@ int main_impl(int argc, char** argv) {
   } catch (const UserError& e) {
     std::fprintf(stderr, "versus: %s\n", e.what());
     return 2;
+  } catch (const DiskFull& e) {
+    std::fprintf(stderr, "versus: %s\n", disk_full_message(e).c_str());
+    return 4;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "versus: internal error: %s\n", e.what());
     return 1;
