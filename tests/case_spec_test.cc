@@ -69,6 +69,13 @@ TEST(Plan, AllVariantsMeansThoseThatHaveTheOpAndTheRestIsNoted) {
   // relu: all variants gives a only; b named explicitly stays (it will say why it cannot run).
   EXPECT_EQ(got, (std::vector<std::string>{"relu:a:forward", "relu:b:forward", "gemm:a:forward", "gemm:b:forward", "gemm:b:forward"}));
   EXPECT_EQ(plan.notes, std::vector<std::string>{"native:b has no relu: not planned"});
+  // An op no variant has: nothing planned for that backend, and one note says so.
+  const nlohmann::json none = {{"name", "t"}, {"backends", {"native"}}, {"cases", {{{"op", "relu"}, {"params", {{"n", 8}}}}}}};
+  const SuitePlan empty = expand_suite(none, [](const std::string&, const std::string& op) {
+    return op == "relu" ? std::vector<std::string>{} : std::vector<std::string>{"a", "b"};
+  }, 2);
+  EXPECT_TRUE(empty.cases.empty());
+  EXPECT_EQ(empty.notes, std::vector<std::string>{"native has no relu: not planned"});
   // The notes travel with the plan into suite.json and back (a resumed run keeps them).
   EXPECT_EQ(nlohmann::json(plan).get<SuitePlan>().notes, plan.notes);
 }

@@ -43,14 +43,14 @@ TrainingData load(const fs::path& dir) {
   if (fs::exists(dir / "parity.json")) d.parity = read_json_file(dir / "parity.json");
   std::vector<std::string> unreadable;
   d.runs = ResultsDir(dir).read_runs(kTrainSchema, &unreadable);
-  for (const auto& u : unreadable) std::fprintf(stderr, "versus: left out of the report: %s\n", u.c_str());
   if (d.runs.empty()) throw UserError(fmt::format("{} holds no training runs yet", dir.string()));
   if (d.plan.contains("explain")) {
     const fs::path ops = dir / d.plan["explain"].value("ops_folder", "");
     if (fs::is_directory(ops / "runs"))
-      d.explained = explain_steps(d.runs, ResultsDir(ops).read_runs(kResultSchema), d.plan["explain"].value("cases", nlohmann::json::array()),
+      d.explained = explain_steps(d.runs, ResultsDir(ops).read_runs(kResultSchema, &unreadable), d.plan["explain"].value("cases", nlohmann::json::array()),
                                   d.plan["explain"].value("threads", 0));
   }
+  for (const auto& u : unreadable) std::fprintf(stderr, "versus: left out of the report: %s\n", u.c_str());
   return d;
 }
 

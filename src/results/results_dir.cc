@@ -114,6 +114,9 @@ std::vector<nlohmann::json> ResultsDir::read_runs(const std::string& schema, std
     } catch (const UserError& e) {
       if (!unreadable) throw;
       unreadable->push_back(e.what());
+    } catch (const nlohmann::json::exception& e) {  // e.g. a "schema" that is not a string
+      if (!unreadable) throw UserError(fmt::format("{} is not a {} document ({})", f.string(), schema, e.what()));
+      unreadable->push_back(fmt::format("{} is not a {} document ({})", f.string(), schema, e.what()));
     }
   }
   return runs;

@@ -213,10 +213,12 @@ void expand_entry(const nlohmann::json& entry, const std::vector<BackendChoice>&
       for (const auto& b : backends) {
         std::vector<std::string> variants = {b.variant};
         if (b.variant.empty()) {
+          const std::vector<std::string> all = variants_of(b.backend, "");
           variants = variants_of(b.backend, op);
-          if (variants.empty()) variants = {""};
-          for (const auto& v : variants_of(b.backend, ""))
-            if (std::find(variants.begin(), variants.end(), v) == variants.end())
+          if (all.empty()) variants = {""};  // a backend without variants: its default
+          if (!all.empty() && variants.empty()) note_once(plan, fmt::format("{} has no {}: not planned", b.backend, op));
+          for (const auto& v : all)
+            if (!variants.empty() && std::find(variants.begin(), variants.end(), v) == variants.end())
               note_once(plan, fmt::format("{}:{} has no {}: not planned", b.backend, v, op));
         }
         for (const auto& v : variants) {

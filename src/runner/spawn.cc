@@ -92,9 +92,13 @@ void install_interrupt_handler() {
   sa.sa_flags = 0;  // no SA_RESTART: poll() returns EINTR at once
   // A terminal closing (SIGHUP) or a scheduler's stop (SIGTERM) ends a run as Ctrl-C does:
   // workers stopped, finished results kept, the folder resumable.
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGHUP, &sa, nullptr);
+  // A signal the user chose to ignore stays ignored (`nohup versus run ...` survives a logout,
+  // `versus run ... &` from a script ignores Ctrl-C).
+  for (const int signal : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction old {};
+    if (sigaction(signal, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+    sigaction(signal, &sa, nullptr);
+  }
 }
 
 bool interrupt_requested() { return g_interrupt != 0; }

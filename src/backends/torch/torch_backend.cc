@@ -118,7 +118,10 @@ class TorchBackend final : public Backend {
     return {{"version", TORCH_VERSION},
             {"ops", OpTable<th::TorchContext>::get().ops()},
             {"build",
-             {{"library", loaded_libraries({"libtorch_cpu"}).front()},
+             {{"library", [] {
+                const auto found = loaded_libraries({"libtorch_cpu"});
+                return found.empty() ? nlohmann::json(nullptr) : nlohmann::json(found.front());
+              }()},
               {"libraries_loaded", loaded_libraries({"libtorch", "libc10"})},
               {"commit", config_value(config, "COMMIT_SHA=", ",")},
               {"compiler", config_value(config, "  - GCC ")},
