@@ -46,7 +46,8 @@ class OpTable {
   }
 
   // The ops each of `all_variants` implements, for --info's "variant_ops": a suite that asks for
-  // every variant plans only these (runner/plan.cc), so no run is planned to be unsupported.
+  // every variant plans only these (runner/plan.cc). Per op, not per direction: a variant may still
+  // lack an op's backward pass (native:onednn's reductions) and says so when asked.
   std::map<std::string, std::vector<std::string>> ops_by_variant(const std::vector<std::string>& all_variants) const {
     std::map<std::string, std::vector<std::string>> out;
     for (const auto& v : all_variants) {
