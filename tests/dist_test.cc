@@ -242,10 +242,12 @@ TEST(DistributedTraining, TwoLocalRanksInEveryFrameworkMatchOneProcess) {
   }
 }
 
-// The first framework built with a distributed engine, for the tests that need only one.
+// The first framework built with a distributed engine, for the tests that need only one. MXNet
+// last: under srun its ps-lite once numbered the ranks against the launcher's order (rank files
+// swapped, parity still passing), which a fresh CI run met once; open in the closing note of #18.
 std::string launcher_framework() {
   const auto built = distributed_frameworks();
-  for (const char* b : {"torch", "mxnet", "tensorflow"})
+  for (const char* b : {"torch", "tensorflow", "mxnet"})
     if (std::find(built.begin(), built.end(), b) != built.end()) return b;
   return "";
 }
