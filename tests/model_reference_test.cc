@@ -10,7 +10,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <cctype>
 #include <map>
+#include <optional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -18,6 +20,8 @@
 
 #include "nets/network.h"
 #include "nets/weights.h"
+#include "runner/frontend_inputs.h"
+#include "runner/frontends.h"
 #include "runner/spawn.h"
 #include "test_util.h"
 #include "worker/batches.h"
@@ -432,10 +436,27 @@ json request(const json& network, const json& optimizer) {
           {"evaluate", true},       {"return_parameters", true}};
 }
 
-json run_worker(const std::string& backend, const json& req) {
-  const std::string worker = (testing::bin_dir() / ("versus-worker-" + backend)).string();
+// "tensorflow" runs the C++ worker; "tensorflow:keras" the Python tier's mode, from inputs the
+// harness exports (runner/frontend_inputs.h) as `versus run train` does.
+json run_worker(const std::string& backend, json req) {
+  std::vector<std::string> command = {(testing::bin_dir() / ("versus-worker-" + backend)).string(), "--train"};
+  std::vector<std::string> env;
+  std::optional<testing::TempDir> inputs;
+  if (const auto colon = backend.find(':'); colon != std::string::npos) {
+    const auto frontend = python_frontend(backend.substr(0, colon));
+    if (!frontend || !frontend->problem.empty()) {
+      ADD_FAILURE() << backend << ": " << (frontend ? frontend->problem : "no Python tier");
+      return json::object();
+    }
+    inputs.emplace();
+    export_frontend_inputs(parse_network(req["network"]), req, inputs->path() / "inputs");
+    req["inputs"] = (inputs->path() / "inputs").string();
+    req["mode"] = backend.substr(colon + 1);
+    command = frontend_command(*frontend);
+    env = frontend_environment(*frontend);
+  }
   const ProcessResult r =
-      run_process({worker, "--train"}, {}, req.dump() + "\n", 300, 20,
+      run_process(command, env, req.dump() + "\n", 300, 20,
                   [](const std::string& line) { return !json::parse(line).contains("progress"); });
   EXPECT_TRUE(r.started) << r.start_error;
   std::string last;
@@ -488,16 +509,19 @@ double relative(double a, double b) { return std::abs(a - b) / std::max(std::abs
 
 // Trains `network` in the worker and the reference; per-step losses within `tolerance` relative.
 void expect_parity(const std::string& backend, const json& network, const json& optimizer, bool must_learn = true,
-                   int64_t steps = kSteps, double tolerance = 1e-3) {
-  if (!testing::worker_built(backend)) {
-    if (std::getenv("VERSUS_REQUIRE_ALL_WORKERS")) FAIL() << "worker " << backend << " was not built";
-    GTEST_SKIP() << "versus-worker-" << backend << " is not built";
+                   int64_t steps = kSteps, double tolerance = 1e-3, double parameter_tolerance = 1e-3) {
+  const std::string framework = backend.substr(0, backend.find(':'));
+  if (!testing::worker_built(framework)) {
+    if (std::getenv("VERSUS_REQUIRE_ALL_WORKERS")) FAIL() << "worker " << framework << " was not built";
+    GTEST_SKIP() << "versus-worker-" << framework << " is not built";
   }
   json req = request(network, optimizer);
   req["max_steps"] = steps;
   const json got = run_worker(backend, req);
   ASSERT_EQ(got.value("status", ""), "ok") << got.dump().substr(0, 2000);
-  const ReferenceRun want = run_reference(req, /*biased_running_variance=*/backend == "mxnet");
+  // MXNet's BatchNorm and Keras's BatchNormalization keep the biased batch variance as running variance.
+  const bool biased = framework == "mxnet" || backend.rfind("tensorflow:keras", 0) == 0;
+  const ReferenceRun want = run_reference(req, biased);
   const auto losses = got["step_losses"].get<std::vector<double>>();
   ASSERT_EQ(losses.size(), want.losses.size());
   double worst_loss = 0;
@@ -524,7 +548,7 @@ void expect_parity(const std::string& backend, const json& network, const json& 
       worst = std::max(worst, std::abs(v[i] - want.params[p][i]));
       scale = std::max(scale, std::abs(want.params[p][i]));
     }
-    EXPECT_LT(worst / scale, tolerance) << params[p]["name"];
+    EXPECT_LT(worst / scale, parameter_tolerance) << params[p]["name"];
   }
 }
 
@@ -595,6 +619,51 @@ TEST_P(ModelReference, EmbeddingLstmWithSgd) { expect_parity(GetParam(), kLstm, 
 TEST_P(ModelReference, EmbeddingLstmWithAdam) { expect_parity(GetParam(), kLstm, kAdam); }
 INSTANTIATE_TEST_SUITE_P(Frameworks, ModelReference, ::testing::Values("tensorflow", "mxnet", "torch"),
                          [](const auto& info) { return info.param; });
+
+// The Python tier: each frontend's default mode, and Gluon hybridized, against the same float64
+// trainer (the C++ tier passes the same tests above, so the tiers agree with each other too).
+// Keras's LSTM has one bias vector where the network's has two: that one is unsupported, below.
+std::string mode_test_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string name = info.param;
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return name;
+}
+class PythonTierReference : public ::testing::TestWithParam<std::string> {};
+TEST_P(PythonTierReference, MlpWithSgd) { expect_parity(GetParam(), kMlp, kSgd); }
+TEST_P(PythonTierReference, MlpWithMomentum) { expect_parity(GetParam(), kMlp, kMomentum); }
+// torch.optim.Adam adds ε to the bias-corrected √v̂, the network's Adam (TF's, MXNet's) to √v: the
+// losses agree within 1e-3, while weights whose gradients are near ε's scale move differently (1 %
+// here), which the looser parameter tolerance admits for torch:python only.
+TEST_P(PythonTierReference, MlpWithAdam) {
+  expect_parity(GetParam(), kMlp, kAdam, true, kSteps, 1e-3, GetParam() == "torch:python" ? 3e-2 : 1e-3);
+}
+TEST_P(PythonTierReference, ConvNetWithMomentum) { expect_parity(GetParam(), kConv, kMomentum); }
+TEST_P(PythonTierReference, BatchNormResidualNet) { expect_parity(GetParam(), kResidual, kSgd); }
+TEST_P(PythonTierReference, BatchNormOverAFlattenedImage) { expect_parity(GetParam(), kFlatBatchNorm, kMomentum); }
+INSTANTIATE_TEST_SUITE_P(Frontends, PythonTierReference,
+                         ::testing::Values("tensorflow:keras", "mxnet:gluon", "mxnet:gluon-hybridized", "torch:python"),
+                         mode_test_name);
+
+class PythonTierRecurrentReference : public ::testing::TestWithParam<std::string> {};
+TEST_P(PythonTierRecurrentReference, EmbeddingLstmWithSgd) { expect_parity(GetParam(), kLstm, kSgd); }
+INSTANTIATE_TEST_SUITE_P(Frontends, PythonTierRecurrentReference,
+                         ::testing::Values("mxnet:gluon", "mxnet:gluon-hybridized", "torch:python"), mode_test_name);
+
+// The other modes run the same builders; one network each shows their execution path computes it.
+TEST(PythonTierModes, KerasEagerAndXlaAndTorchCompileComputeTheSameConvNet) {
+  for (const char* mode : {"tensorflow:keras-eager", "tensorflow:keras-xla", "torch:compile"}) {
+    SCOPED_TRACE(mode);
+    expect_parity(mode, kConv, kMomentum);
+  }
+}
+
+TEST(PythonTierModes, KerasSaysWhyItCannotBuildTheTwoBiasLstm) {
+  if (!testing::worker_built("tensorflow")) GTEST_SKIP() << "versus-worker-tensorflow is not built";
+  const json got = run_worker("tensorflow:keras", request(kLstm, kSgd));
+  EXPECT_EQ(got.value("status", ""), "unsupported") << got.dump().substr(0, 500);
+  EXPECT_NE(got.value("reason", "").find("one bias vector"), std::string::npos) << got.dump().substr(0, 500);
+}
 
 // Opt-in (minutes in float64): VERSUS_TEST_NETWORKS=lenet,mlp VERSUS_TEST_BACKEND=mxnet.
 TEST(ModelReferenceShipped, ShippedNetworksMatchFloat64Reference) {

@@ -35,9 +35,13 @@ TEST(TrainingModes, EveryModeTrainsWithParityAndSaysWhatTheFrameworkDid) {
   const auto folder = only_subfolder(tmp.path() / "out");
   std::set<std::string> ids;
   for (const auto& e : std::filesystem::directory_iterator(folder / "runs")) ids.insert(e.path().stem().string());
+  // The C++ tier's modes, then each framework's Python tier (python/versus_frontends/frontends.json).
   const std::set<std::string> expected = {"tensorflow", "tensorflow-xla", "tensorflow-no-onednn", "tensorflow-eager",
+                                          "tensorflow-keras", "tensorflow-keras-nojit", "tensorflow-keras-xla",
+                                          "tensorflow-keras-eager",
                                           "mxnet", "mxnet-hybridized", "mxnet-naive-engine", "mxnet-no-mkldnn",
-                                          "torch", "torch-no-mkldnn"};
+                                          "mxnet-gluon", "mxnet-gluon-hybridized",
+                                          "torch", "torch-no-mkldnn", "torch-python", "torch-compile"};
   EXPECT_EQ(ids, expected);
 
   const auto xla = read_json(folder / "runs" / "tensorflow-xla.json");
@@ -53,6 +57,11 @@ TEST(TrainingModes, EveryModeTrainsWithParityAndSaysWhatTheFrameworkDid) {
   EXPECT_EQ(read_json(folder / "runs" / "mxnet-hybridized.json")["mode_report"]["cached_op"]["static_alloc"], true);
   EXPECT_EQ(read_json(folder / "runs" / "torch-no-mkldnn.json")["mode_report"]["mkldnn_enabled"], false);
   EXPECT_EQ(read_json(folder / "runs" / "torch.json")["mode_report"]["mkldnn_enabled"], true);
+  // Keras's jit_compile="auto" resolves to no XLA on a machine without a GPU (Keras 3's own rule).
+  EXPECT_EQ(read_json(folder / "runs" / "tensorflow-keras.json")["mode_report"]["jit_compile"], false);
+  EXPECT_EQ(read_json(folder / "runs" / "tensorflow-keras-xla.json")["mode_report"]["jit_compile"], true);
+  EXPECT_EQ(read_json(folder / "runs" / "mxnet-gluon-hybridized.json")["mode_report"]["hybridized"], true);
+  EXPECT_EQ(read_json(folder / "runs" / "torch-compile.json")["mode_report"]["compiled"], true);
 
   // Parity covered every mode that ran: the same losses as the default modes.
   const auto parity = read_json(folder / "parity.json");

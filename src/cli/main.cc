@@ -303,7 +303,11 @@ int cmd_list(const std::string& what) {
                                                       : ("not available: " + w.problem).c_str());
       // Execution modes (`--backends B:MODE` or --modes all, for ops and training); the first is the default.
       for (const auto& m : w.info.value("modes", nlohmann::json::array()))
-        std::printf("%-11s   mode %-13s %s\n", "", m.value("name", "").c_str(), m.value("description", "").c_str());
+        std::printf("%-11s   mode %-16s %s\n", "", m.value("name", "").c_str(), m.value("description", "").c_str());
+      // The Python tier (training only): Keras, Gluon, PyTorch as users write them.
+      for (const auto& m : w.info.value("frontend_modes", nlohmann::json::array()))
+        std::printf("%-11s   mode %-16s [Python] %s%s\n", "", m.value("name", "").c_str(), m.value("description", "").c_str(),
+                    m.contains("problem") ? (" -- unsupported here: " + m.value("problem", "")).c_str() : "");
     }
   } else if (what == "ops") {
     // Which worker implements which op (from each worker's --info), then what the op is.

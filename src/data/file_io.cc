@@ -5,6 +5,7 @@
 #include <zlib.h>
 #endif
 
+#include <algorithm>
 #include <fstream>
 #include <limits>
 
@@ -86,7 +87,21 @@ std::string gzip(std::string_view raw) {
   return out;
 }
 
+uint32_t crc32_of(std::string_view bytes) {
+  uLong crc = ::crc32(0L, Z_NULL, 0);
+  for (size_t at = 0; at < bytes.size();) {  // zlib takes uInt lengths
+    const auto n = static_cast<uInt>(std::min<size_t>(bytes.size() - at, 1u << 30));
+    crc = ::crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + at), n);
+    at += n;
+  }
+  return static_cast<uint32_t>(crc);
+}
+
 #else
+uint32_t crc32_of(std::string_view) {
+  throw UserError("this versus was built without zlib, so it cannot checksum the Python tier's inputs; install zlib1g-dev and rebuild");
+}
+
 // Built without zlib (a machine without zlib1g-dev, e.g. the lent GPU machine): raw files only.
 std::string gunzip(std::string_view, const std::filesystem::path& origin) {
   throw UserError(fmt::format("{}: this versus was built without zlib, so .gz files cannot be read; "

@@ -1,6 +1,8 @@
 #include "runner/train_job.h"
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -11,6 +13,7 @@
 #include "results/results_dir.h"
 #include "runner/context.h"
 #include "runner/execute.h"
+#include "runner/frontend_inputs.h"
 #include "runner/plan.h"
 #include "runner/suite_runner.h"
 
@@ -27,7 +30,7 @@ ChosenWorkers choose_workers(const std::string& list, const std::string& modes_f
     }
     // "mxnet,mxnet:hybridized" asks for both: a plain name is the default mode (or all of them).
     auto& modes = out.modes[choice.backend];
-    const nlohmann::json listed = out.workers[choice.backend].info.value("modes", nlohmann::json::array());
+    const nlohmann::json listed = training_modes(out.workers[choice.backend]);
     const std::string mode = !choice.variant.empty() ? choice.variant
                              : modes_flag == "all"   ? "all"
                              : listed.empty()        ? ""
@@ -38,6 +41,18 @@ ChosenWorkers choose_workers(const std::string& list, const std::string& modes_f
 }
 
 namespace {
+
+// A folder removed when the job ends, however it ends.
+struct InputsFolder {
+  std::filesystem::path path;
+  explicit InputsFolder(std::filesystem::path p) : path(std::move(p)) {}
+  InputsFolder(const InputsFolder&) = delete;
+  InputsFolder& operator=(const InputsFolder&) = delete;
+  ~InputsFolder() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
 
 // The ops one training step runs (nets/network_ops.h), timed in every training backend's default
 // mode at the training's thread count, into DIR/ops-<time>/: what the report's "step explained
@@ -74,7 +89,7 @@ TrainingOutcome run_train_job(const TrainJob& job) {
   const auto& workers = chosen.workers;
   const std::vector<TrainRun> planned =
       plan_training_runs(workers, chosen.modes, job.thread_counts.empty() ? std::vector<int>{s.threads} : job.thread_counts);
-  const nlohmann::json request = training_request(net, s);
+  nlohmann::json request = training_request(net, s);
   nlohmann::json context = build_context(workers, false, s.threads);
   const ResultsDir dir = ResultsDir::create_new(job.out, job.folder_name);
   nlohmann::json plan = {{"kind", "train"}, {"network", net.name}, {"backends", nlohmann::json::array()}, {"request", request}};
@@ -92,6 +107,17 @@ TrainingOutcome run_train_job(const TrainJob& job) {
                static_cast<long long>(request["batch"].get<int64_t>()), request["optimizer"]["kind"].get<std::string>().c_str(),
                request["optimizer"]["learning_rate"].get<double>(), s.threads, dir.root().c_str());
   TrainingOutcome out{dir.root(), 0, {}};
+  // The Python tier trains from the harness's own weights, data and order, written once (and
+  // removed when the job ends: they are inputs, not results).
+  std::optional<InputsFolder> inputs;
+  if (std::any_of(planned.begin(), planned.end(), [](const TrainRun& r) { return r.tier == "python"; })) {
+    inputs.emplace(dir.root() / "frontend-inputs");
+    const auto t0 = std::chrono::steady_clock::now();
+    export_frontend_inputs(net, request, inputs->path);
+    std::fprintf(stderr, "versus: wrote the weights, data and batch order for the Python tier in %.1f s -> %s\n",
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), inputs->path.c_str());
+    request["inputs"] = inputs->path.string();
+  }
   std::map<std::string, nlohmann::json> runs;
   for (const TrainRun& run : planned) {
     const std::string& backend = run.id;

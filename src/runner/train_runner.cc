@@ -13,6 +13,7 @@
 #include "data/dataset.h"
 #include "machine/nvml.h"
 #include "runner/execute.h"
+#include "runner/frontends.h"
 #include "runner/spawn.h"
 #include "runner/worker_reply.h"
 
@@ -92,7 +93,7 @@ std::vector<TrainRun> plan_training_runs(const std::map<std::string, WorkerInfo>
   std::vector<TrainRun> runs;
   for (const int t : threads)
     for (const auto& [backend, worker] : workers) {
-      const nlohmann::json listed = worker.info.value("modes", nlohmann::json::array());
+      const nlohmann::json listed = training_modes(worker);
       std::vector<std::string> names;
       for (const auto& m : listed) names.push_back(m.value("name", ""));
       const auto it = modes.find(backend);
@@ -104,8 +105,9 @@ std::vector<TrainRun> plan_training_runs(const std::map<std::string, WorkerInfo>
         if (!mode.empty() && found == names.end())
           throw UserError(fmt::format("{} has no training mode '{}': it has {} (versus list backends)", backend, mode,
                                       names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
-        TrainRun r{backend, backend, mode, found == names.begin() || names.empty(), {}, t};
+        TrainRun r{backend, backend, mode, "cpp", found == names.begin() || names.empty(), {}, t};
         if (found != names.end()) {
+          r.tier = listed[found - names.begin()].value("tier", "cpp");
           // A named copy: iterating items() of a temporary json would dangle.
           const nlohmann::json env = listed[found - names.begin()].value("environment", nlohmann::json::object());
           for (const auto& [k, v] : env.items()) r.environment[k] = v.get<std::string>();
@@ -126,6 +128,17 @@ nlohmann::json execute_training(const nlohmann::json& base_request, const Worker
   if (!run.mode.empty()) request["mode"] = run.mode;
   std::vector<std::string> env = worker_environment(run.threads);
   for (const auto& [k, v] : run.environment) env.push_back(k + "=" + v);
+  std::vector<std::string> command = {worker.executable.string(), "--train"};
+  if (run.tier == "python") {
+    const auto frontend = python_frontend(worker.backend);
+    const std::string problem = !frontend ? fmt::format("{} has no Python tier in versus", worker.backend) : frontend->problem;
+    if (!problem.empty())
+      return {{"schema", kTrainSchema}, {"id", run.id}, {"backend", worker.backend}, {"mode", run.mode}, {"tier", run.tier},
+              {"default_mode", run.default_mode}, {"network", request["network"].value("name", "")},
+              {"status", "unsupported"}, {"reason", problem}, {"context", context}};
+    command = frontend_command(*frontend);
+    for (auto& v : frontend_environment(*frontend)) env.push_back(std::move(v));
+  }
   auto on_line = [&](const std::string& line) {
     if (is_reply_line(line)) return true;
     try {
@@ -138,7 +151,7 @@ nlohmann::json execute_training(const nlohmann::json& base_request, const Worker
   // On the GPU, NVML samples GPU 0 while the worker trains (utilisation, peak memory, power).
   GpuMonitor gpu_monitor;
   const bool monitoring_gpu = request.value("device", "cpu") == "cuda" && gpu_monitor.start();
-  const ProcessResult p = run_process({worker.executable.string(), "--train"}, env, request.dump() + "\n",
+  const ProcessResult p = run_process(command, env, request.dump() + "\n",
                                       s.timeout_seconds, 20, on_line, cancel);
   const nlohmann::json gpu = monitoring_gpu ? gpu_monitor.stop() : nlohmann::json(nullptr);
   if (interrupt_requested()) throw Interrupted();
@@ -147,6 +160,7 @@ nlohmann::json execute_training(const nlohmann::json& base_request, const Worker
                         {"id", run.id},
                         {"backend", worker.backend},
                         {"mode", run.mode},
+                        {"tier", run.tier},
                         {"default_mode", run.default_mode},
                         {"network", request["network"].value("name", "")},
                         {"settings", {{"seed", request["seed"]}, {"threads", request["threads"]}, {"mode", run.mode},

@@ -45,14 +45,16 @@ nlohmann::json training_request(const Network& net, const TrainSettings& s);
 struct TrainRun {
   std::string id;       // file name under runs/ and the label in the report, e.g. "tensorflow-xla"
   std::string backend;
-  std::string mode;     // one of the worker's execution modes
+  std::string mode;     // one of the worker's execution modes, or of its Python tier
+  std::string tier = "cpp";  // cpp: the C++ worker; python: the framework's Python frontend (runner/frontends.h)
   bool default_mode = true;
   std::map<std::string, std::string> environment;  // the mode's switches, set before the worker starts
   int threads = 1;
 };
 
 // The runs of `versus run train`: every worker × its selected modes × `threads`. `modes` per
-// backend: empty = the default one, {"all"} = every mode the worker lists, else those named
+// backend: empty = the default one, {"all"} = every mode the worker lists (training_modes: its
+// Python tier's too), else those named
 // (an unknown name is a UserError listing the worker's modes). The id is the backend, plus
 // "-MODE" for a mode other than the default and "-tN" when several thread counts are swept.
 std::vector<TrainRun> plan_training_runs(const std::map<std::string, WorkerInfo>& workers,
@@ -60,7 +62,8 @@ std::vector<TrainRun> plan_training_runs(const std::map<std::string, WorkerInfo>
                                          const std::vector<int>& threads);
 
 // Runs `request` (with the run's mode and threads) in one worker, printing progress, and
-// returns the run document. `cancel` (run_process) stops it early: the ranks of one job.
+// returns the run document. A Python-tier run needs request["inputs"] (runner/frontend_inputs.h);
+// one whose environment is missing is "unsupported" with the reason, and no process starts. `cancel` (run_process) stops it early: the ranks of one job.
 nlohmann::json execute_training(const nlohmann::json& request, const WorkerInfo& worker, const TrainRun& run,
                                 const TrainSettings& s, const nlohmann::json& context, bool verbose,
                                 const std::atomic<bool>* cancel = nullptr);

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "runner/frontends.h"
 #include "runner/spawn.h"
 
 namespace versus {
@@ -55,10 +56,29 @@ WorkerInfo probe_worker(const std::string& backend) {
   try {
     w.info = nlohmann::json::parse(r.stdout_text.substr(0, r.stdout_text.find('\n')));
     w.available = true;
+    if (const auto frontend = python_frontend(backend)) {
+      nlohmann::json modes = nlohmann::json::array();
+      for (nlohmann::json m : frontend->modes) {
+        m["tier"] = "python";
+        if (!frontend->problem.empty()) m["problem"] = frontend->problem;
+        modes.push_back(std::move(m));
+      }
+      w.info["frontend_modes"] = std::move(modes);
+    }
   } catch (const std::exception& e) {
     w.problem = fmt::format("{} --info printed no valid JSON ({})", w.executable.filename().string(), e.what());
   }
   return w;
+}
+
+nlohmann::json training_modes(const WorkerInfo& worker) {
+  nlohmann::json modes = nlohmann::json::array();
+  for (nlohmann::json m : worker.info.value("modes", nlohmann::json::array())) {
+    m["tier"] = "cpp";
+    modes.push_back(std::move(m));
+  }
+  for (const auto& m : worker.info.value("frontend_modes", nlohmann::json::array())) modes.push_back(m);
+  return modes;
 }
 
 }  // namespace versus

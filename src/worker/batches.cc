@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <numeric>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/errors.h"
 #include "core/rng.h"
 
 namespace versus {
@@ -86,6 +90,19 @@ Dataset generated_dataset(const Network& net, uint64_t seed, int64_t train_count
   d.classes = classes;
   d.train = generated_split(net, teacher, seed, 101, train_count);
   d.test = generated_split(net, teacher, seed, 102, test_count);
+  return d;
+}
+
+Dataset load_training_data(const Network& net, const nlohmann::json& spec, uint64_t seed) {
+  const std::string name = spec.value("name", net.dataset);
+  if (name == "generated")
+    return generated_dataset(net, seed, spec.value("train", int64_t{1024}), spec.value("test", int64_t{256}));
+  Dataset d = load_dataset(name, spec.value("dir", std::string()), dataset_options_for(net));
+  if (d.train.sample_shape != net.input_shape)
+    throw UserError(fmt::format("dataset {} has samples of shape [{}] but network {} takes [{}]", name,
+                                fmt::join(d.train.sample_shape, ", "), net.name, fmt::join(net.input_shape, ", ")));
+  if (d.classes != net.classes)
+    throw UserError(fmt::format("dataset {} has {} classes but network {} has {}", name, d.classes, net.name, net.classes));
   return d;
 }
 

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/tensor.h"
 #include "data/dataset.h"
 #include "nets/network.h"
@@ -21,5 +23,10 @@ HostTensor gather_batch(const Split& split, const std::vector<int64_t>& indices,
 // uniform in [0, 1) (token ids uniform in the vocabulary), labels from a fixed random linear
 // teacher, so a network can learn them.
 Dataset generated_dataset(const Network& net, uint64_t seed, int64_t train_count, int64_t test_count);
+
+// The dataset a training request names ({"name", "dir"} or {"name": "generated", "train", "test"}),
+// checked against the network's input shape and classes (UserError naming the mismatch). The C++
+// workers load it themselves; the runner loads it to export it for the Python tier.
+Dataset load_training_data(const Network& net, const nlohmann::json& dataset_spec, uint64_t seed);
 
 }  // namespace versus

@@ -109,20 +109,6 @@ void to_channels_last(Split& split) {
   split.sample_shape = {chw[1], chw[2], chw[0]};
 }
 
-Dataset load_requested_data(const Network& net, const nlohmann::json& request, uint64_t seed) {
-  const auto spec = request.value("dataset", nlohmann::json::object());
-  const std::string name = spec.value("name", net.dataset);
-  if (name == "generated")
-    return generated_dataset(net, seed, spec.value("train", int64_t{1024}), spec.value("test", int64_t{256}));
-  Dataset d = load_dataset(name, spec.value("dir", std::string()), dataset_options_for(net));
-  if (d.train.sample_shape != net.input_shape)
-    throw UserError(fmt::format("dataset {} has samples of shape [{}] but network {} takes [{}]", name,
-                                fmt::join(d.train.sample_shape, ", "), net.name, fmt::join(net.input_shape, ", ")));
-  if (d.classes != net.classes)
-    throw UserError(fmt::format("dataset {} has {} classes but network {} has {}", name, d.classes, net.name, net.classes));
-  return d;
-}
-
 // A few more steps on the first batch: after two warm-up steps, unprofiled and profiled steps
 // alternate, so that drift (caches, thread pools waking after the inference runs) hits both alike;
 // the ops of the last profiled step are kept, and the profiler's own overhead is stated beside them.
@@ -170,7 +156,7 @@ nlohmann::json run_training(Backend& backend, const nlohmann::json& request, con
   const std::string mode = request.value("mode", modes.empty() ? std::string() : modes.front().name);
   backend.set_mode(mode);
 
-  Dataset data = load_requested_data(net, request, seed);
+  Dataset data = load_training_data(net, request.value("dataset", nlohmann::json::object()), seed);
   const std::vector<HostTensor> initial = initial_parameters(net, seed);
 
   // A rank of a data-parallel job trains on its share of every global batch (rows

@@ -1,0 +1,47 @@
+"""python -m versus_frontends --train FRAMEWORK: one training request (JSON line) on stdin, progress
+lines and one reply line on stdout, as the C++ workers' --train (spawned by versus, not by people)."""
+import importlib
+import json
+import sys
+import traceback
+
+from . import protocol
+from .inputs import InputsMismatch
+
+FRONTENDS = {"tensorflow": "keras_frontend", "mxnet": "gluon_frontend", "torch": "torch_frontend"}
+
+
+def last_line(error):
+    """The exception's last line, as Python prints it: 'ValueError: ...'."""
+    lines = traceback.format_exception_only(type(error), error)
+    return lines[-1].strip() if lines else type(error).__name__
+
+
+def main(argv):
+    protocol.die_with_parent()
+    protocol.take_over_stdout()
+    if len(argv) != 3 or argv[1] != "--train" or argv[2] not in FRONTENDS:
+        print(f"usage: python -m versus_frontends --train {'|'.join(FRONTENDS)}  (spawned by versus run train)",
+              file=sys.stderr)
+        return 2
+    framework = argv[2]
+    line = sys.stdin.readline()
+    if not line:
+        protocol.reply({"status": "error", "reason": "worker received no request on stdin"})
+        return 1
+    try:
+        from .train_loop import run_training
+        frontend = importlib.import_module(f"{__package__}.{FRONTENDS[framework]}")
+        protocol.reply(run_training(framework, frontend, json.loads(line), protocol.progress))
+        return 0
+    except protocol.Unsupported as e:
+        protocol.reply({"status": "unsupported", "reason": str(e)})
+    except InputsMismatch as e:
+        protocol.reply({"status": "error", "reason": f"inputs differ from the C++ tier's: {e}"})
+    except Exception as e:  # the frontend's own failure: its last line names it
+        traceback.print_exc(file=sys.stderr)
+        protocol.reply({"status": "error", "reason": f"{framework} (Python) raised {last_line(e)}"})
+    return 1
+
+
+sys.exit(main(sys.argv))

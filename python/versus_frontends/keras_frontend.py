@@ -1,0 +1,256 @@
+"""Keras 3 on TensorFlow as its users write it: keras.layers built from the network's layers,
+model.compile and model.fit, channels-last images (Keras's default layout).
+
+Layouts (nets/network.h's neutral ones to Keras's): a dense kernel is [in, units], a conv kernel
+[k, k, in, out] (HWIO), and the first dense layer after a flatten of an NHWC tensor reads its inputs
+in H·W·C order, so its rows are permuted from the neutral C·H·W order.
+"""
+import os
+import time
+
+import numpy as np
+
+from .protocol import Unsupported
+
+_threads = 1
+
+
+def set_threads(threads):
+    global _threads
+    _threads = threads
+    import tensorflow as tf
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(1)  # as the C++ tier's session
+
+
+def threads_used():
+    import tensorflow as tf
+    return {"intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
+            "inter_op": tf.config.threading.get_inter_op_parallelism_threads()}
+
+
+def describe():
+    import keras
+    import tensorflow as tf
+    build = tf.sysconfig.get_build_info()
+    return {"framework": "tensorflow", "version": tf.__version__, "frontend": f"keras {keras.__version__}",
+            "keras": keras.__version__, "keras_backend": keras.backend.backend(),
+            "build": {"cuda": bool(build.get("is_cuda_build", False)),
+                      "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1") != "0"},
+            "library": tf.__file__}
+
+
+def same_padding_matches(layer):
+    """Whether Keras's padding="same" puts the neutral layer's explicit padding where it is."""
+    k, s, p = layer["kernel"], layer["stride"], layer["padding"]
+    size, out = layer["in_shape"][1], layer["out_shape"][1]
+    total = max((out - 1) * s + k - size, 0)
+    return out == -(-size // s) and total // 2 == p and total - total // 2 == p
+
+
+class Builder:
+    """Keras layers for the neutral ones, and how each layer's neutral parameters become its weights."""
+
+    def __init__(self):
+        import keras
+        self.keras = keras
+        self.assignments = []  # (keras layer, [neutral param indices], kind, extra)
+        self.non_negative = False  # the previous layer's outputs are ≥ 0 (after a ReLU)
+
+    # loc: begin layers
+    def apply(self, layer, x):
+        layers, kind = self.keras.layers, layer["type"]
+        was_non_negative = self.non_negative
+        self.non_negative = kind == "relu" or (kind == "max_pool" and was_non_negative)
+        if kind == "dense":
+            k = layers.Dense(layer["units"])
+            self.assignments.append((k, layer["params"], "dense", self.pending_flatten))
+            self.pending_flatten = None
+            return k(x)
+        if kind == "conv2d":
+            if layer["padding"] and same_padding_matches(layer):
+                k = layers.Conv2D(layer["units"], layer["kernel"], strides=layer["stride"], padding="same")
+            else:
+                if layer["padding"]:
+                    x = layers.ZeroPadding2D(layer["padding"])(x)
+                k = layers.Conv2D(layer["units"], layer["kernel"], strides=layer["stride"])
+            self.assignments.append((k, layer["params"], "conv2d", None))
+            return k(x)
+        if kind in ("max_pool", "avg_pool"):
+            pool = layers.MaxPooling2D if kind == "max_pool" else layers.AveragePooling2D
+            if not layer["padding"]:
+                return pool(layer["kernel"], strides=layer["stride"])(x)
+            if same_padding_matches(layer):  # TF's "same" pooling ignores the padding, as the neutral one
+                return pool(layer["kernel"], strides=layer["stride"], padding="same")(x)
+            if kind == "max_pool" and was_non_negative:  # zeros never win a max over values ≥ 0
+                x = layers.ZeroPadding2D(layer["padding"])(x)
+                self.non_negative = True
+                return pool(layer["kernel"], strides=layer["stride"])(x)
+            raise Unsupported(f"Keras cannot pad {layer['name']} ({kind}, padding {layer['padding']}) as the network does")
+        if kind in ("relu", "sigmoid", "tanh"):
+            return layers.Activation(kind)(x)
+        if kind == "flatten":
+            self.pending_flatten = layer["in_shape"] if len(layer["in_shape"]) == 3 else None
+            return layers.Flatten()(x)
+        if kind == "batch_norm":
+            k = layers.BatchNormalization(momentum=layer["momentum"], epsilon=layer["epsilon"])
+            # Over a flattened image its features come in H·W·C order: γ and β are reordered too.
+            flattened = self.pending_flatten if len(layer["in_shape"]) == 1 else None
+            self.assignments.append((k, layer["params"], "batch_norm", flattened))
+            return k(x)
+        if kind == "embedding":
+            k = layers.Embedding(layer["vocab"], layer["units"])
+            self.assignments.append((k, layer["params"], "embedding", None))
+            return k(x)
+        if kind == "lstm":
+            raise Unsupported(f"Keras's LSTM has one bias vector where the network's ({layer['name']}, PyTorch's and "
+                              "cuDNN's form) has two, which train differently: not the same model")
+        if kind == "residual":
+            entry = self.non_negative
+            body = x
+            for inner in layer["body"]:
+                body = self.apply(inner, body)
+            self.non_negative = entry
+            shortcut = x
+            for inner in layer["shortcut"]:
+                shortcut = self.apply(inner, shortcut)
+            self.non_negative = False
+            return layers.Add()([body, shortcut])
+        raise Unsupported(f"Keras has no builder in versus for layer type '{kind}' ({layer['name']})")
+    # loc: end
+
+    pending_flatten = None
+
+
+def chw_to_hwc(vector, shape):
+    c, h, w = shape
+    return vector.reshape(c, h, w).transpose(1, 2, 0).reshape(-1)
+
+
+def hwc_to_chw(vector, shape):
+    c, h, w = shape
+    return vector.reshape(h, w, c).transpose(2, 0, 1).reshape(-1)
+
+
+def to_keras(kind, values, flatten):
+    """Neutral parameter arrays to the layer's Keras weights."""
+    if kind == "dense":
+        w, b = values
+        if flatten is not None:  # rows in C·H·W order -> H·W·C
+            c, h, wd = flatten
+            w = w.reshape(w.shape[0], c, h, wd).transpose(0, 2, 3, 1).reshape(w.shape[0], -1)
+        return [w.T, b]
+    if kind == "conv2d":
+        return [values[0].transpose(2, 3, 1, 0), values[1]]
+    if kind == "batch_norm":
+        gamma, beta = values
+        if flatten is not None:
+            gamma, beta = chw_to_hwc(gamma, flatten), chw_to_hwc(beta, flatten)
+        return [gamma, beta, np.zeros_like(gamma), np.ones_like(gamma)]
+    return list(values)
+
+
+def from_keras(kind, weights, flatten):
+    if kind == "dense":
+        w, b = weights[0].T, weights[1]
+        if flatten is not None:
+            c, h, wd = flatten
+            w = w.reshape(w.shape[0], h, wd, c).transpose(0, 3, 1, 2).reshape(w.shape[0], -1)
+        return [w, b]
+    if kind == "conv2d":
+        return [weights[0].transpose(3, 2, 0, 1), weights[1]]
+    if kind == "batch_norm":
+        if flatten is not None:
+            return [hwc_to_chw(weights[0], flatten), hwc_to_chw(weights[1], flatten)]
+        return weights[:2]
+    return list(weights)
+
+
+class StepTimer:
+    """Times each step of model.fit and recovers its loss: Keras logs the epoch's running mean, so
+    step i's loss is i·mean_i − (i−1)·mean_{i−1}."""
+
+    def __init__(self, on_step):
+        self.on_step, self.total, self.t0 = on_step, 0.0, 0.0
+
+    def callback(self):
+        import keras
+        timer = self
+
+        class Callback(keras.callbacks.Callback):
+            def on_train_batch_begin(self, batch, logs=None):
+                timer.t0 = time.perf_counter()
+
+            def on_train_batch_end(self, batch, logs=None):
+                seconds = time.perf_counter() - timer.t0
+                running = float(logs["loss"]) * (batch + 1)
+                timer.on_step(running - timer.total, seconds)
+                timer.total = running
+
+        return Callback()
+
+
+class Model:
+    channels_last = True
+
+    def __init__(self, network, initial, optimizer, mode, device):
+        import keras
+        if device != "cpu":
+            raise Unsupported("tensorflow (Keras) runs on the CPU only here (the tensorflow-cpu wheel)")
+        builder = Builder()
+        shape = network["input_shape"]
+        if network["input_kind"] == "image":
+            shape = [shape[1], shape[2], shape[0]]
+        inputs = keras.Input(shape=tuple(shape))
+        x = inputs
+        for layer in network["layers"]:
+            x = builder.apply(layer, x)
+        self.model = keras.Model(inputs, x)
+        self.assignments = builder.assignments
+        for k, indices, kind, flatten in self.assignments:
+            k.set_weights(to_keras(kind, [initial[i] for i in indices], flatten))
+        self.sigmoid = network["loss"] == "sigmoid_cross_entropy"
+        self.param_count = len(initial)
+        kind = optimizer["kind"]
+        if kind == "adam":
+            opt = keras.optimizers.Adam(optimizer["learning_rate"], beta_1=optimizer["beta1"],
+                                        beta_2=optimizer["beta2"], epsilon=optimizer["epsilon"])
+        elif kind in ("sgd", "momentum"):
+            opt = keras.optimizers.SGD(optimizer["learning_rate"], momentum=optimizer["momentum"] if kind == "momentum" else 0.0)
+        else:
+            raise Unsupported(f"optimizer '{kind}' is not supported: known are sgd, momentum and adam")
+        self.mode = mode
+        # loc: begin loss
+        loss = (keras.losses.BinaryCrossentropy(from_logits=True) if self.sigmoid
+                else keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        # loc: end
+        # loc: begin train_step
+        self.model.compile(optimizer=opt, loss=loss,
+                           jit_compile={"keras": "auto", "keras-nojit": False, "keras-xla": True, "keras-eager": False}[mode],
+                           run_eagerly=mode == "keras-eager")
+        # loc: end
+
+    def train_epoch(self, x, y, batch, on_step):
+        labels = y.reshape(-1, 1) if self.sigmoid else y
+        self.model.fit(x, labels, batch_size=batch, epochs=1, shuffle=False, verbose=0,
+                       callbacks=[StepTimer(on_step).callback()])
+
+    def predict(self, x):
+        return np.asarray(self.model.predict_on_batch(x))
+
+    def parameters(self):
+        out = [None] * self.param_count
+        for k, indices, kind, flatten in self.assignments:
+            for i, value in zip(indices, from_keras(kind, k.get_weights(), flatten)):
+                out[i] = value
+        return out
+
+    def mode_report(self):
+        return {"api": "keras.Model.fit", "jit_compile": bool(self.model.jit_compile),
+                "run_eagerly": bool(self.model.run_eagerly)}
+
+
+def build(network, initial, optimizer, mode, device):
+    if mode not in ("keras", "keras-nojit", "keras-xla", "keras-eager"):
+        raise Unsupported(f"tensorflow (Python) has no mode '{mode}'")
+    return Model(network, initial, optimizer, mode, device)

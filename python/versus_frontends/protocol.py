@@ -1,0 +1,43 @@
+"""The worker side of the line protocol, as worker_main.cc speaks it.
+
+stdout carries only protocol lines: the real stdout is kept on a private descriptor and fd 1 is
+pointed at stderr, so whatever a framework prints (TensorFlow, Keras' progress bars) cannot corrupt
+a reply.
+"""
+import ctypes
+import json
+import os
+import signal
+import sys
+
+_out = None
+
+
+def take_over_stdout():
+    global _out
+    fd = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    _out = os.fdopen(fd, "w", buffering=1)
+
+
+def die_with_parent():
+    """A worker outlives no coordinator: the kernel kills it when versus dies (PR_SET_PDEATHSIG)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def reply(document):
+    _out.write(json.dumps(document, allow_nan=False) + "\n")
+    _out.flush()
+
+
+def progress(fields):
+    reply({"progress": fields})
+
+
+class Unsupported(Exception):
+    """The frontend cannot do what was asked; the message says why (status "unsupported")."""

@@ -1,0 +1,178 @@
+"""PyTorch as its users write it: torch.nn modules built from the network's layers, torch.optim,
+loss.backward() — in eager mode, or with torch.compile."""
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from .protocol import Unsupported
+
+
+def describe():
+    return {"framework": "torch", "version": torch.__version__, "frontend": "torch (Python)",
+            "build": {"cuda": torch.version.cuda, "mkldnn": torch.backends.mkldnn.is_available(),
+                      "mkl": torch.backends.mkl.is_available(), "openmp": torch.backends.openmp.is_available()},
+            "library": torch.__file__}
+
+
+def set_threads(threads):
+    torch.set_num_threads(threads)
+
+
+def threads_used():
+    return {"intra_op": torch.get_num_threads(), "inter_op": torch.get_num_interop_threads()}
+
+
+class LastStep(nn.Module):
+    """An LSTM that returns the last time step's hidden state, as the neutral layer does."""
+    def __init__(self, lstm):
+        super().__init__()
+        self.lstm = lstm
+
+    def forward(self, x):
+        return self.lstm(x)[0][:, -1, :]
+
+
+class Residual(nn.Module):
+    def __init__(self, body, shortcut):
+        super().__init__()
+        self.body, self.shortcut = body, shortcut
+
+    def forward(self, x):
+        return self.body(x) + self.shortcut(x)
+
+
+class TokenIds(nn.Module):
+    """Token ids arrive as floats (the harness's one tensor type); nn.Embedding takes integers."""
+    def __init__(self, embedding):
+        super().__init__()
+        self.embedding = embedding
+
+    def forward(self, x):
+        return self.embedding(x.long())
+
+
+# loc: begin layers
+def module_for(layer):
+    """One neutral layer as a torch.nn module, and its parameters in the neutral order."""
+    kind = layer["type"]
+    if kind == "dense":
+        m = nn.Linear(layer["in_shape"][0], layer["units"])
+        return m, [m.weight, m.bias]
+    if kind == "conv2d":
+        m = nn.Conv2d(layer["in_shape"][0], layer["units"], layer["kernel"], layer["stride"], layer["padding"])
+        return m, [m.weight, m.bias]
+    if kind == "max_pool":
+        return nn.MaxPool2d(layer["kernel"], layer["stride"], layer["padding"]), []
+    if kind == "avg_pool":
+        return nn.AvgPool2d(layer["kernel"], layer["stride"], layer["padding"], count_include_pad=False), []
+    if kind in ("relu", "sigmoid", "tanh"):
+        return {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}[kind](), []
+    if kind == "flatten":
+        return nn.Flatten(), []
+    if kind == "batch_norm":
+        norm = nn.BatchNorm2d if len(layer["in_shape"]) == 3 else nn.BatchNorm1d
+        # torch's momentum weighs the batch: running = (1 - m)·running + m·batch.
+        m = norm(layer["in_shape"][0], eps=layer["epsilon"], momentum=1 - layer["momentum"])
+        return m, [m.weight, m.bias]
+    if kind == "embedding":
+        m = nn.Embedding(layer["vocab"], layer["units"])
+        return TokenIds(m), [m.weight]
+    if kind == "lstm":
+        m = nn.LSTM(layer["in_shape"][-1], layer["units"], batch_first=True)
+        return LastStep(m), [m.weight_ih_l0, m.weight_hh_l0, m.bias_ih_l0, m.bias_hh_l0]
+    if kind == "residual":
+        body, body_params = sequential(layer["body"])
+        shortcut, shortcut_params = sequential(layer["shortcut"])
+        return Residual(body, shortcut), body_params + shortcut_params
+    raise Unsupported(f"torch (Python) has no builder for layer type '{kind}' ({layer['name']})")
+
+
+def sequential(layers):
+    modules, params = [], []
+    for layer in layers:
+        m, p = module_for(layer)
+        modules.append(m)
+        params += p
+    return nn.Sequential(*modules), params  # an empty Sequential is the identity
+# loc: end
+
+
+class Model:
+    channels_last = False
+
+    def __init__(self, network, initial, optimizer, mode, device):
+        if device not in ("cpu", "cuda") or (device == "cuda" and not torch.cuda.is_available()):
+            raise Unsupported(f"torch (Python) has no device '{device}' here")
+        self.device = torch.device(device)
+        self.net, self.params = sequential(network["layers"])
+        with torch.no_grad():
+            for p, value in zip(self.params, initial):
+                p.copy_(torch.from_numpy(value))
+        self.net.to(self.device).train()
+        self.sigmoid = network["loss"] == "sigmoid_cross_entropy"
+        self.mode = mode
+        # loc: begin loss
+        self.loss = nn.BCEWithLogitsLoss() if self.sigmoid else nn.CrossEntropyLoss()
+        # loc: end
+        kind = optimizer["kind"]
+        if kind == "adam":
+            # torch.optim.Adam adds ε to √v̂ (after the bias correction), TF and MXNet to √v: the
+            # two tiers differ at ε's scale.
+            self.optimizer = torch.optim.Adam(self.net.parameters(), lr=optimizer["learning_rate"],
+                                              betas=(optimizer["beta1"], optimizer["beta2"]), eps=optimizer["epsilon"])
+        elif kind in ("sgd", "momentum"):
+            self.optimizer = torch.optim.SGD(self.net.parameters(), lr=optimizer["learning_rate"],
+                                             momentum=optimizer["momentum"] if kind == "momentum" else 0.0)
+        else:
+            raise Unsupported(f"optimizer '{kind}' is not supported: known are sgd, momentum and adam")
+        self.forward = torch.compile(self.net) if mode == "compile" else self.net
+
+    def to_tensor(self, x):
+        return torch.from_numpy(x).to(self.device)
+
+    def sync(self):
+        if self.device.type == "cuda":
+            torch.cuda.synchronize()
+
+    def train_epoch(self, x, y, batch, on_step):
+        for begin in range(0, len(x), batch):
+            xb, yb = x[begin:begin + batch], y[begin:begin + batch]
+            t0 = time.perf_counter()
+            # loc: begin train_step
+            inputs = self.to_tensor(xb)
+            labels = self.to_tensor(yb.reshape(-1, 1) if self.sigmoid else yb.astype(np.int64))
+            self.optimizer.zero_grad()
+            loss = self.loss(self.forward(inputs), labels)
+            loss.backward()
+            self.optimizer.step()
+            value = loss.item()
+            # loc: end
+            self.sync()
+            on_step(value, time.perf_counter() - t0)
+
+    def predict(self, x):
+        self.net.eval()
+        with torch.no_grad():
+            out = self.forward(self.to_tensor(x)).cpu().numpy()
+        self.net.train()
+        return out
+
+    def parameters(self):
+        return [p.detach().cpu().numpy() for p in self.params]
+
+    def mode_report(self):
+        report = {"api": "torch.nn + torch.optim (Python)", "compiled": self.mode == "compile"}
+        if isinstance(self.optimizer, torch.optim.Adam):
+            report["optimizer_note"] = ("torch.optim.Adam adds epsilon after the bias correction (the network's Adam, "
+                                        "TF's and MXNet's, before it): updates differ at epsilon's scale")
+        if self.mode == "compile":
+            report["backend"] = "inductor"
+        return report
+
+
+def build(network, initial, optimizer, mode, device):
+    if mode not in ("python", "compile"):
+        raise Unsupported(f"torch (Python) has no mode '{mode}'")
+    return Model(network, initial, optimizer, mode, device)

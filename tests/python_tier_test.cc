@@ -1,0 +1,149 @@
+// The Python tier through the real CLI: every frontend mode trains from the harness's own weights
+// and batches (equal checksums) and agrees with its C++ tier step by step; a frontend that raises,
+// a missing environment and inputs changed under a worker are named, never a coordinator crash.
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "nets/network.h"
+#include "nets/weights.h"
+#include "runner/frontend_inputs.h"
+#include "runner/frontends.h"
+#include "runner/spawn.h"
+#include "test_util.h"
+#include "train_fixtures.h"
+
+namespace versus {
+namespace {
+
+using testing::kTinyConv;
+using testing::kTinyMlp;
+using testing::only_subfolder;
+using testing::read_json;
+using testing::run_versus;
+using testing::TempDir;
+using testing::write_network;
+
+// Every framework's worker and its Python environment, or the test is skipped (failed under scripts/test).
+#define REQUIRE_EVERY_TIER()                                                                   \
+  do {                                                                                         \
+    for (const char* f : {"tensorflow", "mxnet", "torch"}) {                                   \
+      if (!testing::worker_built(f)) VERSUS_SKIP_UNLESS_REQUIRED(std::string("worker ") + f + " is not built"); \
+      const auto frontend = python_frontend(f);                                                \
+      const std::string problem = frontend ? frontend->problem : std::string("no Python tier for ") + f; \
+      if (!problem.empty()) VERSUS_SKIP_UNLESS_REQUIRED(problem);                              \
+    }                                                                                          \
+  } while (0)
+
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream f(p);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+TEST(PythonTier, EveryModeTrainsFromTheSameBytesAndAgreesWithItsCppTier) {
+  REQUIRE_EVERY_TIER();
+  TempDir tmp;
+  // A padded conv, max pooling and a flatten of a multi-channel map: Keras's NHWC layout conversions.
+  const auto net = write_network(tmp, "tiny_conv", kTinyConv);
+  const std::vector<std::string> runs = {"tensorflow", "tensorflow-keras", "tensorflow-keras-nojit", "tensorflow-keras-eager",
+                                         "mxnet", "mxnet-gluon", "mxnet-gluon-hybridized", "torch", "torch-python"};
+  const auto r = run_versus({"parity", "--model", net.string(), "--dataset", "generated", "--steps", "12", "--threads", "1",
+                             "--backends", "tensorflow,tensorflow:keras,tensorflow:keras-nojit,tensorflow:keras-eager,mxnet,"
+                                           "mxnet:gluon,mxnet:gluon-hybridized,torch,torch:python",
+                             "--out", tmp.path().string() + "/out"});
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_tail;
+  const auto folder = only_subfolder(tmp.path() / "out");
+  const auto reference = read_json(folder / "runs" / "torch.json");
+  for (const auto& id : runs) {
+    SCOPED_TRACE(id);
+    const auto run = read_json(folder / "runs" / (id + ".json"));
+    ASSERT_EQ(run["status"], "ok") << run.dump().substr(0, 800);
+    EXPECT_EQ(run["tier"], id.find('-') == std::string::npos ? "cpp" : "python");
+    EXPECT_EQ(run["initial_weights_checksum"], reference["initial_weights_checksum"]);
+    EXPECT_EQ(run["batch_order_checksum"], reference["batch_order_checksum"]);
+    EXPECT_EQ(run["step_losses"].size(), 12u);
+    if (run["tier"] == "python") EXPECT_EQ(run["framework"]["tier"], "python");
+  }
+  const auto parity = read_json(folder / "parity.json");
+  EXPECT_TRUE(parity["passed"].get<bool>()) << parity["verdict"];
+  EXPECT_EQ(parity["step_losses"].size(), runs.size());
+  EXPECT_LE(parity["largest_relative_difference"].get<double>(), 1e-3);
+  // The exported inputs are inputs, not results: gone when the job ends.
+  EXPECT_FALSE(std::filesystem::exists(folder / "frontend-inputs"));
+  const auto keras = read_json(folder / "runs" / "tensorflow-keras-eager.json");
+  EXPECT_EQ(keras["mode_report"]["run_eagerly"], true);
+}
+
+TEST(PythonTier, AFrontendThatRaisesIsAFailedRunWithTheExceptionsLastLine) {
+  REQUIRE_EVERY_TIER();
+  TempDir tmp;
+  const auto net = write_network(tmp, "tiny_mlp", kTinyMlp);
+  const auto r = run_versus({"run", "train", "--model", net.string(), "--dataset", "generated", "--epochs", "1",
+                             "--backends", "torch,torch:python", "--threads", "1", "--repeats", "1",
+                             "--out", tmp.path().string() + "/out"},
+                            {"VERSUS_TEST_RAISE_TRAINING=torch:python"});
+  EXPECT_EQ(r.exit_code, 3) << r.stderr_tail;
+  const auto folder = only_subfolder(tmp.path() / "out");
+  const auto failed = read_json(folder / "runs" / "torch-python.json");
+  EXPECT_EQ(failed["status"], "error");
+  EXPECT_EQ(failed["reason"], "torch (Python) raised RuntimeError: test hook VERSUS_TEST_RAISE_TRAINING raised at step 2");
+  EXPECT_EQ(read_json(folder / "runs" / "torch.json")["status"], "ok");
+  EXPECT_NE(read_text(folder / "report.md").find("torch-python: error"), std::string::npos);
+}
+
+TEST(PythonTier, AMissingEnvironmentIsUnsupportedAndNamesTheFix) {
+  if (!testing::worker_built("torch")) VERSUS_SKIP_UNLESS_REQUIRED("worker torch is not built");
+  TempDir tmp, empty;
+  const auto net = write_network(tmp, "tiny_mlp", kTinyMlp);
+  const std::string env = "VERSUS_PYTHON_ENV_ROOT=" + empty.path().string();
+  const auto r = run_versus({"run", "train", "--model", net.string(), "--dataset", "generated", "--epochs", "1",
+                             "--backends", "torch,torch:python", "--threads", "1", "--repeats", "1",
+                             "--out", tmp.path().string() + "/out"}, {env});
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_tail;  // unsupported is an answer, not a failure
+  const auto run = read_json(only_subfolder(tmp.path() / "out") / "runs" / "torch-python.json");
+  EXPECT_EQ(run["status"], "unsupported");
+  EXPECT_EQ(run["reason"], "the Python tier of torch needs the environment " + (empty.path() / ".venv").string() +
+                               ", which is not there: run scripts/setup");
+  const auto list = run_versus({"list", "backends"}, {env});
+  EXPECT_NE(list.stdout_text.find("[Python] PyTorch's Python API"), std::string::npos) << list.stdout_text;
+  EXPECT_NE(list.stdout_text.find("unsupported here: the Python tier of torch needs"), std::string::npos);
+}
+
+// The frontend worker itself, on inputs the harness exported: numpy reads them as written, and a
+// changed byte is a failed run naming the file, never a silent difference.
+TEST(PythonTier, AWorkerChecksItsInputsAgainstTheManifest) {
+  const auto frontend = python_frontend("torch");
+  if (!frontend || !frontend->problem.empty()) VERSUS_SKIP_UNLESS_REQUIRED("torch's Python tier is not installed");
+  TempDir tmp;
+  const Network net = parse_network({{"name", "tiny"}, {"input", {{"kind", "image"}, {"shape", {1, 4, 4}}}}, {"classes", 4},
+                                     {"loss", "softmax_cross_entropy"}, {"layers", kTinyMlp}});
+  const nlohmann::json request = {{"network", net.source_json}, {"dataset", {{"name", "generated"}, {"train", 64}, {"test", 16}}},
+                                  {"seed", 5}, {"threads", 1}, {"optimizer", {{"kind", "sgd"}, {"learning_rate", 0.1}}},
+                                  {"batch", 16}, {"epochs", 1}, {"mode", "python"},
+                                  {"inputs", (tmp.path() / "in").string()}};
+  const auto manifest = export_frontend_inputs(net, request, tmp.path() / "in");
+  EXPECT_EQ(manifest["initial_weights_checksum"], fmt::format("{:016x}", checksum(initial_parameters(net, 5))));
+  // numpy reads the first parameter as the harness holds it.
+  const float first = initial_parameters(net, 5).front().data[7];
+  const ProcessResult read = run_process({frontend->python.string(), "-c",
+                                          "import numpy, sys; a = numpy.load(sys.argv[1]); print(a.shape, repr(float(a.reshape(-1)[7])))",
+                                          (tmp.path() / "in" / "param-000.npy").string()}, {}, "", 60);
+  EXPECT_EQ(read.stdout_text, fmt::format("(16, 16) {}\n", nlohmann::json(static_cast<double>(first)).dump())) << read.stderr_tail;
+
+  std::fstream f(tmp.path() / "in" / "train-x.npy", std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(200);
+  f.put('\x7f');
+  f.close();
+  auto env = frontend_environment(*frontend);
+  const ProcessResult r = run_process(frontend_command(*frontend), env, request.dump() + "\n", 120);
+  const auto reply = nlohmann::json::parse(r.stdout_text.substr(0, r.stdout_text.find('\n')));
+  EXPECT_EQ(reply["status"], "error");
+  EXPECT_NE(reply["reason"].get<std::string>().find("train-x.npy is not what the harness wrote"), std::string::npos) << reply;
+  EXPECT_EQ(r.exit_code, 1);
+}
+
+}  // namespace
+}  // namespace versus
