@@ -43,16 +43,18 @@ std::string read_text(const std::filesystem::path& p) {
   return std::string(std::istreambuf_iterator<char>(f), {});
 }
 
-TEST(PythonTier, EveryModeTrainsFromTheSameBytesAndAgreesWithItsCppTier) {
+TEST(PythonTier, EveryModeTrainsFromTheSameBytesAgreesWithItsCppTierAndIsReportedBesideIt) {
   REQUIRE_EVERY_TIER();
   TempDir tmp;
   // A padded conv, max pooling and a flatten of a multi-channel map: Keras's NHWC layout conversions.
   const auto net = write_network(tmp, "tiny_conv", kTinyConv);
-  const std::vector<std::string> runs = {"tensorflow", "tensorflow-keras", "tensorflow-keras-nojit", "tensorflow-keras-eager",
-                                         "mxnet", "mxnet-gluon", "mxnet-gluon-hybridized", "torch", "torch-python"};
-  const auto r = run_versus({"parity", "--model", net.string(), "--dataset", "generated", "--steps", "12", "--threads", "1",
-                             "--backends", "tensorflow,tensorflow:keras,tensorflow:keras-nojit,tensorflow:keras-eager,mxnet,"
-                                           "mxnet:gluon,mxnet:gluon-hybridized,torch,torch:python",
+  const std::vector<std::string> runs = {"tensorflow", "tensorflow-keras", "tensorflow-keras-eager", "mxnet", "mxnet-gluon",
+                                         "mxnet-gluon-hybridized", "torch", "torch-python"};
+  // Two processes per run (the full run and one repeat): the Frontends section's intervals.
+  const auto r = run_versus({"run", "train", "--model", net.string(), "--dataset", "generated", "--epochs", "1", "--steps", "12",
+                             "--repeats", "2", "--repeat-steps", "6", "--threads", "1",
+                             "--backends", "tensorflow,tensorflow:keras,tensorflow:keras-eager,mxnet,mxnet:gluon,"
+                                           "mxnet:gluon-hybridized,torch,torch:python",
                              "--out", tmp.path().string() + "/out"});
   ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_tail;
   const auto folder = only_subfolder(tmp.path() / "out");
@@ -65,6 +67,7 @@ TEST(PythonTier, EveryModeTrainsFromTheSameBytesAndAgreesWithItsCppTier) {
     EXPECT_EQ(run["initial_weights_checksum"], reference["initial_weights_checksum"]);
     EXPECT_EQ(run["batch_order_checksum"], reference["batch_order_checksum"]);
     EXPECT_EQ(run["step_losses"].size(), 12u);
+    EXPECT_EQ(run["repeats"].size(), 1u);
     if (run["tier"] == "python") EXPECT_EQ(run["framework"]["tier"], "python");
   }
   const auto parity = read_json(folder / "parity.json");
@@ -73,8 +76,26 @@ TEST(PythonTier, EveryModeTrainsFromTheSameBytesAndAgreesWithItsCppTier) {
   EXPECT_LE(parity["largest_relative_difference"].get<double>(), 1e-3);
   // The exported inputs are inputs, not results: gone when the job ends.
   EXPECT_FALSE(std::filesystem::exists(folder / "frontend-inputs"));
-  const auto keras = read_json(folder / "runs" / "tensorflow-keras-eager.json");
-  EXPECT_EQ(keras["mode_report"]["run_eagerly"], true);
+  EXPECT_EQ(read_json(folder / "runs" / "tensorflow-keras-eager.json")["mode_report"]["run_eagerly"], true);
+
+  // The report sets each Python mode beside its C++ counterpart, and "defaults" are the frontends'.
+  const std::string md = read_text(folder / "report.md");
+  EXPECT_NE(md.find("## Frontends: the C++ tier and the Python tier"), std::string::npos) << md;
+  EXPECT_NE(md.find("| torch | python (1 threads), the frontend's default | "), std::string::npos) << md;
+  EXPECT_NE(md.find("| eager mode | "), std::string::npos) << md;
+  EXPECT_NE(md.find("| mxnet | gluon-hybridized (1 threads) |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| hybridized mode: not run |"), std::string::npos) << md;  // only mxnet's default ran
+  EXPECT_NE(md.find("| tensorflow | keras-eager (1 threads) |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| eager mode: not run |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| torch | python mode (Python), 1 threads |"), std::string::npos) << md;
+  const testing::BrowserRender page = testing::render_in_chromium(folder / "report.html");
+  if (page.available) {
+    EXPECT_EQ(page.exit_code, 0);
+    EXPECT_TRUE(page.console_messages.empty()) << page.console_messages.front();
+    EXPECT_NE(page.dom.find("Frontends: the C++ tier and the Python tier"), std::string::npos);
+  } else if (std::getenv("VERSUS_REQUIRE_BROWSER")) {
+    ADD_FAILURE() << "chromium is not installed (scripts/setup installs it)";
+  }
 }
 
 TEST(PythonTier, AFrontendThatRaisesIsAFailedRunWithTheExceptionsLastLine) {

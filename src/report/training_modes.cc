@@ -57,6 +57,22 @@ SpeedUp speed_up(const nlohmann::json& base, const nlohmann::json& tuned) {
   return {fmt::format("{}× ({}–{})", format_sig(r.ratio), format_sig(r.ci_low), format_sig(r.ci_high)), tone};
 }
 
+// What a user of the framework gets out of the box, at the largest thread count run: its Python
+// frontend's default mode where that ran (Keras fit, Gluon imperative, PyTorch eager), else the C++
+// tier's default mode.
+const nlohmann::json* defaults_run(const std::vector<const nlohmann::json*>& list) {
+  for (const bool python : {true, false}) {
+    const nlohmann::json* base = nullptr;
+    for (const auto* run : list) {
+      const bool is_default = python ? run->value("frontend_default", false)
+                                     : run->value("default_mode", true) && run->value("tier", "cpp") == "cpp";
+      if (ok(*run) && is_default && (!base || threads_of(*run) > threads_of(*base))) base = run;
+    }
+    if (base) return base;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::optional<Section> execution_modes_section(const std::vector<nlohmann::json>& runs) {
@@ -72,7 +88,9 @@ std::optional<Section> execution_modes_section(const std::vector<nlohmann::json>
 
   Section s{"modes", "Execution modes: defaults and tuned", 2, {}};
   s.blocks.push_back(Paragraph{
-      "Each framework as a user gets it (the defaults: its default mode at the largest thread count run) beside the "
+      "Each framework as a user gets it (the defaults: its Python frontend's default mode where that ran — Keras "
+      "`model.fit` with its default `jit_compile`, Gluon without `hybridize`, PyTorch eager — else the C++ tier's "
+      "default mode, at the largest thread count run) beside the "
       "fastest way it was run here (tuned: the mode and thread count with the lowest step time). Speed-up = "
       "step time of the defaults ÷ that of the tuned run, with the 95 % Welch interval of the ratio between worker "
       "processes (a run and its repeats; one process alone gives no interval a rerun would respect); "
@@ -81,16 +99,15 @@ std::optional<Section> execution_modes_section(const std::vector<nlohmann::json>
       "check."});
   Table tiers{{"framework", "defaults", "step", "tuned", "step", "speed-up from tuning"}, {false, false, true, false, true, true}, {}};
   for (const auto& [backend, list] : by_backend) {
-    const nlohmann::json* base = nullptr;
+    const nlohmann::json* base = defaults_run(list);
     const nlohmann::json* best = nullptr;
-    for (const auto* run : list) {
-      if (!ok(*run)) continue;
-      if (run->value("default_mode", true) && (!base || threads_of(*run) > threads_of(*base))) base = run;
-      if (!best || step_summary(*run).median < step_summary(*best).median) best = run;
-    }
+    for (const auto* run : list)
+      if (ok(*run) && (!best || step_summary(*run).median < step_summary(*best).median)) best = run;
     auto step = [](const nlohmann::json* run) { return run ? format_time(step_summary(*run).median) : std::string("–"); };
     auto name = [](const nlohmann::json* run) {
-      return run ? fmt::format("{} mode, {} threads", run->value("mode", "?"), threads_of(*run)) : std::string("– (no finished run)");
+      return run ? fmt::format("{} mode{}, {} threads", run->value("mode", "?"), run->value("tier", "cpp") == "python" ? " (Python)" : "",
+                               threads_of(*run))
+                 : std::string("– (no finished run)");
     };
     const SpeedUp up = base && best && base != best ? speed_up(*base, *best) : SpeedUp{base == best && base ? "1× (the defaults are fastest)" : "–"};
     tiers.rows.push_back({{backend}, {name(base)}, {step(base)}, {name(best)}, {step(best)}, {up.text}});
@@ -101,9 +118,7 @@ std::optional<Section> execution_modes_section(const std::vector<nlohmann::json>
                "speed-up over the defaults"},
               {false, false, true, false, false, true, true, true, true}, {}};
   for (const auto& [backend, list] : by_backend) {
-    const nlohmann::json* base = nullptr;
-    for (const auto* run : list)
-      if (ok(*run) && run->value("default_mode", true) && (!base || threads_of(*run) > threads_of(*base))) base = run;
+    const nlohmann::json* base = defaults_run(list);
     for (const auto* run : list) {
       const std::string status = run->value("status", "error");
       std::vector<Cell> row = {{run->value("id", backend), Tone::plain, true}, {run->value("mode", "–")},

@@ -105,9 +105,17 @@ std::vector<TrainRun> plan_training_runs(const std::map<std::string, WorkerInfo>
         if (!mode.empty() && found == names.end())
           throw UserError(fmt::format("{} has no training mode '{}': it has {} (versus list backends)", backend, mode,
                                       names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
-        TrainRun r{backend, backend, mode, "cpp", found == names.begin() || names.empty(), {}, t};
+        TrainRun r;
+        r.id = r.backend = backend;
+        r.mode = mode;
+        r.default_mode = found == names.begin() || names.empty();
+        r.threads = t;
         if (found != names.end()) {
-          r.tier = listed[found - names.begin()].value("tier", "cpp");
+          const nlohmann::json& m = listed[found - names.begin()];
+          r.tier = m.value("tier", "cpp");
+          r.counterpart = m.value("counterpart", "");
+          const auto first_python = std::find_if(listed.begin(), listed.end(), [](const nlohmann::json& x) { return x.value("tier", "") == "python"; });
+          r.frontend_default = r.tier == "python" && first_python - listed.begin() == found - names.begin();
           // A named copy: iterating items() of a temporary json would dangle.
           const nlohmann::json env = listed[found - names.begin()].value("environment", nlohmann::json::object());
           for (const auto& [k, v] : env.items()) r.environment[k] = v.get<std::string>();
@@ -162,6 +170,8 @@ nlohmann::json execute_training(const nlohmann::json& base_request, const Worker
                         {"mode", run.mode},
                         {"tier", run.tier},
                         {"default_mode", run.default_mode},
+                        {"frontend_default", run.frontend_default},
+                        {"counterpart", run.counterpart},
                         {"network", request["network"].value("name", "")},
                         {"settings", {{"seed", request["seed"]}, {"threads", request["threads"]}, {"mode", run.mode},
                                       {"device", request.value("device", "cpu")},

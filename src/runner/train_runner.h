@@ -47,6 +47,8 @@ struct TrainRun {
   std::string backend;
   std::string mode;     // one of the worker's execution modes, or of its Python tier
   std::string tier = "cpp";  // cpp: the C++ worker; python: the framework's Python frontend (runner/frontends.h)
+  std::string counterpart;   // python: the C++ tier's mode that runs the same way (keras-xla: xla)
+  bool frontend_default = false;  // python: the frontend's default mode (what its users get out of the box)
   bool default_mode = true;
   std::map<std::string, std::string> environment;  // the mode's switches, set before the worker starts
   int threads = 1;
