@@ -51,5 +51,34 @@ TEST(LinesOfCode, BrokenMarkersNameTheFileAndLine) {
   expect_error("// loc: start x\n", "layers.cc:1: unknown loc marker");
 }
 
+// The Python frontends mark their regions with '#': the same rules, and the regions' text for the
+// report's side-by-side code (indentation relative to the region, joined regions split by a blank line).
+TEST(LinesOfCode, PythonSourcesAreCountedAndTheirRegionsTextKept) {
+  const std::string text =
+      "def build(layer):\n"
+      "    # loc: begin layer dense\n"
+      "    if kind == 'dense':\n"
+      "        # a comment line does not count\n"
+      "        return nn.Linear(4, 2)\n"
+      "    # loc: end\n"
+      "# loc: begin layer dense\n"
+      "class Extra:\n"
+      "    pass\n"
+      "# loc: end\n";
+  const auto counts = count_marked_lines(text, "torch_frontend.py");
+  EXPECT_EQ(counts.at("layer dense"), 4);
+  const auto code = marked_region_text(text, "torch_frontend.py");
+  EXPECT_EQ(code.at("layer dense"),
+            "if kind == 'dense':\n    # a comment line does not count\n    return nn.Linear(4, 2)\n\nclass Extra:\n    pass\n");
+  // A C++ marker in a Python file is no marker; a Python one left open is named.
+  EXPECT_TRUE(count_marked_lines("// loc: begin x\n", "a.py").empty());
+  try {
+    count_marked_lines("# loc: begin loss\nx = 1\n", "keras_frontend.py");
+    ADD_FAILURE() << "no error for an unclosed Python region";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()), "keras_frontend.py:1: loc region 'loss' is never ended");
+  }
+}
+
 }  // namespace
 }  // namespace versus

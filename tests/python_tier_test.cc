@@ -88,11 +88,18 @@ TEST(PythonTier, EveryModeTrainsFromTheSameBytesAgreesWithItsCppTierAndIsReporte
   EXPECT_NE(md.find("| tensorflow | keras-eager (1 threads) |"), std::string::npos) << md;
   EXPECT_NE(md.find("| eager mode: not run |"), std::string::npos) << md;
   EXPECT_NE(md.find("| torch | python mode (Python), 1 threads |"), std::string::npos) << md;
+  // Lines of code in both tiers, counted by the build, and the code itself side by side.
+  EXPECT_NE(md.find("| torch (Python: PyTorch) | "), std::string::npos) << md;
+  EXPECT_NE(md.find("| tensorflow (Python: Keras) | "), std::string::npos) << md;
+  EXPECT_NE(md.find("#### training step"), std::string::npos) << md;
+  EXPECT_NE(md.find("loss.backward()"), std::string::npos) << md;
+  EXPECT_NE(md.find("layers.Conv2D("), std::string::npos) << md;
   const testing::BrowserRender page = testing::render_in_chromium(folder / "report.html");
   if (page.available) {
     EXPECT_EQ(page.exit_code, 0);
     EXPECT_TRUE(page.console_messages.empty()) << page.console_messages.front();
     EXPECT_NE(page.dom.find("Frontends: the C++ tier and the Python tier"), std::string::npos);
+    EXPECT_NE(page.dom.find("<div class=\"code-columns\">"), std::string::npos);
   } else if (std::getenv("VERSUS_REQUIRE_BROWSER")) {
     ADD_FAILURE() << "chromium is not installed (scripts/setup installs it)";
   }

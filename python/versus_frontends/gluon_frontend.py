@@ -31,6 +31,7 @@ def blocks():
     from mxnet import gluon
     from mxnet.gluon import nn, rnn
 
+    # loc: begin layer lstm
     class LastStep(gluon.HybridBlock):
         """An LSTM returning the last time step's hidden state, as the neutral layer does."""
         def __init__(self, hidden, inputs):
@@ -40,7 +41,9 @@ def blocks():
 
         def hybrid_forward(self, F, x):
             return F.squeeze(F.slice_axis(self.lstm(x), axis=1, begin=-1, end=None), axis=1)
+    # loc: end
 
+    # loc: begin layer residual
     class Residual(gluon.HybridBlock):
         def __init__(self, body, shortcut):
             super().__init__()
@@ -49,42 +52,62 @@ def blocks():
 
         def hybrid_forward(self, F, x):
             return self.body(x) + self.shortcut(x)
+    # loc: end
 
-    # loc: begin layers
     def block_for(layer):
         """One neutral layer as a Gluon block, and its parameters in the neutral order."""
         kind = layer["type"]
+        # loc: begin layer dense
         if kind == "dense":
             b = nn.Dense(layer["units"], in_units=layer["in_shape"][0])
             return b, [b.weight, b.bias]
+        # loc: end
+        # loc: begin layer conv2d
         if kind == "conv2d":
             b = nn.Conv2D(layer["units"], layer["kernel"], strides=layer["stride"], padding=layer["padding"],
                           in_channels=layer["in_shape"][0])
             return b, [b.weight, b.bias]
+        # loc: end
+        # loc: begin layer pool
         if kind == "max_pool":
             return nn.MaxPool2D(layer["kernel"], layer["stride"], layer["padding"]), []
+        # loc: end
+        # loc: begin layer pool
         if kind == "avg_pool":
             return nn.AvgPool2D(layer["kernel"], layer["stride"], layer["padding"], count_include_pad=False), []
+        # loc: end
+        # loc: begin layer activation
         if kind in ("relu", "sigmoid", "tanh"):
             return nn.Activation(kind), []
+        # loc: end
+        # loc: begin layer flatten
         if kind == "flatten":
             return nn.Flatten(), []
+        # loc: end
+        # loc: begin layer batch_norm
         if kind == "batch_norm":
             b = nn.BatchNorm(momentum=layer["momentum"], epsilon=layer["epsilon"], in_channels=layer["in_shape"][0])
             return b, [b.gamma, b.beta]
+        # loc: end
+        # loc: begin layer embedding
         if kind == "embedding":
             b = nn.Embedding(layer["vocab"], layer["units"])
             return b, [b.weight]
+        # loc: end
+        # loc: begin layer lstm
         if kind == "lstm":
             b = LastStep(layer["units"], layer["in_shape"][-1])
             p = b.lstm.collect_params()
             names = sorted(p.keys())
             pick = lambda end: p[next(n for n in names if n.endswith(end))]
             return b, [pick("i2h_weight"), pick("h2h_weight"), pick("i2h_bias"), pick("h2h_bias")]
+        # loc: end
+        # loc: begin layer residual
         if kind == "residual":
             body, body_params = sequential(layer["body"])
             shortcut, shortcut_params = sequential(layer["shortcut"])
             return Residual(body, shortcut), body_params + shortcut_params
+        # loc: end
         raise Unsupported(f"Gluon has no builder in versus for layer type '{kind}' ({layer['name']})")
 
     def sequential(layers):
@@ -94,7 +117,6 @@ def blocks():
             seq.add(b)
             params += p
         return seq, params  # an empty HybridSequential is the identity
-    # loc: end
 
     return sequential
 

@@ -57,16 +57,18 @@ class Builder:
         self.assignments = []  # (keras layer, [neutral param indices], kind, extra)
         self.non_negative = False  # the previous layer's outputs are ≥ 0 (after a ReLU)
 
-    # loc: begin layers
     def apply(self, layer, x):
         layers, kind = self.keras.layers, layer["type"]
         was_non_negative = self.non_negative
         self.non_negative = kind == "relu" or (kind == "max_pool" and was_non_negative)
+        # loc: begin layer dense
         if kind == "dense":
             k = layers.Dense(layer["units"])
             self.assignments.append((k, layer["params"], "dense", self.pending_flatten))
             self.pending_flatten = None
             return k(x)
+        # loc: end
+        # loc: begin layer conv2d
         if kind == "conv2d":
             if layer["padding"] and same_padding_matches(layer):
                 k = layers.Conv2D(layer["units"], layer["kernel"], strides=layer["stride"], padding="same")
@@ -76,6 +78,8 @@ class Builder:
                 k = layers.Conv2D(layer["units"], layer["kernel"], strides=layer["stride"])
             self.assignments.append((k, layer["params"], "conv2d", None))
             return k(x)
+        # loc: end
+        # loc: begin layer pool
         if kind in ("max_pool", "avg_pool"):
             pool = layers.MaxPooling2D if kind == "max_pool" else layers.AveragePooling2D
             if not layer["padding"]:
@@ -87,24 +91,36 @@ class Builder:
                 self.non_negative = True
                 return pool(layer["kernel"], strides=layer["stride"])(x)
             raise Unsupported(f"Keras cannot pad {layer['name']} ({kind}, padding {layer['padding']}) as the network does")
+        # loc: end
+        # loc: begin layer activation
         if kind in ("relu", "sigmoid", "tanh"):
             return layers.Activation(kind)(x)
+        # loc: end
+        # loc: begin layer flatten
         if kind == "flatten":
             self.pending_flatten = layer["in_shape"] if len(layer["in_shape"]) == 3 else None
             return layers.Flatten()(x)
+        # loc: end
+        # loc: begin layer batch_norm
         if kind == "batch_norm":
             k = layers.BatchNormalization(momentum=layer["momentum"], epsilon=layer["epsilon"])
             # Over a flattened image its features come in H·W·C order: γ and β are reordered too.
             flattened = self.pending_flatten if len(layer["in_shape"]) == 1 else None
             self.assignments.append((k, layer["params"], "batch_norm", flattened))
             return k(x)
+        # loc: end
+        # loc: begin layer embedding
         if kind == "embedding":
             k = layers.Embedding(layer["vocab"], layer["units"])
             self.assignments.append((k, layer["params"], "embedding", None))
             return k(x)
+        # loc: end
+        # loc: begin layer lstm
         if kind == "lstm":
             raise Unsupported(f"Keras's LSTM has one bias vector where the network's ({layer['name']}, PyTorch's and "
                               "cuDNN's form) has two, which train differently: not the same model")
+        # loc: end
+        # loc: begin layer residual
         if kind == "residual":
             entry = self.non_negative
             body = x
@@ -116,8 +132,8 @@ class Builder:
                 shortcut = self.apply(inner, shortcut)
             self.non_negative = False
             return layers.Add()([body, shortcut])
+        # loc: end
         raise Unsupported(f"Keras has no builder in versus for layer type '{kind}' ({layer['name']})")
-    # loc: end
 
     pending_flatten = None
 
@@ -232,8 +248,10 @@ class Model:
 
     def train_epoch(self, x, y, batch, on_step):
         labels = y.reshape(-1, 1) if self.sigmoid else y
+        # loc: begin train_step
         self.model.fit(x, labels, batch_size=batch, epochs=1, shuffle=False, verbose=0,
                        callbacks=[StepTimer(on_step).callback()])
+        # loc: end
 
     def predict(self, x):
         return np.asarray(self.model.predict_on_batch(x))

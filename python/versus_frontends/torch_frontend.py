@@ -24,6 +24,7 @@ def threads_used():
     return {"intra_op": torch.get_num_threads(), "inter_op": torch.get_num_interop_threads()}
 
 
+# loc: begin layer lstm
 class LastStep(nn.Module):
     """An LSTM that returns the last time step's hidden state, as the neutral layer does."""
     def __init__(self, lstm):
@@ -32,8 +33,10 @@ class LastStep(nn.Module):
 
     def forward(self, x):
         return self.lstm(x)[0][:, -1, :]
+# loc: end
 
 
+# loc: begin layer residual
 class Residual(nn.Module):
     def __init__(self, body, shortcut):
         super().__init__()
@@ -41,8 +44,10 @@ class Residual(nn.Module):
 
     def forward(self, x):
         return self.body(x) + self.shortcut(x)
+# loc: end
 
 
+# loc: begin layer embedding
 class TokenIds(nn.Module):
     """Token ids arrive as floats (the harness's one tensor type); nn.Embedding takes integers."""
     def __init__(self, embedding):
@@ -51,41 +56,61 @@ class TokenIds(nn.Module):
 
     def forward(self, x):
         return self.embedding(x.long())
+# loc: end
 
 
-# loc: begin layers
 def module_for(layer):
     """One neutral layer as a torch.nn module, and its parameters in the neutral order."""
     kind = layer["type"]
+    # loc: begin layer dense
     if kind == "dense":
         m = nn.Linear(layer["in_shape"][0], layer["units"])
         return m, [m.weight, m.bias]
+    # loc: end
+    # loc: begin layer conv2d
     if kind == "conv2d":
         m = nn.Conv2d(layer["in_shape"][0], layer["units"], layer["kernel"], layer["stride"], layer["padding"])
         return m, [m.weight, m.bias]
+    # loc: end
+    # loc: begin layer pool
     if kind == "max_pool":
         return nn.MaxPool2d(layer["kernel"], layer["stride"], layer["padding"]), []
+    # loc: end
+    # loc: begin layer pool
     if kind == "avg_pool":
         return nn.AvgPool2d(layer["kernel"], layer["stride"], layer["padding"], count_include_pad=False), []
+    # loc: end
+    # loc: begin layer activation
     if kind in ("relu", "sigmoid", "tanh"):
         return {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}[kind](), []
+    # loc: end
+    # loc: begin layer flatten
     if kind == "flatten":
         return nn.Flatten(), []
+    # loc: end
+    # loc: begin layer batch_norm
     if kind == "batch_norm":
         norm = nn.BatchNorm2d if len(layer["in_shape"]) == 3 else nn.BatchNorm1d
         # torch's momentum weighs the batch: running = (1 - m)·running + m·batch.
         m = norm(layer["in_shape"][0], eps=layer["epsilon"], momentum=1 - layer["momentum"])
         return m, [m.weight, m.bias]
+    # loc: end
+    # loc: begin layer embedding
     if kind == "embedding":
         m = nn.Embedding(layer["vocab"], layer["units"])
         return TokenIds(m), [m.weight]
+    # loc: end
+    # loc: begin layer lstm
     if kind == "lstm":
         m = nn.LSTM(layer["in_shape"][-1], layer["units"], batch_first=True)
         return LastStep(m), [m.weight_ih_l0, m.weight_hh_l0, m.bias_ih_l0, m.bias_hh_l0]
+    # loc: end
+    # loc: begin layer residual
     if kind == "residual":
         body, body_params = sequential(layer["body"])
         shortcut, shortcut_params = sequential(layer["shortcut"])
         return Residual(body, shortcut), body_params + shortcut_params
+    # loc: end
     raise Unsupported(f"torch (Python) has no builder for layer type '{kind}' ({layer['name']})")
 
 
@@ -96,7 +121,6 @@ def sequential(layers):
         modules.append(m)
         params += p
     return nn.Sequential(*modules), params  # an empty Sequential is the identity
-# loc: end
 
 
 class Model:

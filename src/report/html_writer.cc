@@ -25,6 +25,10 @@ nav a:hover { text-decoration: underline; }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .86em; }
 code { background: var(--bg-alt); padding: 0 .25em; border-radius: 3px; }
 pre { background: var(--bg-alt); padding: .6rem .8rem; overflow-x: auto; border-radius: 4px; }
+.code-columns { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: .6rem; }
+@media (max-width: 60em) { .code-columns { grid-template-columns: minmax(0, 1fr); } }
+.code-columns pre { margin: 0; height: calc(100% - 1.8em); }
+.code-title { margin: 0 0 .2rem; font-weight: 600; font-size: .9em; }
 dl.kv { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: .4rem 0 1rem; }
 dl.kv dt { font-weight: 600; color: #3b4148; }
 dl.kv dd { margin: 0; }
@@ -114,6 +118,12 @@ struct Renderer {
   void operator()(const CodeBlock& c) {
     out += fmt::format("<details><summary>{}</summary><pre>{}</pre></details>\n", inline_html(c.title),
                        escape_html(c.text));
+  }
+  void operator()(const CodeColumns& c) {
+    out += fmt::format("<h4>{}</h4>\n<div class=\"code-columns\">\n", inline_html(c.title));
+    for (const CodeBlock& col : c.columns)
+      out += fmt::format("<div><p class=\"code-title\">{}</p><pre>{}</pre></div>\n", inline_html(col.title), escape_html(col.text));
+    out += "</div>\n";
   }
   void operator()(const ChartBlock& c) {
     if (!c.svg.empty())

@@ -10,8 +10,11 @@
 
 namespace versus {
 
-// `network`: the network document trained (layers, loss); `frameworks`: context.frameworks.
-// Empty when no framework recorded its counts.
-std::optional<Section> lines_of_code_section(const nlohmann::json& network, const nlohmann::json& frameworks);
+// `network`: the network document trained (layers, loss); `frameworks`: context.frameworks (the C++
+// workers' counts and their Python frontends'); `code`: the training folder's code.json
+// (runner/context.h marked_code), shown side by side where present. Empty when no framework
+// recorded its counts.
+std::optional<Section> lines_of_code_section(const nlohmann::json& network, const nlohmann::json& frameworks,
+                                             const nlohmann::json& code = nullptr);
 
 }  // namespace versus

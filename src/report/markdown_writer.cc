@@ -52,6 +52,10 @@ struct Renderer {
     const std::string fence = c.text.find("```") == std::string::npos ? "```" : "~~~~";
     out += fmt::format("**{}**\n\n{}\n{}\n{}\n\n", c.title, fence, c.text, fence);
   }
+  void operator()(const CodeColumns& c) {
+    out += fmt::format("#### {}\n\n", c.title);
+    for (const CodeBlock& col : c.columns) (*this)(col);
+  }
   void operator()(const ChartBlock& c) {
     if (!c.file.empty())
       out += fmt::format("![{}]({})\n\n*{}*\n\n", c.title, c.file, c.caption);

@@ -36,6 +36,12 @@ struct Table {
 struct CodeBlock {
   std::string title, text;
 };
+// Code blocks meant to be read against each other: side by side in HTML (wrapping on a narrow
+// screen), one after another in Markdown.
+struct CodeColumns {
+  std::string title;
+  std::vector<CodeBlock> columns;
+};
 // A chart made by gnuplot_chart: inlined in HTML, linked from Markdown.
 struct ChartBlock {
   std::string title;
@@ -45,7 +51,7 @@ struct ChartBlock {
   std::string note;     // why there is no chart, when there is none
 };
 
-using Block = std::variant<Paragraph, Bullets, KeyValues, Table, CodeBlock, ChartBlock>;
+using Block = std::variant<Paragraph, Bullets, KeyValues, Table, CodeBlock, CodeColumns, ChartBlock>;
 
 struct Section {
   std::string anchor, title;

@@ -33,6 +33,7 @@ namespace fs = std::filesystem;
 
 struct TrainingData {
   nlohmann::json plan, context, parity;
+  nlohmann::json code;  // code.json: the frameworks' marked code (runner/context.h), null when absent or unreadable
   std::vector<nlohmann::json> runs;  // sorted by backend
   std::vector<StepExplanation> explained;  // with --explain: the step set against its ops
 };
@@ -42,6 +43,12 @@ TrainingData load(const fs::path& dir) {
   d.plan = read_json_file(dir / "training.json");
   d.context = read_json_file(dir / "context.json");
   if (fs::exists(dir / "parity.json")) d.parity = read_json_file(dir / "parity.json");
+  if (fs::exists(dir / "code.json")) {
+    try {
+      d.code = read_json_file(dir / "code.json");
+    } catch (const std::exception&) {  // only the side-by-side code is lost, and the report says nothing false
+    }
+  }
   std::vector<std::string> unreadable;
   d.runs = ResultsDir(dir).read_runs(kTrainSchema, &unreadable);
   if (d.runs.empty()) throw UserError(fmt::format("{} holds no training runs yet", dir.string()));
@@ -340,7 +347,7 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
     for (const Chart& c : charts)
       if (c.group_key == "step-explained") doc.sections.push_back(step_explained_section(d.explained, d.plan["explain"], c));
   if (auto loc = lines_of_code_section(request.value("network", nlohmann::json::object()),
-                                       d.context.value("frameworks", nlohmann::json::object())))
+                                       d.context.value("frameworks", nlohmann::json::object()), d.code))
     doc.sections.push_back(std::move(*loc));
 
   Table inf{{"backend", "latency p50 (batch 1)", "latency p99 (batch 1)", "throughput batch", "throughput (samples/s)"},

@@ -99,6 +99,7 @@ TrainingOutcome run_train_job(const TrainJob& job) {
     plan["runs"].push_back({{"id", r.id}, {"backend", r.backend}, {"mode", r.mode}, {"threads", r.threads}});
   write_file_atomically(dir.root() / "training.json", plan.dump(2) + "\n");
   dir.write_context(context);
+  write_file_atomically(dir.root() / "code.json", marked_code(workers).dump(1) + "\n");
   const auto dataset = request["dataset"];
   std::fprintf(stderr, "versus: training %s (%lld parameters) on %s, %lld epochs%s, batch %lld, %s lr %g, %d threads -> %s\n",
                net.name.c_str(), static_cast<long long>(net.parameter_count()), dataset["name"].get<std::string>().c_str(),

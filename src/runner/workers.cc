@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 
 #include <fmt/format.h>
 
@@ -64,6 +65,10 @@ WorkerInfo probe_worker(const std::string& backend) {
         modes.push_back(std::move(m));
       }
       w.info["frontend_modes"] = std::move(modes);
+      // Its lines of code and marked code, counted by the build beside the workers (python/CMakeLists.txt).
+      std::ifstream code(worker_directory() / ("frontend-code-" + backend + ".json"));
+      if (code) w.info["frontend_code"] = nlohmann::json::parse(code, nullptr, false);
+      if (w.info.contains("frontend_code") && w.info["frontend_code"].is_discarded()) w.info.erase("frontend_code");
     }
   } catch (const std::exception& e) {
     w.problem = fmt::format("{} --info printed no valid JSON ({})", w.executable.filename().string(), e.what());

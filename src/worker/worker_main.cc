@@ -213,6 +213,7 @@ int main_impl(int argc, char** argv) {
       if (nlohmann::json support = backend->support(); !support.is_null()) info["support"] = std::move(support);
       info["distributed_helper_roles"] = backend->distributed_helper_roles();
       info["lines_of_code"] = nlohmann::json::parse(lines_of_code_json());
+      info["marked_code"] = nlohmann::json::parse(marked_code_json());
       reply(info);
       return 0;
     }
