@@ -241,6 +241,15 @@ TEST(TrainRunner, ParityComparesTheFirstStepsAndAccuracySpreadIsInPoints) {
   EXPECT_NEAR(spread[1].get<double>(), 0.5, 1e-9);
   // One backend alone proves nothing.
   EXPECT_FALSE(check_parity({{"a", runs.at("a")}}, 1.0).passed);
+  // A run that names a different algorithm of its own (torch.optim.Adam) is shown apart with the
+  // reason, neither compared nor failing the others.
+  auto exempt = runs;
+  exempt["d"] = fake_run({9.0, 9.0, 9.0, 9.0}, {0.1, 0.1});
+  exempt["d"]["parity_exemption"] = "torch.optim.Adam adds epsilon elsewhere";
+  const ParityOutcome with_exempt = check_parity(exempt, 1e-3, 3);
+  EXPECT_TRUE(with_exempt.passed) << with_exempt.doc.dump();
+  EXPECT_EQ(with_exempt.doc["not_compared"]["d"], "not compared: torch.optim.Adam adds epsilon elsewhere");
+  EXPECT_FALSE(with_exempt.doc["step_losses"].contains("d"));
 }
 
 // Warm-up steps: the first, then the run of steps right after it that take more than twice the

@@ -141,7 +141,11 @@ class Model:
         self.loss = nn.BCEWithLogitsLoss() if self.sigmoid else nn.CrossEntropyLoss()
         # loc: end
         kind = optimizer["kind"]
+        self.parity_exemption = None
         if kind == "adam":
+            self.parity_exemption = ("torch.optim.Adam adds epsilon to the bias-corrected sqrt(v), the network's Adam "
+                                     "(TensorFlow's, MXNet's, versus's C++ tiers) to sqrt(v): updates of parameters "
+                                     "whose gradients are near epsilon's scale differ")
             # torch.optim.Adam adds ε to √v̂ (after the bias correction), TF and MXNet to √v: the
             # two tiers differ at ε's scale.
             self.optimizer = torch.optim.Adam(self.net.parameters(), lr=optimizer["learning_rate"],
@@ -188,9 +192,8 @@ class Model:
 
     def mode_report(self):
         report = {"api": "torch.nn + torch.optim (Python)", "compiled": self.mode == "compile"}
-        if isinstance(self.optimizer, torch.optim.Adam):
-            report["optimizer_note"] = ("torch.optim.Adam adds epsilon after the bias correction (the network's Adam, "
-                                        "TF's and MXNet's, before it): updates differ at epsilon's scale")
+        if self.parity_exemption:
+            report["optimizer_note"] = self.parity_exemption
         if self.mode == "compile":
             report["backend"] = "inductor"
         return report

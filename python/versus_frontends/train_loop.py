@@ -180,6 +180,9 @@ def run_training(framework, frontend, request, progress):
         "mode_report": model.mode_report(),
         "tier": "python",
     }
+    exemption = getattr(model, "parity_exemption", None)
+    if exemption:
+        out["parity_exemption"] = exemption
     if "inference" in request:
         out["inference"] = measure_inference(model, test_x, request["inference"])
     if request.get("profile"):

@@ -101,7 +101,9 @@ struct ParityOutcome {
 };
 
 // Compares the per-step losses of the runs (backend -> run document) over their first
-// `max_steps` steps (0: all). Passes when at least two backends finished and every step's losses
+// `max_steps` steps (0: all). A run that names a "parity_exemption" (a frontend whose own
+// optimizer computes a different update, e.g. torch.optim.Adam) is listed under not_compared
+// with that reason. Passes when at least two backends finished and every step's losses
 // agree within `tolerance` (relative). Long trainings are compared on their first steps only:
 // float32 rounding differences grow chaotically over thousands of steps, while a real
 // difference in what is computed shows from the first ones. Also records how far apart the
