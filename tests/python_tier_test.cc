@@ -173,5 +173,47 @@ TEST(PythonTier, AWorkerChecksItsInputsAgainstTheManifest) {
   EXPECT_EQ(r.exit_code, 1);
 }
 
+// The dispatch op through each Python API beside the C++ rows: validated before it is timed (a wrong
+// result is never timed), an op the Python tier does not run is unsupported with the reason.
+TEST(PythonTier, TheDispatchOpRunsThroughEachFrontendValidatedBeforeItIsTimed) {
+  REQUIRE_EVERY_TIER();
+  TempDir tmp;
+  const auto r = run_versus({"run", "ops", "--op", "dispatch", "--param", "mode=python", "--backends",
+                             "tensorflow:keras,mxnet:gluon-hybridized,torch:python", "--quick", "--processes", "1",
+                             "--threads", "1", "--out", (tmp.path() / "ok").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_tail;
+  const auto folder = only_subfolder(tmp.path() / "ok");
+  int runs = 0;
+  for (const auto& e : std::filesystem::directory_iterator(folder / "runs")) {
+    const auto run = read_json(e.path());
+    SCOPED_TRACE(e.path().filename().string());
+    EXPECT_EQ(run["status"], "ok") << run.dump().substr(0, 600);
+    EXPECT_TRUE(run["validation"]["passed"].get<bool>());
+    EXPECT_GT(run["summary"]["median"].get<double>(), 0.0) << run.dump().substr(0, 600);
+    ++runs;
+  }
+  EXPECT_EQ(runs, 3);
+  const std::string md = read_text(folder / "report.md");
+  EXPECT_NE(md.find("python: keras"), std::string::npos) << md;
+  EXPECT_NE(md.find("python: gluon-hybridized"), std::string::npos) << md;
+
+  const auto bad = run_versus({"run", "ops", "--op", "dispatch", "--param", "mode=python", "--backends", "torch:python",
+                               "--quick", "--processes", "1", "--threads", "1", "--out", (tmp.path() / "bad").string()},
+                              {"VERSUS_TEST_CORRUPT_OUTPUT=1"});
+  EXPECT_NE(bad.exit_code, 0) << bad.stderr_tail;
+  const auto failed = read_json(only_subfolder(tmp.path() / "bad") / "runs" /
+                                std::filesystem::directory_iterator(only_subfolder(tmp.path() / "bad") / "runs")->path().filename());
+  EXPECT_EQ(failed["status"], "validation_failed") << failed.dump().substr(0, 600);
+  EXPECT_FALSE(failed.contains("summary") && failed["summary"].is_object() && failed["summary"].contains("median"));
+
+  const auto gemm = run_versus({"run", "ops", "--op", "gemm", "--sizes", "16", "--backends", "torch:python", "--quick",
+                                "--processes", "1", "--threads", "1", "--out", (tmp.path() / "gemm").string()});
+  EXPECT_EQ(gemm.exit_code, 0) << gemm.stderr_tail;  // unsupported is an answer
+  const auto unsupported = read_json(only_subfolder(tmp.path() / "gemm") / "runs" /
+                                     std::filesystem::directory_iterator(only_subfolder(tmp.path() / "gemm") / "runs")->path().filename());
+  EXPECT_EQ(unsupported["status"], "unsupported");
+  EXPECT_EQ(unsupported["reason"], "the Python tier runs training and the dispatch op; 'gemm' is C++-tier only");
+}
+
 }  // namespace
 }  // namespace versus

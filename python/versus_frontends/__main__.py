@@ -1,5 +1,6 @@
-"""python -m versus_frontends --train FRAMEWORK: one training request (JSON line) on stdin, progress
-lines and one reply line on stdout, as the C++ workers' --train (spawned by versus, not by people)."""
+"""python -m versus_frontends --train|--run FRAMEWORK: one training request or op case (JSON line) on
+stdin, progress lines and one reply line on stdout, as the C++ workers' --train and --run (spawned by
+versus, not by people)."""
 import importlib
 import json
 import sys
@@ -20,8 +21,8 @@ def last_line(error):
 def main(argv):
     protocol.die_with_parent()
     protocol.take_over_stdout()
-    if len(argv) != 3 or argv[1] != "--train" or argv[2] not in FRONTENDS:
-        print(f"usage: python -m versus_frontends --train {'|'.join(FRONTENDS)}  (spawned by versus run train)",
+    if len(argv) != 3 or argv[1] not in ("--train", "--run") or argv[2] not in FRONTENDS:
+        print(f"usage: python -m versus_frontends --train|--run {'|'.join(FRONTENDS)}  (spawned by versus)",
               file=sys.stderr)
         return 2
     framework = argv[2]
@@ -30,8 +31,13 @@ def main(argv):
         protocol.reply({"status": "error", "reason": "worker received no request on stdin"})
         return 1
     try:
-        from .train_loop import run_training
         frontend = importlib.import_module(f"{__package__}.{FRONTENDS[framework]}")
+        if argv[1] == "--run":
+            from .ops import run_case
+            reply = run_case(framework, frontend, json.loads(line))
+            protocol.reply(reply)
+            return 0 if reply["status"] == "ok" else 1
+        from .train_loop import run_training
         protocol.reply(run_training(framework, frontend, json.loads(line), protocol.progress))
         return 0
     except protocol.Unsupported as e:

@@ -14,10 +14,12 @@ namespace {
 
 using json = nlohmann::json;
 
+// The dispatch path: the op's mode, or for the Python tier the frontend mode that ran it ("python: keras").
 std::string mode_of(const RunRow& r) {
-  return r.params.is_object() && r.params.contains("mode") && r.params["mode"].is_string()
-             ? r.params["mode"].get<std::string>()
-             : "?";
+  const std::string mode = r.params.is_object() && r.params.contains("mode") && r.params["mode"].is_string()
+                               ? r.params["mode"].get<std::string>()
+                               : "?";
+  return mode == "python" ? "python: " + r.variant : mode;
 }
 
 std::string micros(double seconds) { return fmt::format("{:.3f}", seconds * 1e6); }
@@ -114,7 +116,10 @@ std::optional<Section> dispatch_section(const ReportData& d, const std::vector<C
   s.blocks.push_back(Paragraph{
       "Modes: `graph` — TF_SessionRun of a one-node graph; `eager` — TFE_Execute (TensorFlow) or one ATen call "
       "(libtorch); `imperative` — MXImperativeInvoke and the wait on MXNet's engine; `cachedop` — an MXNet CachedOp "
-      "(what hybridize() runs) and the wait; `call` — a plain C++ call, the harness's own floor."});
+      "(what hybridize() runs) and the wait; `call` — a plain C++ call, the harness's own floor; `python: MODE` — "
+      "the Python tier, the op as a user of that frontend calls it: `torch.add` (python) or `torch.compile(torch.add)` "
+      "(compile), `keras.ops.add` eager (keras, keras-eager) or a `tf.function` without or with XLA (keras-nojit, "
+      "keras-xla), `mx.nd.elemwise_add` or a hybridized block (gluon, gluon-hybridized), each synchronised."});
   return s;
 }
 

@@ -1,6 +1,7 @@
 #include "runner/execute.h"
 
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -9,9 +10,11 @@
 #include <fmt/format.h>
 
 #include "core/op_registry.h"
+#include "core/ops/dispatch.h"
 #include "core/stats.h"
 #include "machine/nvml.h"
 #include "results/results_dir.h"
+#include "runner/frontends.h"
 #include "runner/spawn.h"
 #include "runner/worker_reply.h"
 
@@ -19,8 +22,49 @@ namespace versus {
 namespace {
 
 // One worker process: its reply, or a failure made from how it ended.
+bool is_frontend_mode(const WorkerInfo& w, const std::string& variant) {
+  for (const auto& m : w.info.value("frontend_modes", nlohmann::json::array()))
+    if (m.value("name", "") == variant) return true;
+  return false;
+}
+
+// A case of the Python tier (runner/frontends.h): the worker gets the harness's inputs, the
+// reference and the bound a correct result keeps to, and validates before it times; the runner
+// checks the returned result again with the op's own checker.
+nlohmann::json run_frontend_process(const CaseSpec& c, const RunSettings& s, const WorkerInfo& w,
+                                    std::vector<std::string> env) {
+  const auto frontend = python_frontend(w.backend);
+  const std::string problem = !frontend ? w.backend + " has no Python tier in versus" : frontend->problem;
+  if (!problem.empty()) return {{"status", "unsupported"}, {"reason", problem}};
+  if (c.op != "dispatch")
+    return {{"status", "unsupported"}, {"reason", "the Python tier runs training and the dispatch op; '" + c.op + "' is C++-tier only"}};
+  const OpDef& op = find_op(c.op);
+  const std::vector<HostTensor> inputs = op.make_inputs(c);
+  const std::vector<HostTensor> references = op.reference(c, inputs);
+  nlohmann::json request = c;
+  request["mode"] = c.variant;
+  request["inputs"] = nlohmann::json::array();
+  for (const HostTensor& t : inputs) request["inputs"].push_back({{"name", t.name}, {"shape", t.shape}, {"data", t.data}});
+  request["reference"] = references.at(0).data;
+  request["error_scale"] = dispatch_error_scale(inputs);
+  request["tolerance"] = 1.01 * std::ldexp(1.0, -24);
+  for (auto& v : frontend_environment(*frontend)) env.push_back(std::move(v));
+  std::vector<std::string> command = frontend_command(*frontend);
+  command[3] = "--run";
+  const ProcessResult p = run_process(command, env, request.dump() + "\n", s.timeout_seconds);
+  nlohmann::json reply = worker_reply(p, s.timeout_seconds);
+  if (reply.value("status", "") == "ok") {
+    const Validation v = op.check(c, inputs, references, {reply.value("outputs", nlohmann::json::array()).get<std::vector<std::vector<float>>>()});
+    if (!v.passed)
+      return {{"status", "validation_failed"}, {"validation", v}, {"process", reply["process"]},
+              {"reason", "the Python tier's result differs from the reference: " + v.detail}};
+  }
+  return reply;
+}
+
 nlohmann::json run_one_process(const CaseSpec& c, const RunSettings& s, const WorkerInfo& w,
                                const std::vector<std::string>& env) {
+  if (is_frontend_mode(w, c.variant)) return run_frontend_process(c, s, w, env);
   GpuMonitor gpu_monitor;
   const bool monitoring_gpu = c.device == "cuda" && gpu_monitor.start();
   const ProcessResult p = run_process({w.executable.string(), "--run"}, env,

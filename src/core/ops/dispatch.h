@@ -10,15 +10,22 @@
 //   imperative  MXNet: MXImperativeInvoke, then waiting for the engine
 //   cachedop    MXNet: a CachedOp (what gluon's hybridize() runs), then waiting for the engine
 //   call        native: a plain C++ call, the floor under all of them
+//   python      the Python tier (--backends torch:python, tensorflow:keras, mxnet:gluon, ...): the
+//               op as a user of that frontend calls it (python/versus_frontends/ops.py)
 // A backend given a mode it does not have says so (unsupported) and names its own.
 #pragma once
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "core/tensor.h"
 
 namespace versus {
 
 // Throws UserError for a missing or unknown mode, listing the known ones.
 std::string parse_dispatch_mode(const nlohmann::json& params);
+// |A| + |B|: a correct result is within 1.01·2⁻²⁴ of it from the reference (one rounding).
+double dispatch_error_scale(const std::vector<HostTensor>& inputs);
 
 }  // namespace versus
