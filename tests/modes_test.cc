@@ -63,6 +63,16 @@ TEST(TrainingModes, EveryModeTrainsWithParityAndSaysWhatTheFrameworkDid) {
   EXPECT_EQ(read_json(folder / "runs" / "mxnet-gluon-hybridized.json")["mode_report"]["hybridized"], true);
   EXPECT_EQ(read_json(folder / "runs" / "torch-compile.json")["mode_report"]["compiled"], true);
 
+  // Every mode of both tiers started from the same weights and saw the same batches.
+  std::set<std::string> weights, orders;
+  for (const auto& id : expected) {
+    const auto run = read_json(folder / "runs" / (id + ".json"));
+    if (run["status"] != "ok") continue;
+    weights.insert(run["initial_weights_checksum"].get<std::string>());
+    orders.insert(run["batch_order_checksum"].get<std::string>());
+  }
+  EXPECT_EQ(weights.size(), 1u);
+  EXPECT_EQ(orders.size(), 1u);
   // Parity covered every mode that ran: the same losses as the default modes.
   const auto parity = read_json(folder / "parity.json");
   EXPECT_TRUE(parity["passed"].get<bool>()) << parity["verdict"];

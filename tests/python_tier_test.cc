@@ -88,6 +88,9 @@ TEST(PythonTier, EveryModeTrainsFromTheSameBytesAgreesWithItsCppTierAndIsReporte
   EXPECT_NE(md.find("| tensorflow | keras-eager (1 threads) |"), std::string::npos) << md;
   EXPECT_NE(md.find("| eager mode: not run |"), std::string::npos) << md;
   EXPECT_NE(md.find("| torch | python mode (Python), 1 threads |"), std::string::npos) << md;
+  // Provenance: what the Python tier ran with, as its workers found it.
+  EXPECT_NE(md.find("torch (Python tier)"), std::string::npos) << md;
+  EXPECT_NE(md.find(", Python 3."), std::string::npos) << md;
   // Lines of code in both tiers, counted by the build, and the code itself side by side.
   EXPECT_NE(md.find("| torch (Python: PyTorch) | "), std::string::npos) << md;
   EXPECT_NE(md.find("| tensorflow (Python: Keras) | "), std::string::npos) << md;

@@ -401,9 +401,18 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
     m.items.push_back({"os", mc.value("os", "?")});
   }
   std::set<std::string> listed;
-  for (const auto& run : d.runs)
-    if (run.contains("framework") && listed.insert(run.value("backend", "?")).second)
-      m.items.push_back({run.value("backend", "?"), run["framework"].value("version", "?")});
+  for (const auto& run : d.runs) {
+    if (!run.contains("framework") || !run["framework"].is_object()) continue;
+    const auto& fw = run["framework"];
+    if (run.value("tier", "cpp") == "python") {  // the Python tier: its frontend and interpreter, as the worker found them
+      if (listed.insert(run.value("backend", "?") + " python").second)
+        m.items.push_back({run.value("backend", "?") + " (Python tier)",
+                           fmt::format("{} on {} {}, Python {}, numpy {}", fw.value("frontend", "?"), fw.value("framework", "?"),
+                                       fw.value("version", "?"), fw.value("python", "?"), fw.value("numpy", "?"))});
+    } else if (listed.insert(run.value("backend", "?")).second) {
+      m.items.push_back({run.value("backend", "?"), fw.value("version", "?")});
+    }
+  }
   machine.blocks.push_back(m);
   doc.sections.push_back(std::move(machine));
   return doc;
