@@ -136,6 +136,8 @@ TEST(PythonTier, AMissingEnvironmentIsUnsupportedAndNamesTheFix) {
   EXPECT_EQ(r.exit_code, 0) << r.stderr_tail;  // unsupported is an answer, not a failure
   const auto run = read_json(only_subfolder(tmp.path() / "out") / "runs" / "torch-python.json");
   EXPECT_EQ(run["status"], "unsupported");
+  EXPECT_EQ(run["settings"]["threads"], 1);  // a run document like any other, for the report's tables
+  EXPECT_EQ(run["counterpart"], "eager");
   EXPECT_EQ(run["reason"], "the Python tier of torch needs the environment " + (empty.path() / ".venv").string() +
                                ", which is not there: run scripts/setup");
   const auto list = run_versus({"list", "backends"}, {env});
@@ -216,6 +218,15 @@ TEST(PythonTier, TheDispatchOpRunsThroughEachFrontendValidatedBeforeItIsTimed) {
                                      std::filesystem::directory_iterator(only_subfolder(tmp.path() / "gemm") / "runs")->path().filename());
   EXPECT_EQ(unsupported["status"], "unsupported");
   EXPECT_EQ(unsupported["reason"], "the Python tier runs training and the dispatch op; 'gemm' is C++-tier only");
+
+  // The Python tier's dispatch path is mode=python: a C++ mode's row never holds a Python timing.
+  const auto graph = run_versus({"run", "ops", "--op", "dispatch", "--param", "mode=graph", "--backends", "tensorflow:keras",
+                                 "--quick", "--processes", "1", "--threads", "1", "--out", (tmp.path() / "graph").string()});
+  EXPECT_EQ(graph.exit_code, 0) << graph.stderr_tail;
+  const auto wrong_mode = read_json(only_subfolder(tmp.path() / "graph") / "runs" /
+                                    std::filesystem::directory_iterator(only_subfolder(tmp.path() / "graph") / "runs")->path().filename());
+  EXPECT_EQ(wrong_mode["status"], "unsupported");
+  EXPECT_EQ(wrong_mode["reason"], "the Python tier's dispatch path is mode=python; 'graph' is the C++ tier's");
 }
 
 }  // namespace

@@ -7,7 +7,6 @@ import sys
 import traceback
 
 from . import protocol
-from .inputs import InputsMismatch
 
 FRONTENDS = {"tensorflow": "keras_frontend", "mxnet": "gluon_frontend", "torch": "torch_frontend"}
 
@@ -29,6 +28,11 @@ def main(argv):
     line = sys.stdin.readline()
     if not line:
         protocol.reply({"status": "error", "reason": "worker received no request on stdin"})
+        return 1
+    try:
+        from .inputs import InputsMismatch  # numpy: a missing one is a named error, not a silent crash
+    except ImportError as e:
+        protocol.reply({"status": "error", "reason": f"{framework} (Python) cannot import {e.name}: run scripts/setup"})
         return 1
     try:
         frontend = importlib.import_module(f"{__package__}.{FRONTENDS[framework]}")

@@ -35,7 +35,15 @@ class Inputs:
             raise InputsMismatch(
                 f"{path} is not what the harness wrote (CRC-32 {crc:08x}, manifest {entry['crc32']:08x}): "
                 "rerun the training; the inputs folder was changed while it ran")
-        array = np.load(io.BytesIO(raw), allow_pickle=False)
+        # A view of the bytes already read (one copy in memory, read-only), not a second copy.
+        header = io.BytesIO(raw)
+        version = np.lib.format.read_magic(header)
+        if version != (1, 0):
+            raise InputsMismatch(f"{path} is .npy version {version}; the harness writes 1.0")
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(header)
+        if fortran:
+            raise InputsMismatch(f"{path} is in Fortran order, which the harness never writes")
+        array = np.frombuffer(raw, dtype=dtype, offset=header.tell()).reshape(shape)
         if list(array.shape) != list(entry["shape"]):
             raise InputsMismatch(f"{path} has shape {list(array.shape)}, the manifest says {entry['shape']}")
         return array

@@ -43,9 +43,12 @@ def describe():
 def same_padding_matches(layer):
     """Whether Keras's padding="same" puts the neutral layer's explicit padding where it is."""
     k, s, p = layer["kernel"], layer["stride"], layer["padding"]
-    size, out = layer["in_shape"][1], layer["out_shape"][1]
-    total = max((out - 1) * s + k - size, 0)
-    return out == -(-size // s) and total // 2 == p and total - total // 2 == p
+    for axis in (1, 2):  # height and width: TF pads each on its own
+        size, out = layer["in_shape"][axis], layer["out_shape"][axis]
+        total = max((out - 1) * s + k - size, 0)
+        if not (out == -(-size // s) and total // 2 == p and total - total // 2 == p):
+            return False
+    return True
 
 
 class Builder:
@@ -122,15 +125,15 @@ class Builder:
         # loc: end
         # loc: begin layer residual
         if kind == "residual":
-            entry = self.non_negative
+            entry, flatten = self.non_negative, self.pending_flatten
             body = x
             for inner in layer["body"]:
                 body = self.apply(inner, body)
-            self.non_negative = entry
+            self.non_negative, self.pending_flatten = entry, flatten
             shortcut = x
             for inner in layer["shortcut"]:
                 shortcut = self.apply(inner, shortcut)
-            self.non_negative = False
+            self.non_negative, self.pending_flatten = False, None
             return layers.Add()([body, shortcut])
         # loc: end
         raise Unsupported(f"Keras has no builder in versus for layer type '{kind}' ({layer['name']})")
@@ -183,11 +186,11 @@ def from_keras(kind, weights, flatten):
 
 
 class StepTimer:
-    """Times each step of model.fit and recovers its loss: Keras logs the epoch's running mean, so
-    step i's loss is i·mean_i − (i−1)·mean_{i−1}."""
+    """Times each step of model.fit and reads its loss: Keras logs the running mean of the loss since
+    its metrics were last reset, so they are reset before every batch (outside the timed region)."""
 
     def __init__(self, on_step):
-        self.on_step, self.total, self.t0 = on_step, 0.0, 0.0
+        self.on_step, self.t0 = on_step, 0.0
 
     def callback(self):
         import keras
@@ -195,13 +198,12 @@ class StepTimer:
 
         class Callback(keras.callbacks.Callback):
             def on_train_batch_begin(self, batch, logs=None):
+                self.model.reset_metrics()  # logs["loss"] is then this batch's own loss, not the epoch's mean
                 timer.t0 = time.perf_counter()
 
             def on_train_batch_end(self, batch, logs=None):
                 seconds = time.perf_counter() - timer.t0
-                running = float(logs["loss"]) * (batch + 1)
-                timer.on_step(running - timer.total, seconds)
-                timer.total = running
+                timer.on_step(float(logs["loss"]), seconds)
 
         return Callback()
 
@@ -213,6 +215,9 @@ class Model:
         import keras
         if device != "cpu":
             raise Unsupported("tensorflow (Keras) runs on the CPU only here (the tensorflow-cpu wheel)")
+        if keras.backend.backend() != "tensorflow":
+            raise Unsupported(f"Keras runs on '{keras.backend.backend()}' here, not TensorFlow (KERAS_BACKEND)")
+        keras.config.set_image_data_format("channels_last")  # what the layout conversions assume
         builder = Builder()
         shape = network["input_shape"]
         if network["input_kind"] == "image":

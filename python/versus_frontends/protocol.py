@@ -6,6 +6,7 @@ a reply.
 """
 import ctypes
 import json
+import math
 import os
 import signal
 import sys
@@ -30,8 +31,19 @@ def die_with_parent():
         pass
 
 
+def finite(value):
+    """NaN and infinities as null, as the C++ workers' JSON writes them (JSON has no NaN)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
+
+
 def reply(document):
-    _out.write(json.dumps(document, allow_nan=False) + "\n")
+    _out.write(json.dumps(finite(document), allow_nan=False) + "\n")
     _out.flush()
 
 

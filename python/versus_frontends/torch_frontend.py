@@ -133,7 +133,7 @@ class Model:
         self.net, self.params = sequential(network["layers"])
         with torch.no_grad():
             for p, value in zip(self.params, initial):
-                p.copy_(torch.from_numpy(value))
+                p.copy_(torch.tensor(value))  # a copy: the harness's arrays are read-only views
         self.net.to(self.device).train()
         self.sigmoid = network["loss"] == "sigmoid_cross_entropy"
         self.mode = mode

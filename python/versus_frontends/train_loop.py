@@ -96,6 +96,7 @@ def run_training(framework, frontend, request, progress):
     params = inputs.parameters()
     train_x, train_y = inputs.split("train")
     test_x, test_y = inputs.split("test")
+    test_x = np.array(test_x)  # a writable copy (the inputs are read-only views): frameworks may wrap it without copying
     orders = inputs.orders()
 
     t0 = time.perf_counter()

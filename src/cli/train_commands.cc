@@ -140,7 +140,9 @@ int cmd_parity(TrainFlags f) {
   s.inference = false;
   f.repeats = 1;  // parity compares losses, not times: no repeats
   TrainJob job = train_job(f, net, s, "parity-" + net.name);
-  if (job.chosen.workers.size() < 2) throw UserError("parity compares frameworks: give at least two in --backends");
+  size_t runs = 0;  // "torch,torch:python" compares two tiers of one framework
+  for (const auto& [b, modes] : job.chosen.modes) runs += std::max<size_t>(1, modes.size());
+  if (runs < 2) throw UserError("parity compares frameworks: give at least two in --backends");
   TrainingOutcome out;
   try {
     out = run_train_job(job);

@@ -38,6 +38,8 @@ nlohmann::json run_frontend_process(const CaseSpec& c, const RunSettings& s, con
   if (!problem.empty()) return {{"status", "unsupported"}, {"reason", problem}};
   if (c.op != "dispatch")
     return {{"status", "unsupported"}, {"reason", "the Python tier runs training and the dispatch op; '" + c.op + "' is C++-tier only"}};
+  if (const std::string mode = parse_dispatch_mode(c.params); mode != "python")
+    return {{"status", "unsupported"}, {"reason", "the Python tier's dispatch path is mode=python; '" + mode + "' is the C++ tier's"}};
   const OpDef& op = find_op(c.op);
   const std::vector<HostTensor> inputs = op.make_inputs(c);
   const std::vector<HostTensor> references = op.reference(c, inputs);

@@ -86,7 +86,9 @@ nlohmann::json export_frontend_inputs(const Network& net, const nlohmann::json& 
   // The orders of the epochs that will run (a --steps run of parity asks for "every" epoch).
   const int64_t batch = std::max<int64_t>(1, request.value("batch", net.batch));
   const int64_t steps_per_epoch = std::max<int64_t>(1, data.train.count / batch);
-  const int64_t max_steps = request.value("max_steps", int64_t{0});
+  const int64_t requested_steps = request.value("max_steps", int64_t{0});
+  // A repeat of a run never takes fewer than 3 steps (runner/train_runner.h): its orders are written too.
+  const int64_t max_steps = requested_steps > 0 ? std::max<int64_t>(requested_steps, 3) : 0;
   int64_t epochs = std::max<int64_t>(1, request.value("epochs", net.epochs));
   if (max_steps > 0) epochs = std::min(epochs, (max_steps + steps_per_epoch - 1) / steps_per_epoch);
   std::vector<int64_t> orders;

@@ -50,9 +50,13 @@ std::optional<PythonFrontend> python_frontend(const std::string& framework) {
   if (::access(f.python.c_str(), X_OK) != 0)
     f.problem = fmt::format("the Python tier of {} needs the environment {}, which is not there: run scripts/setup",
                             framework, venv.string());
-  else if (!holds_package(venv, package))
-    f.problem = fmt::format("the Python tier of {} needs the '{}' package in {}: run scripts/setup", framework, package,
-                            venv.string());
+  else
+    for (const std::string& p : {package, std::string("numpy")})
+      if (!holds_package(venv, p)) {
+        f.problem = fmt::format("the Python tier of {} needs the '{}' package in {}: run scripts/setup", framework, p,
+                                venv.string());
+        break;
+      }
   return f;
 }
 
@@ -61,8 +65,10 @@ std::vector<std::string> frontend_command(const PythonFrontend& f) {
 }
 
 std::vector<std::string> frontend_environment(const PythonFrontend& f) {
-  // No bytecode written into the source tree; Keras's own logging kept off the terminal.
-  return {"PYTHONPATH=" + f.package_root.string(), "PYTHONDONTWRITEBYTECODE=1", "PYTHONNOUSERSITE=1"};
+  // No bytecode written into the source tree, no user site packages; Keras on TensorFlow whatever the
+  // user's own keras.json says (the frontend also sets channels-last itself).
+  return {"PYTHONPATH=" + f.package_root.string(), "PYTHONDONTWRITEBYTECODE=1", "PYTHONNOUSERSITE=1",
+          "KERAS_BACKEND=tensorflow"};
 }
 
 }  // namespace versus

@@ -14,6 +14,7 @@
 #include "runner/context.h"
 #include "runner/execute.h"
 #include "runner/frontend_inputs.h"
+#include "runner/frontends.h"
 #include "runner/plan.h"
 #include "runner/suite_runner.h"
 
@@ -111,13 +112,22 @@ TrainingOutcome run_train_job(const TrainJob& job) {
   // The Python tier trains from the harness's own weights, data and order, written once (and
   // removed when the job ends: they are inputs, not results).
   std::optional<InputsFolder> inputs;
-  if (std::any_of(planned.begin(), planned.end(), [](const TrainRun& r) { return r.tier == "python"; })) {
+  const bool python_runs = std::any_of(planned.begin(), planned.end(), [](const TrainRun& r) {
+    const auto frontend = r.tier == "python" ? python_frontend(r.backend) : std::nullopt;
+    return frontend && frontend->problem.empty();  // a missing environment is answered without inputs
+  });
+  if (python_runs) {
     inputs.emplace(dir.root() / "frontend-inputs");
     const auto t0 = std::chrono::steady_clock::now();
-    export_frontend_inputs(net, request, inputs->path);
-    std::fprintf(stderr, "versus: wrote the weights, data and batch order for the Python tier in %.1f s -> %s\n",
-                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), inputs->path.c_str());
-    request["inputs"] = inputs->path.string();
+    try {
+      export_frontend_inputs(net, request, inputs->path);
+      std::fprintf(stderr, "versus: wrote the weights, data and batch order for the Python tier in %.1f s -> %s\n",
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), inputs->path.c_str());
+      request["inputs"] = inputs->path.string();
+    } catch (const std::exception& e) {  // the Python runs fail, naming why; the C++ tier goes on
+      std::fprintf(stderr, "versus: the Python tier's inputs could not be written (%s): its runs fail\n", e.what());
+      request["inputs_error"] = e.what();
+    }
   }
   std::map<std::string, nlohmann::json> runs;
   for (const TrainRun& run : planned) {

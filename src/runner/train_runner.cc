@@ -136,14 +136,32 @@ nlohmann::json execute_training(const nlohmann::json& base_request, const Worker
   if (!run.mode.empty()) request["mode"] = run.mode;
   std::vector<std::string> env = worker_environment(run.threads);
   for (const auto& [k, v] : run.environment) env.push_back(k + "=" + v);
+  nlohmann::json doc = {{"schema", kTrainSchema},
+                        {"id", run.id},
+                        {"backend", worker.backend},
+                        {"mode", run.mode},
+                        {"tier", run.tier},
+                        {"default_mode", run.default_mode},
+                        {"frontend_default", run.frontend_default},
+                        {"counterpart", run.counterpart},
+                        {"network", request["network"].value("name", "")},
+                        {"settings", {{"seed", request["seed"]}, {"threads", request["threads"]}, {"mode", run.mode},
+                                      {"device", request.value("device", "cpu")},
+                                      {"optimizer", request["optimizer"]}, {"batch", request["batch"]},
+                                      {"epochs", request["epochs"]}, {"max_steps", request["max_steps"]},
+                                      {"dataset", request["dataset"]}}},
+                        {"environment", recorded_environment(env)},
+                        {"context", context}};
   std::vector<std::string> command = {worker.executable.string(), "--train"};
   if (run.tier == "python") {
+    // Answered without a process: a missing environment (unsupported), or inputs the harness could not export.
     const auto frontend = python_frontend(worker.backend);
     const std::string problem = !frontend ? fmt::format("{} has no Python tier in versus", worker.backend) : frontend->problem;
-    if (!problem.empty())
-      return {{"schema", kTrainSchema}, {"id", run.id}, {"backend", worker.backend}, {"mode", run.mode}, {"tier", run.tier},
-              {"default_mode", run.default_mode}, {"network", request["network"].value("name", "")},
-              {"status", "unsupported"}, {"reason", problem}, {"context", context}};
+    if (!problem.empty()) return doc.update({{"status", "unsupported"}, {"reason", problem}}), doc;
+    if (!request.contains("inputs"))
+      return doc.update({{"status", "error"},
+                         {"reason", "the harness could not export the Python tier's inputs: " + request.value("inputs_error", std::string("?"))}}),
+             doc;
     command = frontend_command(*frontend);
     for (auto& v : frontend_environment(*frontend)) env.push_back(std::move(v));
   }
@@ -164,22 +182,7 @@ nlohmann::json execute_training(const nlohmann::json& base_request, const Worker
   const nlohmann::json gpu = monitoring_gpu ? gpu_monitor.stop() : nlohmann::json(nullptr);
   if (interrupt_requested()) throw Interrupted();
   nlohmann::json reply = worker_reply(p, s.timeout_seconds);
-  nlohmann::json doc = {{"schema", kTrainSchema},
-                        {"id", run.id},
-                        {"backend", worker.backend},
-                        {"mode", run.mode},
-                        {"tier", run.tier},
-                        {"default_mode", run.default_mode},
-                        {"frontend_default", run.frontend_default},
-                        {"counterpart", run.counterpart},
-                        {"network", request["network"].value("name", "")},
-                        {"settings", {{"seed", request["seed"]}, {"threads", request["threads"]}, {"mode", run.mode},
-                                      {"device", request.value("device", "cpu")},
-                                      {"optimizer", request["optimizer"]}, {"batch", request["batch"]},
-                                      {"epochs", request["epochs"]}, {"max_steps", request["max_steps"]},
-                                      {"dataset", request["dataset"]}}},
-                        {"environment", recorded_environment(env)},
-                        {"context", context}};
+  doc["environment"] = recorded_environment(env);  // with the frontend's variables
   doc.update(reply);
   const auto& proc = reply["process"];
   const double cpu = proc["user_cpu_seconds"].get<double>() + proc["system_cpu_seconds"].get<double>();
@@ -286,7 +289,7 @@ ParityOutcome check_parity(const std::map<std::string, nlohmann::json>& runs, do
     if (run.value("status", "") == "ok" && run.contains("parity_exemption")) {
       // A frontend that runs a named, different algorithm (torch.optim.Adam's ε placement) is shown
       // apart with its reason, not compared, and not failed.
-      failed[backend] = fmt::format("not compared: {}", run["parity_exemption"].get<std::string>());
+      failed[backend] = fmt::format("a known difference: {}", run["parity_exemption"].get<std::string>());
     } else if (run.value("status", "") == "ok" && run.contains("step_losses")) {
       losses[backend] = run["step_losses"];
       steps = std::min(steps, run["step_losses"].size());
