@@ -108,6 +108,23 @@ nlohmann::json rank_doc(int rank, std::vector<double> steps, std::vector<double>
                            {"communication", {{"engine", "test engine"}, {"communication_seconds", comm}, {"payload_bytes", 400}}}}}};
 }
 
+// A rank that says unsupported while the other is stopped because of it (which answers first is a
+// race) is an unsupported job, not a failed one; a rank that crashed beside it fails the job.
+TEST(DistRunner, AnUnsupportedRankWithTheOthersStoppedIsAnUnsupportedJob) {
+  DistSettings s;
+  s.world_size = 2;
+  const nlohmann::json no = {{"rank", 0}, {"status", "unsupported"}, {"reason", "no Gloo headers"}};
+  const nlohmann::json stopped = {{"rank", 1}, {"status", "cancelled"}, {"reason", "stopped because rank 0 unsupported"}};
+  const nlohmann::json crashed = {{"rank", 1}, {"status", "crashed"}, {"reason", "signal 11"}};
+  for (const auto& ranks : {std::vector<nlohmann::json>{no, stopped}, std::vector<nlohmann::json>{stopped, no}}) {
+    const nlohmann::json j = summarize_job(ranks, nlohmann::json::object(), nlohmann::json::object(), s);
+    EXPECT_EQ(j["status"], "unsupported") << j.dump();
+    EXPECT_EQ(j["reason"], "no Gloo headers");
+  }
+  EXPECT_EQ(summarize_job({no, crashed}, nlohmann::json::object(), nlohmann::json::object(), s)["status"], "failed");
+  EXPECT_EQ(summarize_job({stopped, stopped}, nlohmann::json::object(), nlohmann::json::object(), s)["status"], "failed");
+}
+
 TEST(DistRunner, SummaryGivesSpeedupOverheadCommunicationAndParity) {
   DistSettings s;
   s.world_size = 2;

@@ -208,11 +208,16 @@ nlohmann::json summarize_job(const std::vector<nlohmann::json>& ranks, const nlo
   }
   out["ranks"] = rank_status;
   if (ranks.empty() || !failed.empty()) {
-    const bool unsupported = !ranks.empty() && std::all_of(ranks.begin(), ranks.end(), [](const nlohmann::json& r) {
+    // Unsupported when a rank said so and the others said the same or were stopped because of it:
+    // which of them answers first is a race, not a difference in the outcome.
+    const auto said_unsupported = std::find_if(ranks.begin(), ranks.end(), [](const nlohmann::json& r) {
       return r.value("status", "") == "unsupported";
     });
+    const bool unsupported = said_unsupported != ranks.end() && std::all_of(ranks.begin(), ranks.end(), [](const nlohmann::json& r) {
+      return r.value("status", "") == "unsupported" || r.value("status", "") == "cancelled";
+    });
     out["status"] = unsupported ? "unsupported" : "failed";
-    out["reason"] = ranks.empty() ? std::string("no rank ran") : unsupported ? ranks.front().value("reason", std::string()) : failed;
+    out["reason"] = ranks.empty() ? std::string("no rank ran") : unsupported ? said_unsupported->value("reason", std::string()) : failed;
     return out;
   }
   out["status"] = "ok";
