@@ -108,6 +108,26 @@ TEST(PythonTier, EveryModeTrainsFromTheSameBytesAgreesWithItsCppTierAndIsReporte
   }
 }
 
+// torch.optim.Adam is not the network's Adam (epsilon inside the bias correction): torch:python
+// trains with it, as users do, and parity leaves it out with the reason, which the report shows.
+TEST(PythonTier, TorchsOwnAdamIsLeftOutOfParityWithTheReasonInTheReport) {
+  REQUIRE_EVERY_TIER();
+  TempDir tmp;
+  const auto net = write_network(tmp, "tiny_mlp", kTinyMlp);
+  const auto r = run_versus({"run", "train", "--model", net.string(), "--dataset", "generated", "--epochs", "1", "--steps", "6",
+                             "--optimizer", "adam", "--lr", "0.001", "--repeats", "1", "--threads", "1", "--backends",
+                             "torch,torch:python,mxnet", "--out", tmp.path().string() + "/out"});
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_tail;
+  const auto folder = only_subfolder(tmp.path() / "out");
+  const auto parity = read_json(folder / "parity.json");
+  EXPECT_TRUE(parity["passed"].get<bool>()) << parity.dump().substr(0, 600);
+  EXPECT_FALSE(parity["step_losses"].contains("torch-python"));
+  EXPECT_TRUE(parity["step_losses"].contains("mxnet"));
+  const std::string why = parity["not_compared"]["torch-python"];
+  EXPECT_EQ(why.rfind("a known difference: torch.optim.Adam", 0), 0u) << why;
+  EXPECT_NE(read_text(folder / "report.md").find("- `torch-python` not compared: " + why), std::string::npos);
+}
+
 TEST(PythonTier, AFrontendThatRaisesIsAFailedRunWithTheExceptionsLastLine) {
   REQUIRE_EVERY_TIER();
   TempDir tmp;

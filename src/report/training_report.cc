@@ -390,6 +390,12 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
       p.rows.push_back(std::move(row));
     }
     s.blocks.push_back(p);
+    // Runs left out of the comparison, with why: a failure, or a frontend's own different algorithm.
+    Bullets apart{{}, Tone::muted};
+    const nlohmann::json not_compared = d.parity.value("not_compared", nlohmann::json::object());  // named: items() of a temporary dangles
+    for (const auto& [b, why] : not_compared.items())
+      if (why.is_string()) apart.items.push_back(fmt::format("`{}` not compared: {}", b, why.get<std::string>()));
+    if (!apart.items.empty()) s.blocks.push_back(std::move(apart));
     doc.sections.push_back(std::move(s));
   }
 
