@@ -17,8 +17,10 @@
 
 #include "core/errors.h"
 #include "runner/dist_runner.h"
+#include "runner/host_exchange.h"
 #include "runner/launch_env.h"
 #include "test_util.h"
+#include "dist_fixtures.h"
 #include "train_fixtures.h"
 
 namespace versus {
@@ -104,7 +106,8 @@ nlohmann::json rank_doc(int rank, std::vector<double> steps, std::vector<double>
   return {{"status", "ok"}, {"rank", rank}, {"batch", 64}, {"step_seconds", steps}, {"step_losses", losses},
           {"final_parameters", {{{"name", "w"}, {"shape", {params.size()}}, {"data", params}}}},
           {"process", {{"max_rss_mib", 100.0 + rank}}}, {"cpu_utilisation_cores", 0.9},
-          {"distributed", {{"rank", rank}, {"world_size", 2}, {"loopback_bytes", 8000},
+          {"distributed", {{"rank", rank}, {"world_size", 2}, {"received_bytes", 8000}, {"interface", "eth0"},
+                           {"host", "10.0.0." + std::to_string(rank + 1)},
                            {"communication", {{"engine", "test engine"}, {"communication_seconds", comm}, {"payload_bytes", 400}}}}}};
 }
 
@@ -143,7 +146,9 @@ TEST(DistRunner, SummaryGivesSpeedupOverheadCommunicationAndParity) {
   EXPECT_NEAR(j["scaling_efficiency"].get<double>(), 0.016 / 0.011 / 2, 1e-9);
   EXPECT_NEAR(j["overhead_fraction"].get<double>(), (0.011 - 0.008) / 0.008, 1e-9);
   EXPECT_NEAR(j["median_communication_seconds"].get<double>(), 0.005, 1e-12);  // rank 1's median
-  EXPECT_NEAR(j["loopback_bytes_per_step"].get<double>(), 2000, 1e-9);
+  EXPECT_NEAR(j["received_bytes_per_step"].get<double>(), 2000, 1e-9);  // rank 0's interface, per step
+  EXPECT_EQ(j["received_interface"], "eth0");
+  EXPECT_EQ(j["hosts"], nlohmann::json({"10.0.0.1", "10.0.0.2"}));
   EXPECT_FALSE(j["oversubscribed"].get<bool>());
   const auto& p = j["parity"];
   EXPECT_TRUE(p["ranks_identical"].get<bool>());
@@ -167,53 +172,57 @@ TEST(DistRunner, SummaryGivesSpeedupOverheadCommunicationAndParity) {
   EXPECT_NE(failed["reason"].get<std::string>().find("rank 1 crashed: worker killed by signal 6"), std::string::npos);
 }
 
-// Runs bin/versus to its end (its stdout is not a worker's one-line reply).
-ProcessResult run_to_end(const std::vector<std::string>& argv, const std::vector<std::string>& env = {}) {
-  return run_process(argv, env, "", 600, 20, [](const std::string&) { return false; });
+// The ranks' address exchange, on loopback: the list comes back by rank whoever starts first, and
+// each way it can fail names the rank, the address and what failed, within the timeout.
+TEST(HostExchange, EveryRankGetsEveryRanksAddressByRankWhoeverStartsFirst) {
+  const int port = free_port();
+  std::vector<std::vector<std::string>> got(3);
+  std::vector<std::thread> ranks;
+  for (int r : {2, 1, 0}) {  // rank 0 listens last: the others retry until it does
+    ranks.emplace_back([&, r] { got[r] = exchange_hosts("127.0.0.1", port, r, 3, "10.9.0." + std::to_string(r + 1), 20); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  for (auto& t : ranks) t.join();
+  for (int r = 0; r < 3; ++r) EXPECT_EQ(got[r], (std::vector<std::string>{"10.9.0.1", "10.9.0.2", "10.9.0.3"})) << r;
+  EXPECT_EQ(exchange_hosts("127.0.0.1", port, 0, 1, "10.9.0.1", 1), std::vector<std::string>{"10.9.0.1"});
+  EXPECT_EQ(own_address_toward("127.0.0.1"), "127.0.0.1");
 }
 
-std::vector<std::string> versus_args(std::vector<std::string> args) {
-  args.insert(args.begin(), (testing::bin_dir() / "versus").string());
-  return args;
-}
-
-int free_port() {
+TEST(HostExchange, AMissingRankAPortInUseAndAnUnreachableRankZeroAreNamed) {
+  const auto message_of = [](auto&& call) {
+    try {
+      call();
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const int port = free_port();
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_NE(message_of([&] { exchange_hosts("127.0.0.1", port, 0, 3, "127.0.0.1", 1); })
+                .find("rank 0 (127.0.0.1:" + std::to_string(port) + ") waited 1 s for ranks 1, 2 of 3"),
+            std::string::npos);
+  EXPECT_NE(message_of([&] { exchange_hosts("127.0.0.1", port, 1, 2, "10.9.0.2", 1); })
+                .find("rank 1 (10.9.0.2) cannot reach rank 0's rendezvous at 127.0.0.1:" + std::to_string(port) +
+                      " within 1 s: Connection refused"),
+            std::string::npos);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10);
+  // Someone else holds the port.
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  const std::string in_use = message_of([&] { exchange_hosts("127.0.0.1", port, 0, 2, "127.0.0.1", 1); });
   ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-void expect_job_passed(const std::filesystem::path& folder, const std::vector<std::string>& frameworks, int world) {
-  const auto plan = read_json(folder / "distributed.json");
-  for (const auto& b : frameworks) {
-    SCOPED_TRACE(b);
-    const auto& s = plan["backends"][b];
-    ASSERT_EQ(s["status"], "ok") << s.dump().substr(0, 800);
-    EXPECT_TRUE(s["parity"]["passed"].get<bool>()) << s["parity"]["verdict"];
-    EXPECT_TRUE(s["parity"]["ranks_identical"].get<bool>());
-    EXPECT_LT(s["parity"]["against_single"]["loss_max_relative_difference"].get<double>(), 1e-4);
-    EXPECT_GT(s["payload_bytes_per_rank_per_step"].get<double>(), 0);
-    for (int r = 0; r < world; ++r) {
-      const auto doc = read_json(folder / "runs" / (b + "-rank" + std::to_string(r) + ".json"));
-      EXPECT_EQ(doc["distributed"]["rank"], r);
-      EXPECT_EQ(doc["distributed"]["local_batch"], 32 / world);
-    }
-  }
-}
-
-// The built frameworks whose distributed engine this build has: torch's needs the Gloo headers of
-// the revision its wheel was built from (VERSUS_GLOO_INCLUDE_DIR), which no registry here offers.
-std::vector<std::string> distributed_frameworks() {
-  std::vector<std::string> out;
-  for (const auto& b : built_frameworks())
-    if (b != "torch" || VERSUS_TORCH_GLOO) out.push_back(b);
-  return out;
+  EXPECT_NE(in_use.find("rank 0 cannot listen at 127.0.0.1:" + std::to_string(port) + " for the other ranks: Address already in use"),
+            std::string::npos)
+      << in_use;
+  // An address this host does not hold cannot be rank 0's.
+  EXPECT_NE(message_of([&] { exchange_hosts("198.51.100.77", port, 0, 2, "198.51.100.77", 1); }).find("MASTER_ADDR must be rank 0's host"),
+            std::string::npos);
 }
 
 TEST(DistributedTraining, TorchWithoutItsGlooHeadersIsUnsupportedWithTheReason) {

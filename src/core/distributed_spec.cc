@@ -1,8 +1,17 @@
 #include "core/distributed_spec.h"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "core/errors.h"
 
 namespace versus {
 
@@ -28,7 +37,35 @@ void from_json(const nlohmann::json& j, DistributedSpec& s) {
                                 std::to_string(s.world_size) + " ranks");
 }
 
-int64_t loopback_bytes() {
+std::string ipv4_address_of(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  addrinfo* found = nullptr;
+  if (const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &found); rc != 0 || !found)
+    throw UserError(fmt::format("cannot resolve the host '{}' to an IPv4 address: {}", host, ::gai_strerror(rc)));
+  char text[INET_ADDRSTRLEN] = {};
+  ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(found->ai_addr)->sin_addr, text, sizeof text);
+  ::freeaddrinfo(found);
+  return text;
+}
+
+std::string interface_of(const std::string& address) {
+  in_addr wanted{};
+  if (::inet_pton(AF_INET, address.c_str(), &wanted) != 1) return "lo";
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return "lo";
+  std::string found = "lo";
+  for (const ifaddrs* a = list; a; a = a->ifa_next)
+    if (a->ifa_addr && a->ifa_addr->sa_family == AF_INET &&
+        reinterpret_cast<const sockaddr_in*>(a->ifa_addr)->sin_addr.s_addr == wanted.s_addr) {
+      found = a->ifa_name;
+      break;
+    }
+  ::freeifaddrs(list);
+  return found;
+}
+
+int64_t received_bytes(const std::string& interface) {
   std::ifstream f("/proc/net/dev");
   std::string line;
   while (std::getline(f, line)) {
@@ -36,7 +73,7 @@ int64_t loopback_bytes() {
     if (colon == std::string::npos) continue;
     std::string name = line.substr(0, colon);
     name.erase(0, name.find_first_not_of(' '));
-    if (name != "lo") continue;
+    if (name != interface) continue;
     std::istringstream fields(line.substr(colon + 1));
     int64_t rx = -1;
     fields >> rx;

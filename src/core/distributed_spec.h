@@ -26,8 +26,17 @@ struct DistributedSpec {
 void to_json(nlohmann::json& j, const DistributedSpec& s);
 void from_json(const nlohmann::json& j, DistributedSpec& s);
 
-// Bytes received on the loopback interface so far (/proc/net/dev), or -1 where unreadable: the
-// traffic of every rank on this machine, since the kernel counts per interface.
-int64_t loopback_bytes();
+// `host` (a name or address) as a numeric IPv4 address; throws UserError naming it. Engines
+// bind and list addresses (ZeroMQ binds addresses, not host names).
+std::string ipv4_address_of(const std::string& host);
+
+// The network interface that holds `address` in this process's network namespace: "lo" for a
+// loopback address, or one this host does not hold (then the traffic stays on this machine).
+std::string interface_of(const std::string& address);
+
+// Bytes `interface` has received so far (/proc/net/dev of this process's namespace), or -1 where
+// unreadable. The kernel counts per interface: on lo, every process's traffic on this machine;
+// on a rank's own interface, what reached its host from the others.
+int64_t received_bytes(const std::string& interface);
 
 }  // namespace versus

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/errors.h"
 #include "core/stats.h"
@@ -143,6 +144,21 @@ Chart scaling_chart(const DistData& d) {
   return c;
 }
 
+// Bytes rank 0's interface received per step, and which interface (results before it was named
+// counted lo as "loopback_bytes_per_step").
+std::string received_per_step(const nlohmann::json& s) {
+  if (s.contains("received_bytes_per_step"))
+    return fmt::format("{:.2f} MB ({})", s["received_bytes_per_step"].get<double>() / 1e6, s.value("received_interface", "lo"));
+  if (s.contains("loopback_bytes_per_step")) return fmt::format("{:.2f} MB (lo)", s["loopback_bytes_per_step"].get<double>() / 1e6);
+  return "–";
+}
+
+// " on hosts A, B" where the ranks named their own addresses (a job across hosts), else "".
+std::string hosts_of(const nlohmann::json& plan) {
+  const auto hosts = plan.value("hosts", std::vector<std::string>{});
+  return hosts.empty() ? "" : fmt::format(" on hosts {}", fmt::join(hosts, ", "));
+}
+
 Tone parity_tone(const nlohmann::json& s) {
   return s.contains("parity") && s["parity"].value("passed", false) ? Tone::good : Tone::bad;
 }
@@ -158,7 +174,8 @@ Document build(const DistData& d, const Chart& chart, const Chart& scaling) {
                              request["optimizer"].value("kind", "?"), request["optimizer"].value("learning_rate", 0.0),
                              request.value("seed", 0), threads,
                              plan.value("launcher", "local") == "local" ? "ranks as local processes on loopback"
-                                                                          : "ranks started by " + plan.value("launcher", std::string("?")));
+                                                                          : "ranks started by " + plan.value("launcher", std::string("?")) +
+                                                                                hosts_of(plan));
 
   Section summary{"summary", "Summary", 2, {}};
   int cores = 0;
@@ -181,7 +198,7 @@ Document build(const DistData& d, const Chart& chart, const Chart& scaling) {
                         "scaling measurement on this machine.",
                         threads, n * threads, cores)});
   Table t{{"framework", "N ranks", "1 process", "1 share", "speed-up", "efficiency", "overhead", "exposed comm.",
-           "comm. share", "payload / step", "loopback / step", "parity"},
+           "comm. share", "payload / step", "received / step", "parity"},
           {false, true, true, true, true, true, true, true, true, true, true, false},
           {}};
   KeyValues engines;
@@ -204,7 +221,7 @@ Document build(const DistData& d, const Chart& chart, const Chart& scaling) {
                       {s.contains("median_communication_seconds") ? ms(s["median_communication_seconds"]) : "–"},
                       {num("communication_fraction", [](double v) { return format_percent(v); })},
                       {fmt::format("{:.2f} MB", s.value("payload_bytes_per_rank_per_step", 0.0) / 1e6)},
-                      {num("loopback_bytes_per_step", [](double v) { return fmt::format("{:.2f} MB", v / 1e6); })},
+                      {received_per_step(s)},
                       {s["parity"].value("passed", false) ? "passed" : "FAILED", parity_tone(s)}});
   }
   // The answer first: one sentence per framework, then the job's facts and the table.
@@ -230,8 +247,9 @@ Document build(const DistData& d, const Chart& chart, const Chart& scaling) {
       {"exposed comm.", "the median time a step spent exchanging gradients after its backward pass (torch: the flat-bucket "
                         "Gloo all-reduce; MXNet: KVStore push + pull, including the wait for the slowest worker; TensorFlow: "
                         "from sampled step stats, how long the all-reduces ran on after the backward pass, since they overlap it)"},
-      {"payload, loopback", "the gradient bytes each rank contributes per step; the bytes the kernel counted on lo per step "
-                            "while rank 0 trained (every process's traffic, framing included)"}}});
+      {"payload, received", "the gradient bytes each rank contributes per step; the bytes the kernel counted per step on "
+                            "rank 0's interface while it trained, framing included (on lo: every process's traffic on the "
+                            "machine; on a host's own interface: what reached rank 0's host from the others)"}}});
   doc.sections.push_back(std::move(summary));
 
   Section charts{"charts", "Overhead and scaling", 2, {}};

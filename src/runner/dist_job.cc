@@ -16,6 +16,7 @@
 #include "results/schemas.h"
 #include "runner/context.h"
 #include "runner/execute.h"
+#include "runner/host_exchange.h"
 #include "runner/spawn.h"
 
 namespace versus {
@@ -101,9 +102,18 @@ DistOutcome run_dist_job(const DistJob& job) {
   const int rank = launch ? launch->rank : 0;
   const ResultsDir dir(results_folder(job.out, net, launch));
   const nlohmann::json context = build_context(chosen.workers, false, s.train.threads);
+  // Under a launcher the ranks may live on different hosts: each learns every rank's address
+  // (on the launcher's --port; the engines take the ports after it), before any framework starts.
+  std::vector<std::string> hosts;
+  if (launch && launch->world_size > 1) {
+    const std::string master = ipv4_address_of(s.host);
+    const std::string mine = rank == 0 ? master : own_address_toward(master);
+    hosts = exchange_hosts(master, job.first_port, rank, launch->world_size, mine, std::min(120.0, s.train.timeout_seconds));
+    if (job.verbose) std::fprintf(stderr, "versus: rank %d at %s; ranks at %s\n", rank, mine.c_str(), fmt::format("{}", fmt::join(hosts, ", ")).c_str());
+  }
   nlohmann::json plan = {{"schema", kDistributedSchema}, {"kind", "distributed"}, {"network", net.name},
                          {"world_size", sizes.back()}, {"world_sizes", sizes}, {"threads_per_rank", s.train.threads},
-                         {"host", s.host}, {"launcher", launch ? launch->launcher : "local"}, {"request", request},
+                         {"host", s.host}, {"hosts", hosts}, {"launcher", launch ? launch->launcher : "local"}, {"request", request},
                          {"backends", nlohmann::json::object()}, {"scaling", nlohmann::json::object()}};
   if (rank == 0) {
     write_file_atomically(dir.root() / "distributed.json", plan.dump(2) + "\n");
@@ -124,7 +134,8 @@ DistOutcome run_dist_job(const DistJob& job) {
         DistributedSpec spec;
         spec.world_size = n;
         spec.host = s.host;
-        spec.port = launch ? job.first_port + 32 * index : free_local_port();
+        spec.hosts = hosts;
+        spec.port = launch ? job.first_port + 1 + 32 * index : free_local_port();
         spec.timeout_seconds = std::min(120.0, s.train.timeout_seconds);
         ++index;
         std::vector<int> local_ranks;

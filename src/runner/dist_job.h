@@ -18,7 +18,8 @@ struct DistJob {
   DistSettings settings;          // settings.launch: the launcher this process runs under, if any
   std::vector<int> sizes;         // rank counts, ascending
   std::filesystem::path out;      // parent of the results folder
-  int first_port = 29500;         // under a launcher; each framework takes the next 32 (local runs pick free ports)
+  int first_port = 29500;         // under a launcher: the ranks exchange their hosts here, framework i takes
+                                  // the 32 from first_port + 1 + 32 i (local runs pick free ports)
   bool verbose = false;
 };
 

@@ -257,8 +257,14 @@ nlohmann::json summarize_job(const std::vector<nlohmann::json>& ranks, const nlo
   out["throughput_samples_per_second"] = step > 0 ? static_cast<double>(batch) / step : 0.0;
   const nlohmann::json& comm_doc = ranks.front()["distributed"]["communication"];
   out["payload_bytes_per_rank_per_step"] = comm_doc.value("payload_bytes", int64_t{0});
-  if (ranks.front()["distributed"].contains("loopback_bytes") && steps > 0)
-    out["loopback_bytes_per_step"] = ranks.front()["distributed"]["loopback_bytes"].get<double>() / static_cast<double>(steps);
+  const nlohmann::json& first = ranks.front()["distributed"];
+  if (first.contains("received_bytes") && steps > 0) {
+    out["received_bytes_per_step"] = first["received_bytes"].get<double>() / static_cast<double>(steps);
+    out["received_interface"] = first.value("interface", "lo");
+  }
+  nlohmann::json hosts = nlohmann::json::array();
+  for (const nlohmann::json& r : ranks) hosts.push_back(r.value("distributed", nlohmann::json::object()).value("host", ""));
+  out["hosts"] = hosts;
 
   if (single.value("status", "") == "ok") {
     const double one = median_after_first(doubles(single, "step_seconds"));

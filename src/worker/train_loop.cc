@@ -179,7 +179,9 @@ nlohmann::json run_training(Backend& backend, const nlohmann::json& request, con
   }
   const int64_t local_batch = dist ? batch / dist->world_size : batch;
   const size_t shard_offset = dist ? static_cast<size_t>(dist->rank * local_batch) : 0;
-  const int64_t loopback_before = dist ? loopback_bytes() : -1;
+  // The rank's traffic: bytes received on the interface of its own address (lo on one machine).
+  const std::string interface = dist ? interface_of(dist->host_of(dist->rank)) : "";
+  const int64_t received_before = dist ? received_bytes(interface) : -1;
 
   const auto steps_per_epoch = static_cast<int64_t>(data.train.count / batch);  // the short tail is dropped
   if (steps_per_epoch < 1)
@@ -236,7 +238,7 @@ nlohmann::json run_training(Backend& backend, const nlohmann::json& request, con
   }
 
   const double train_seconds = seconds_since(train_start);
-  const int64_t loopback_after = dist ? loopback_bytes() : -1;
+  const int64_t received_after = dist ? received_bytes(interface) : -1;
   nlohmann::json mode_report = backend.mode_report();
   mode_report.update(model->mode_report());
   nlohmann::json out = {{"status", "ok"},
@@ -263,8 +265,10 @@ nlohmann::json run_training(Backend& backend, const nlohmann::json& request, con
   if (dist) {
     out["distributed"] = {{"rank", dist->rank}, {"world_size", dist->world_size}, {"local_batch", local_batch},
                           {"communication", model->communication_report()}};
-    if (loopback_before >= 0 && loopback_after >= loopback_before)
-      out["distributed"]["loopback_bytes"] = loopback_after - loopback_before;
+    out["distributed"]["interface"] = interface;
+    out["distributed"]["host"] = dist->host_of(dist->rank);
+    if (received_before >= 0 && received_after >= received_before)
+      out["distributed"]["received_bytes"] = received_after - received_before;
   }
   if (request.contains("inference")) out["inference"] = measure_inference(*model, data.test, request["inference"]);
   // Last, so no timed step or inference ever ran under a profiler.

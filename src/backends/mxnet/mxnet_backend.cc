@@ -152,8 +152,10 @@ class MxnetBackend final : public Backend {
                                                  const OptimizerSpec& optimizer, const std::string& device,
                                                  DistributedSpec& spec) override {
     if (device != "cpu") throw UnsupportedCase("mxnet: the mxnet wheel is a CPU build");
+    // The rank stays the launcher's (it picks the rank's share of the batch and names its host):
+    // ps-lite numbers its workers its own way across hosts (kvstore_exchange.cc), which the sum
+    // of the gradients does not depend on.
     auto exchange = std::make_unique<mx::KVStoreExchange>(spec);
-    spec.rank = exchange->rank();  // ps-lite's numbering (the same as the launcher's: see kvstore_exchange.cc)
     return mx::make_model(net, initial, optimizer, hybridize_, std::move(exchange));
   }
 

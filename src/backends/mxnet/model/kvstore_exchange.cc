@@ -2,9 +2,6 @@
 
 #include <mxnet/c_api.h>
 
-#include <netdb.h>
-#include <arpa/inet.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <stdexcept>
@@ -19,30 +16,19 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// `host` as a numeric IPv4 address: ps-lite hands DMLC_NODE_HOST to ZeroMQ, which binds to
-// addresses and interface names but not host names (a SLURM node name fails with "bind failed").
-std::string numeric_address(const std::string& host) {
-  addrinfo hints{};
-  hints.ai_family = AF_INET;
-  addrinfo* found = nullptr;
-  if (const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &found); rc != 0 || !found)
-    throw std::runtime_error(fmt::format("mxnet: cannot resolve host '{}' to an IPv4 address: {}", host, ::gai_strerror(rc)));
-  char text[INET_ADDRSTRLEN] = {};
-  ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(found->ai_addr)->sin_addr, text, sizeof text);
-  ::freeaddrinfo(found);
-  return text;
-}
-
 // ps-lite's settings (what DMLC_* variables say to a Python job), set before the KVStore starts.
 // Each node listens on a fixed port (the scheduler on spec.port, the server next, then the
-// workers by rank): ps-lite numbers the workers in the order of their ports, so its ranks are
-// the launcher's. DMLC_NODE_HOST: ps-lite would otherwise pick the first non-loopback interface.
+// workers by rank). ps-lite's scheduler numbers the workers by address string, descending, then
+// by port (its sort: `(a.hostname.compare(b.hostname) | (a.port < b.port)) > 0`): on one host
+// its ranks are the launcher's, across hosts they are not, so versus keeps the launcher's rank
+// and reports ps-lite's as "engine_rank". DMLC_NODE_HOST: the rank's own address (ps-lite
+// would otherwise pick the first non-loopback interface).
 void set_ps_environment(const std::string& role, const DistributedSpec& spec, int rank) {
   const int port = role == "scheduler" ? spec.port : role == "server" ? spec.port + 1 : spec.port + 2 + rank;
-  const std::string host = numeric_address(role == "worker" ? spec.host_of(rank) : spec.host);
+  const std::string host = ipv4_address_of(role == "worker" ? spec.host_of(rank) : spec.host);
   const std::vector<std::pair<std::string, std::string>> vars = {
       {"DMLC_ROLE", role},
-      {"DMLC_PS_ROOT_URI", numeric_address(spec.host)},
+      {"DMLC_PS_ROOT_URI", ipv4_address_of(spec.host)},
       {"DMLC_PS_ROOT_PORT", std::to_string(spec.port)},
       {"DMLC_NUM_SERVER", "1"},
       {"DMLC_NUM_WORKER", std::to_string(spec.world_size)},
@@ -118,6 +104,7 @@ void KVStoreExchange::sum_gradients(const ParamStore& params) {
 nlohmann::json KVStoreExchange::report() const {
   return {{"engine", "MXNet KVStore dist_sync (ps-lite: 1 scheduler, 1 server)"},
           {"collective", "push gradients, server sums, pull the sum; update with rescale_grad = 1 / workers"},
+          {"engine_rank", rank_},
           {"communication_seconds", seconds_},
           {"payload_bytes", payload_bytes_}};
 }
