@@ -5,6 +5,8 @@
 //
 // Making namespaces needs root: skipped with the reason elsewhere; scripts/test, run as root,
 // requires it (VERSUS_REQUIRE_NAMESPACES).
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -186,6 +188,40 @@ TEST_F(DistributedAcrossHosts, ARankThatCannotReachRankZeroIsNamedWithinItsTimeo
       << waiting.stderr_tail;
   EXPECT_EQ(std::system(("PATH=/usr/sbin:/sbin:$PATH ip netns pids " + hosts.host(0) + " | grep -q . ; test $? -ne 0").c_str()), 0)
       << "a process is still running on the host";
+}
+
+// A port an engine needs, taken on a rank's host: that rank fails naming its task's address, and
+// rank 0, on the other host, stops at once with that reason instead of waiting out its timeout.
+TEST_F(DistributedAcrossHosts, APortTakenOnARanksHostStopsTheJobNamingTheRankAndItsAddress) {
+  if (std::find(frameworks.begin(), frameworks.end(), "tensorflow") == frameworks.end())
+    GTEST_SKIP() << "the tensorflow worker is not built (its gRPC server takes a fixed port per task)";
+  // TensorFlow takes --port + 1 onwards: task 1 listens on 29502.
+  const pid_t holder = ::fork();
+  if (holder == 0) {
+    ::execl("/sbin/ip", "ip", "netns", "exec", hosts.host(1).c_str(), "python3", "-c",
+            "import socket, time\ns = socket.socket()\ns.bind(('0.0.0.0', 29502))\ns.listen(1)\ntime.sleep(300)", nullptr);
+    ::_exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<ProcessResult> results(2);
+  std::vector<std::thread> ranks;
+  for (int r = 0; r < 2; ++r)
+    ranks.emplace_back([&, r] {
+      results[r] = run_to_end(rank_on_host(hosts, r, {"run", "dist", "--model", net.string(), "--dataset", "generated", "--steps", "3",
+                                                      "--backends", "tensorflow", "--timeout", "100", "--no-report", "--out",
+                                                      tmp.path().string()}));
+    });
+  for (auto& t : ranks) t.join();
+  ::kill(holder, SIGKILL);
+  ::waitpid(holder, nullptr, 0);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 60) << "rank 0 waited out its timeout";
+  EXPECT_EQ(results[0].exit_code, 3) << results[0].stderr_tail;
+  const auto plan = read_json(tmp.path() / "dist-tiny_mlp-env-hosts" / "distributed.json");
+  const std::string reason = plan["backends"]["tensorflow"].value("reason", "");
+  EXPECT_NE(reason.find("rank 1 error: worker error: TF_NewServer for task 1 at 10.213.0.2:29502 (is the port in use on that host?)"),
+            std::string::npos)
+      << reason;
 }
 
 }  // namespace

@@ -170,6 +170,16 @@ TEST(DistRunner, SummaryGivesSpeedupOverheadCommunicationAndParity) {
   const auto failed = summarize_job(crashed, nlohmann::json(), nlohmann::json(), s);
   EXPECT_EQ(failed["status"], "failed");
   EXPECT_NE(failed["reason"].get<std::string>().find("rank 1 crashed: worker killed by signal 6"), std::string::npos);
+
+  // The reason is the rank that failed by itself, not rank 0 waiting on it, nor a peer's engine
+  // erring on the crashed rank.
+  auto waited = ranks;
+  waited[0] = {{"status", "timeout"}, {"rank", 0}, {"reason", "no result within 30 s"}};
+  waited[1] = {{"status", "error"}, {"rank", 1}, {"reason", "TF_NewServer for task 1 at 10.0.0.2:29502"}};
+  EXPECT_EQ(summarize_job(waited, nlohmann::json(), nlohmann::json(), s)["reason"], "rank 1 error: TF_NewServer for task 1 at 10.0.0.2:29502");
+  waited[0] = {{"status", "error"}, {"rank", 0}, {"reason", "Connection reset by peer"}};
+  waited[1] = {{"status", "crashed"}, {"rank", 1}, {"reason", "worker killed by signal 11"}};
+  EXPECT_EQ(summarize_job(waited, nlohmann::json(), nlohmann::json(), s)["reason"], "rank 1 crashed: worker killed by signal 11");
 }
 
 // The ranks' address exchange, on loopback: the list comes back by rank whoever starts first, and

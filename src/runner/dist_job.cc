@@ -142,7 +142,23 @@ DistOutcome run_dist_job(const DistJob& job) {
         for (int r = 0; r < n; ++r)
           if (!launch || r == rank) local_ranks.push_back(r);
         std::fprintf(stderr, "[%s] %d ranks meet at %s:%d...\n", backend.c_str(), n, spec.host.c_str(), spec.port);
-        std::vector<nlohmann::json> docs = run_ranks(request, worker, spec, local_ranks, rank == 0, at, context, job.verbose);
+        // Under a launcher, a rank that failed elsewhere (its result is in the shared folder) stops this one.
+        const PeerFailure peer_failure = [&, n, id = job_id(backend, n)]() -> nlohmann::json {
+          for (int r = 0; r < n; ++r) {
+            const auto path = dir.root() / "runs" / (rank_file(id, r) + ".json");
+            if (r == rank || !std::filesystem::exists(path)) continue;
+            try {
+              nlohmann::json doc = read_json_file(path);
+              const std::string status = doc.value("status", "");
+              if (status != "ok" && status != "unsupported" && status != "cancelled") return doc;
+            } catch (const std::exception&) {
+              // unreadable: wait_for_ranks names it after the run
+            }
+          }
+          return nullptr;
+        };
+        std::vector<nlohmann::json> docs =
+            run_ranks(request, worker, spec, local_ranks, rank == 0, at, context, job.verbose, launch ? peer_failure : PeerFailure{});
         for (const auto& d : docs) {
           dir.write_run(rank_file(job_id(backend, n), d.value("rank", 0)), d);
           if (d.value("status", "") != "ok")

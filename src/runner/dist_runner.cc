@@ -47,7 +47,7 @@ class JobFailure {
 
 std::vector<nlohmann::json> run_ranks(const nlohmann::json& request, const WorkerInfo& worker, const DistributedSpec& spec,
                                       const std::vector<int>& local_ranks, bool start_helpers, const DistSettings& s,
-                                      const nlohmann::json& context, bool verbose) {
+                                      const nlohmann::json& context, bool verbose, const PeerFailure& peer_failure) {
   std::atomic<bool> stop_ranks{false}, stop_helpers{false}, interrupted{false};
   std::atomic<int> helpers_running{0};
   JobFailure failure;
@@ -97,7 +97,21 @@ std::vector<nlohmann::json> run_ranks(const nlohmann::json& request, const Worke
         stop_ranks = true;
       }
     });
+  std::atomic<bool> ranks_done{false};
+  std::thread watcher;
+  if (peer_failure)
+    watcher = std::thread([&] {
+      while (!ranks_done && !stop_ranks) {
+        if (const nlohmann::json peer = peer_failure(); !peer.is_null()) {
+          failure.record(fmt::format("rank {}", peer.value("rank", -1)), peer);
+          stop_ranks = true;
+        }
+        for (int i = 0; i < 5 && !ranks_done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    });
   for (auto& t : ranks) t.join();
+  ranks_done = true;
+  if (watcher.joinable()) watcher.join();
   // The helpers end with the job (MXNet's workers stop the server as they leave); a grace period.
   for (int waited = 0; helpers_running > 0 && waited < 300; ++waited)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -200,11 +214,20 @@ nlohmann::json summarize_job(const std::vector<nlohmann::json>& ranks, const nlo
                         {"local_batch", n > 0 ? batch / n : 0}, {"cores", s.cores},
                         {"oversubscribed", n * t > s.cores}};
   nlohmann::json rank_status = nlohmann::json::array();
+  // The job's reason: the rank most likely to have failed by itself — a crash before an error
+  // (a peer's engine may err on the lost rank), an error before a timeout or a stop (usually
+  // waiting on another rank) — the lowest rank among equals.
+  const auto consequence_level = [](const std::string& status) {
+    return status == "crashed" ? 0 : status == "timeout" ? 2 : status == "cancelled" ? 3 : 1;
+  };
   std::string failed;
+  int failed_level = 4;
   for (const auto& r : ranks) {
-    rank_status.push_back({{"rank", r.value("rank", 0)}, {"status", r.value("status", "error")}, {"reason", r.value("reason", "")}});
-    if (r.value("status", "") != "ok" && failed.empty())
-      failed = fmt::format("rank {} {}: {}", r.value("rank", 0), r.value("status", "error"), r.value("reason", std::string()));
+    const std::string status = r.value("status", "error");
+    rank_status.push_back({{"rank", r.value("rank", 0)}, {"status", status}, {"reason", r.value("reason", "")}});
+    if (status == "ok" || consequence_level(status) >= failed_level) continue;
+    failed_level = consequence_level(status);
+    failed = fmt::format("rank {} {}: {}", r.value("rank", 0), status, r.value("reason", std::string()));
   }
   out["ranks"] = rank_status;
   if (ranks.empty() || !failed.empty()) {

@@ -13,6 +13,7 @@
 #pragma once
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -43,10 +44,14 @@ std::string cores_of_rank(int rank, int threads, int world_size, int cores);
 
 // Runs `world_size` ranks of one backend, those in `local_ranks` as processes here (with the
 // engine's helper roles when `start_helpers`), and returns their documents in the order of
-// `local_ranks`. When one rank fails, the others are stopped at once and say why.
+// `local_ranks`. When one rank fails, the others are stopped at once and say why. Under a
+// launcher the other ranks run elsewhere: `peer_failure`, asked every half second while the
+// ranks run, returns the document of one that failed (null while none has), which stops the
+// local ones too.
+using PeerFailure = std::function<nlohmann::json()>;
 std::vector<nlohmann::json> run_ranks(const nlohmann::json& request, const WorkerInfo& worker, const DistributedSpec& spec,
                                       const std::vector<int>& local_ranks, bool start_helpers, const DistSettings& s,
-                                      const nlohmann::json& context, bool verbose);
+                                      const nlohmann::json& context, bool verbose, const PeerFailure& peer_failure = {});
 
 // The summary of one backend's job (schema part of versus.distributed/1): status, the step
 // time of the job (per step, the slowest rank), of the single process on the global batch and

@@ -35,7 +35,9 @@ CollectiveGroup::CollectiveGroup(const DistributedSpec& spec)
   const std::string bytes = server.SerializeAsString();
   Status s;
   server_ = TF_NewServer(bytes.data(), bytes.size(), s);
-  s.check("TF_NewServer");
+  // TensorFlow says only "Could not start gRPC server": name the address it could not take.
+  s.check(fmt::format("TF_NewServer for task {} at {}:{} (is the port in use on that host?)", spec.rank, spec.host_of(spec.rank),
+                      spec.port + spec.rank));
   TF_ServerStart(server_, s);
   s.check("TF_ServerStart");
   target_ = TF_ServerTarget(server_);
