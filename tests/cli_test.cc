@@ -41,6 +41,15 @@ TEST(Cli, UnknownBackendIsNamed) {
   EXPECT_TRUE(testing::files_under(tmp.path()).empty());
 }
 
+TEST(Cli, ABadMemoryLimitIsNamedBeforeAnythingRuns) {
+  testing::TempDir tmp;
+  const auto r = run_versus({"run", "ops", "--sizes", "8", "--backends", "native", "--memory-limit", "lots", "--out", tmp.path().string()});
+  expect_one_line_error(r, "--memory-limit 'lots' is not a size: say e.g. 512M or 2G");
+  EXPECT_TRUE(testing::files_under(tmp.path()).empty());
+  const auto t = run_versus({"run", "train", "--model", "mlp", "--memory-limit", "3X", "--out", tmp.path().string()});
+  expect_one_line_error(t, "--memory-limit '3X' is not a size");
+}
+
 TEST(Cli, UnknownOpIsNamed) {
   testing::TempDir tmp;
   const auto r = run_versus({"run", "ops", "--op", "convolution9", "--sizes", "8", "--out", tmp.path().string()});

@@ -3,6 +3,8 @@
 
 #include <cstdlib>
 
+#include "core/errors.h"
+#include "core/memory_limit.h"
 #include "core/stats.h"
 #include "runner/execute.h"
 #include "runner/suite_runner.h"
@@ -25,6 +27,8 @@ class RunnerFailures : public ::testing::Test {
     ::unsetenv("VERSUS_TEST_NOISY_VARIANT");
     ::unsetenv("VERSUS_TEST_PROCESS_SHIFT_FILE");
     ::unsetenv("VERSUS_TEST_PROCESS_SHIFT");
+    ::unsetenv("VERSUS_TEST_ALLOCATE_MIB");
+    set_worker_memory_limit(0);
   }
 };
 
@@ -70,6 +74,58 @@ TEST_F(RunnerFailures, CrashAndHangAreRecordedAndTheSuiteContinues) {
   EXPECT_EQ(hung["status"], "timeout");
   EXPECT_NE(hung["reason"].get<std::string>().find("no result within 2 s"), std::string::npos) << hung["reason"];
   EXPECT_LT(hung["processes"][0]["process"]["wall_seconds"].get<double>(), 10.0);
+}
+
+// --memory-limit: a worker that needs more is "out of memory" naming the limit, the others run
+// under the same limit and pass, and the limit is part of the plan (a resumed suite keeps it).
+TEST_F(RunnerFailures, AWorkerOverTheMemoryLimitIsOutOfMemoryAndTheSuiteGoesOn) {
+  ::setenv("VERSUS_TEST_ALLOCATE_MIB", "onednn:256", 1);
+  const nlohmann::json suite = {{"name", "memory"}, {"backends", {"native"}}, {"quick", true}, {"processes", 1},
+                                {"timeout_seconds", 120}, {"memory_limit_bytes", 128 << 20},
+                                {"cases", {{{"op", "gemm"}, {"sizes", {32}}}}}};
+  const SuitePlan plan = expand_suite(suite, native_variants, 1);
+  EXPECT_EQ(nlohmann::json(plan).get<SuitePlan>().settings.memory_limit_bytes, 128 << 20);
+  testing::TempDir tmp;
+  const ResultsDir dir = ResultsDir::create_new(tmp.path(), plan.name);
+  dir.write_plan(plan);
+  const std::map<std::string, WorkerInfo> workers = {{"native", probe_worker("native")}};
+  const SuiteTally t = run_suite(dir, plan, {}, workers, false);
+  EXPECT_EQ(t.ran, 3);
+  EXPECT_EQ(t.ok, 2);
+  std::map<std::string, nlohmann::json> by_variant;
+  for (const auto& doc : dir.read_runs()) by_variant[doc["case"]["variant"]] = doc;
+  const auto& oom = by_variant["onednn"];
+  EXPECT_EQ(oom["status"], "out_of_memory") << oom.dump().substr(0, 600);
+  EXPECT_NE(oom["reason"].get<std::string>().find("needed more than --memory-limit 128 MiB (worker error: std::bad_alloc)"),
+            std::string::npos)
+      << oom["reason"];
+  EXPECT_EQ(by_variant["openblas"]["status"], "ok");
+  EXPECT_EQ(by_variant["eigen"]["status"], "ok");
+}
+
+TEST(MemoryLimit, SizesParseAndBadOnesAreNamed) {
+  EXPECT_EQ(parse_memory_size("512M"), int64_t{512} << 20);
+  EXPECT_EQ(parse_memory_size("2G"), int64_t{2} << 30);
+  EXPECT_EQ(parse_memory_size("1.5GiB"), int64_t{3} << 29);
+  EXPECT_EQ(parse_memory_size("300000000"), 300000000);
+  EXPECT_EQ(format_memory_size(int64_t{3} << 29), "1.5 GiB");
+  for (const char* bad : {"lots", "2X", "-1G", ""}) {
+    try {
+      parse_memory_size(bad);
+      ADD_FAILURE() << bad;
+    } catch (const UserError& e) {
+      EXPECT_NE(std::string(e.what()).find("is not a size: say e.g. 512M or 2G"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(parse_memory_size("1M"), UserError);  // below what any framework starts in
+  // Only failures that say an allocation failed become out of memory; a crash says the limit.
+  const auto oom = classify_out_of_memory({{"status", "error"}, {"reason", "torch (Python) raised MemoryError"}}, 1 << 30);
+  EXPECT_EQ(oom["status"], "out_of_memory");
+  const auto other = classify_out_of_memory({{"status", "error"}, {"reason", "shape mismatch"}}, 1 << 30);
+  EXPECT_EQ(other["status"], "error");
+  const auto crash = classify_out_of_memory({{"status", "crashed"}, {"reason", "worker killed by signal 11"}}, 1 << 30);
+  EXPECT_EQ(crash["reason"], "worker killed by signal 11 (it ran under --memory-limit 1 GiB, which may be why)");
+  EXPECT_EQ(classify_out_of_memory({{"status", "error"}, {"reason", "bad_alloc"}}, 0)["status"], "error");  // no limit
 }
 
 // A case whose processes differ (±30 % between them) gets extra worker processes, up to as many

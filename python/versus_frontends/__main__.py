@@ -19,6 +19,7 @@ def last_line(error):
 
 def main(argv):
     protocol.die_with_parent()
+    protocol.apply_memory_limit()
     protocol.take_over_stdout()
     if len(argv) != 3 or argv[1] not in ("--train", "--run") or argv[2] not in FRONTENDS:
         print(f"usage: python -m versus_frontends --train|--run {'|'.join(FRONTENDS)}  (spawned by versus)",

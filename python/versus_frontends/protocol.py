@@ -8,6 +8,7 @@ import ctypes
 import json
 import math
 import os
+import resource
 import signal
 import sys
 
@@ -29,6 +30,15 @@ def die_with_parent():
         libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+
+
+def apply_memory_limit():
+    """--memory-limit, as the C++ workers apply it: RLIMIT_DATA (the private writable memory the
+    process maps), before the framework is imported. A failed allocation then raises MemoryError
+    or the framework's own out-of-memory error, which the runner recognises."""
+    limit = os.environ.get("VERSUS_MEMORY_LIMIT_BYTES")
+    if limit:
+        resource.setrlimit(resource.RLIMIT_DATA, (int(limit), int(limit)))
 
 
 def finite(value):

@@ -31,6 +31,7 @@ void add_dist_flags(CLI::App& cmd, DistFlags& f) {
   cmd.add_option("--tolerance", t.tolerance, "largest relative difference parity accepts")->capture_default_str();
   cmd.add_option("--seed", t.seed, "seed of weights and batch order")->capture_default_str();
   cmd.add_option("--timeout", t.timeout, "seconds per process before the whole job is stopped (default 3600)");
+  cmd.add_option("--memory-limit", t.memory_limit, "memory per worker process, e.g. 2G: a rank that needs more is out of memory");
   cmd.add_option("--out", t.out, "parent folder of the results folder")->capture_default_str();
   cmd.add_flag("--no-report", t.no_report, "do not write the report at the end");
   cmd.add_flag("-v,--verbose", t.verbose, "progress of rank 0 every few seconds");

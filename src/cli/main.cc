@@ -13,6 +13,7 @@
 #include "cli/dist_command.h"
 #include "cli/train_commands.h"
 #include "core/errors.h"
+#include "core/memory_limit.h"
 #include "core/op_registry.h"
 #include "core/version.h"
 #include "nets/network_ops.h"
@@ -46,6 +47,7 @@ struct RunFlags {
   std::vector<std::string> devices, directions;
   int processes = 0;
   double timeout = 0;
+  std::string memory_limit;  // e.g. "2G": per worker process
   bool quick = false, verbose = false, no_report = false, dry_run = false;
   uint64_t seed = 42;
   std::string out = "results";
@@ -217,6 +219,7 @@ int cmd_run(RunFlags f) {
   if (f.quick) suite["quick"] = true;
   if (f.processes) suite["processes"] = f.processes;
   if (f.timeout > 0) suite["timeout_seconds"] = f.timeout;
+  if (!f.memory_limit.empty()) suite["memory_limit_bytes"] = parse_memory_size(f.memory_limit);
   suite["seed"] = f.seed;
   // Validate ops and backends before anything is created on disk; a wrong op name is the more
   // useful message, so it comes first.
@@ -404,6 +407,8 @@ int main_impl(int argc, char** argv) {
   run->add_option("--direction,--directions", rf.directions, "forward and/or backward, comma list")->delimiter(',');
   run->add_option("--processes", rf.processes, "worker processes per case (default 3)");
   run->add_option("--timeout", rf.timeout, "seconds per worker process before it is killed");
+  run->add_option("--memory-limit", rf.memory_limit,
+                  "memory per worker process, e.g. 2G: a worker that needs more is recorded as out of memory");
   run->add_option("--seed", rf.seed, "seed of inputs and weights")->capture_default_str();
   run->add_option("--out", rf.out, "parent folder of the results folder")->capture_default_str();
   run->add_option("--resume", rf.resume, "finish an interrupted suite in this results folder");

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/memory_limit.h"
 #include "data/dataset.h"
 #include "report/report.h"
 #include "runner/spawn.h"
@@ -41,6 +42,7 @@ TrainSettings settings_from(const TrainFlags& f, const Network& net) {
   s.threads = f.threads.empty() ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))
                                 : *std::max_element(f.threads.begin(), f.threads.end());
   if (f.timeout > 0) s.timeout_seconds = f.timeout;
+  set_worker_memory_limit(f.memory_limit.empty() ? 0 : parse_memory_size(f.memory_limit));
   s.profile = f.explain;
   return s;
 }
@@ -98,6 +100,7 @@ void add_train_flags(CLI::App& cmd, TrainFlags& f, bool parity) {
   cmd.add_option("--device", f.device, "cpu or cuda (frameworks without a GPU build say unsupported)")->capture_default_str();
   cmd.add_option("--seed", f.seed, "seed of weights and batch order")->capture_default_str();
   cmd.add_option("--timeout", f.timeout, "seconds per worker before it is killed (default 3600)");
+  cmd.add_option("--memory-limit", f.memory_limit, "memory per worker process, e.g. 2G: a worker that needs more is out of memory");
   cmd.add_option("--out", f.out, "parent folder of the results folder")->capture_default_str();
   cmd.add_flag("--no-report", f.no_report, "do not write the report at the end");
   cmd.add_flag("-v,--verbose", f.verbose, "progress every few seconds, not only per epoch");

@@ -23,6 +23,7 @@ struct TrainFlags {
   std::string modes = "default";              // default | all: every training mode of each backend
   uint64_t seed = 1;
   double timeout = 0;
+  std::string memory_limit;                   // e.g. "2G": per worker process
   std::string out = "results";
   std::string device = "cpu";
   bool verbose = false, no_report = false;

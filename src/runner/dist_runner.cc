@@ -218,7 +218,7 @@ nlohmann::json summarize_job(const std::vector<nlohmann::json>& ranks, const nlo
   // (a peer's engine may err on the lost rank), an error before a timeout or a stop (usually
   // waiting on another rank) — the lowest rank among equals.
   const auto consequence_level = [](const std::string& status) {
-    return status == "crashed" ? 0 : status == "timeout" ? 2 : status == "cancelled" ? 3 : 1;
+    return status == "crashed" || status == "out_of_memory" ? 0 : status == "timeout" ? 2 : status == "cancelled" ? 3 : 1;
   };
   std::string failed;
   int failed_level = 4;

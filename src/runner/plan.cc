@@ -249,6 +249,7 @@ SuitePlan expand_suite(const nlohmann::json& suite, VariantLookup variants_of, i
   plan.settings = default_settings(suite.value("quick", false));
   plan.settings.processes = suite.value("processes", plan.settings.processes);
   plan.settings.timeout_seconds = suite.value("timeout_seconds", plan.settings.timeout_seconds);
+  plan.settings.memory_limit_bytes = suite.value("memory_limit_bytes", int64_t{0});
   if (plan.settings.processes < 1 || plan.settings.processes > 100)
     throw UserError(fmt::format("processes must be 1..100, got {}", plan.settings.processes));
   if (plan.settings.timeout_seconds <= 0)
@@ -334,6 +335,7 @@ void to_json(nlohmann::json& j, const SuitePlan& p) {
        {"description", p.description},
        {"settings", {{"processes", p.settings.processes},
                      {"timeout_seconds", p.settings.timeout_seconds},
+                     {"memory_limit_bytes", p.settings.memory_limit_bytes},
                      {"quick", p.settings.quick}}},
        {"notes", p.notes},
        {"cases", p.cases}};
@@ -348,6 +350,7 @@ void from_json(const nlohmann::json& j, SuitePlan& p) {
   p.settings.processes = s.at("processes").get<int>();
   p.settings.timeout_seconds = s.at("timeout_seconds").get<double>();
   p.settings.quick = s.at("quick").get<bool>();
+  p.settings.memory_limit_bytes = s.value("memory_limit_bytes", int64_t{0});  // absent before --memory-limit existed
   p.notes = j.value("notes", std::vector<std::string>{});
   p.cases = j.at("cases").get<std::vector<CaseSpec>>();
 }

@@ -14,6 +14,7 @@ struct RunSettings {
   int processes = 3;             // worker processes per case (repetitions across processes)
   double timeout_seconds = 600;  // per worker process
   bool quick = false;            // fewer samples and processes; said in every result
+  int64_t memory_limit_bytes = 0;  // per worker process (--memory-limit); 0: none
 };
 
 struct SuitePlan {

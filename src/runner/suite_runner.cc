@@ -1,5 +1,7 @@
 #include "runner/suite_runner.h"
 
+#include "core/memory_limit.h"
+
 #include <unistd.h>
 
 #include <chrono>
@@ -70,6 +72,7 @@ ResultsDir create_suite_folder(const SuitePlan& plan, const std::map<std::string
 
 SuiteTally run_suite(const ResultsDir& dir, const SuitePlan& plan, const nlohmann::json& context,
                      const std::map<std::string, WorkerInfo>& workers, bool verbose) {
+  set_worker_memory_limit(plan.settings.memory_limit_bytes);  // every worker of the suite, resumed or not
   SuiteTally tally;
   const size_t total = plan.cases.size();
   std::vector<GroupRuns> groups;

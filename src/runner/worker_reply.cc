@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "core/memory_limit.h"
+
 namespace versus {
 namespace {
 
@@ -21,6 +23,7 @@ std::vector<std::string> worker_environment(int threads) {
   const std::string t = std::to_string(threads);
   std::vector<std::string> env = {"OMP_NUM_THREADS=" + t, "OPENBLAS_NUM_THREADS=" + t, "MKL_NUM_THREADS=" + t};
   if (!std::getenv("TF_CPP_MIN_LOG_LEVEL")) env.push_back("TF_CPP_MIN_LOG_LEVEL=2");
+  if (worker_memory_limit() > 0) env.push_back(fmt::format("{}={}", kMemoryLimitVariable, worker_memory_limit()));
   return env;
 }
 
@@ -73,7 +76,7 @@ nlohmann::json worker_reply(const ProcessResult& p, double timeout_seconds) {
                       {"signal", p.signal},
                       {"killed_after_reply", p.killed_after_reply}};
   if (reply.value("status", "") != "ok" && !stderr_last.empty()) reply["stderr_tail"] = p.stderr_tail;
-  return reply;
+  return classify_out_of_memory(std::move(reply), worker_memory_limit());
 }
 
 }  // namespace versus

@@ -28,10 +28,12 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "core/errors.h"
+#include "core/memory_limit.h"
 #include "core/op_registry.h"
 #include "core/rng.h"
 #include "worker/backend.h"
@@ -147,6 +149,12 @@ nlohmann::json run_case(Backend& backend, CaseSpec c) {
   backend.set_threads(c.threads);
 
   const std::vector<HostTensor> inputs = op.make_inputs(c);
+  // Test-only (VERSUS_TEST_ALLOCATE_MIB=VARIANT:N): that variant's worker takes and touches N MiB
+  // first, so a worker over --memory-limit is tested beside one that is not.
+  if (const char* hook = std::getenv("VERSUS_TEST_ALLOCATE_MIB"); hook && std::string(hook).rfind(c.variant + ":", 0) == 0) {
+    std::vector<char> block(static_cast<size_t>(std::atoll(hook + c.variant.size() + 1)) << 20);
+    for (size_t i = 0; i < block.size(); i += 4096) block[i] = 1;
+  }
   auto t0 = std::chrono::steady_clock::now();
   std::unique_ptr<OpInstance> instance = backend.prepare(c, inputs);
   if (const char* v = std::getenv("VERSUS_TEST_NOISY_VARIANT"); v && c.variant == v)
@@ -201,6 +209,7 @@ int main_impl(int argc, char** argv) {
   }
   std::unique_ptr<Backend> backend;
   try {
+    apply_memory_limit_from_environment();  // --memory-limit, before the framework allocates anything
     pin_to_requested_cpus();  // before the framework starts its threads
     backend = make_backend();
     if (mode == "--info") {
