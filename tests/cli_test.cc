@@ -50,6 +50,31 @@ TEST(Cli, ABadMemoryLimitIsNamedBeforeAnythingRuns) {
   expect_one_line_error(t, "--memory-limit '3X' is not a size");
 }
 
+// The report of a real run (every other real run in the tests says --no-report): written at the
+// end, answering first, every variant in it, and it renders in a browser without a console error.
+TEST(Cli, ARealRunEndsInItsReport) {
+  testing::TempDir tmp;
+  const auto r = run_versus({"run", "ops", "--op", "gemm", "--sizes", "16,32", "--backends", "native", "--processes", "2",
+                             "--quick", "--threads", "1", "--out", tmp.path().string()});
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_tail;
+  EXPECT_NE(r.stdout_text.find("report: "), std::string::npos) << r.stdout_text;
+  std::filesystem::path folder;
+  for (const auto& e : std::filesystem::directory_iterator(tmp.path())) folder = e.path();
+  std::ifstream f(folder / "report.md");
+  const std::string md((std::istreambuf_iterator<char>(f)), {});
+  EXPECT_EQ(md.find("\n## "), md.find("\n## Who wins where")) << md.substr(0, 600);
+  for (const char* variant : {"native:openblas", "native:onednn", "native:eigen"}) EXPECT_NE(md.find(variant), std::string::npos) << variant;
+  EXPECT_NE(md.find("## Provenance"), std::string::npos);
+  const testing::BrowserRender page = testing::render_in_chromium(folder / "report.html");
+  if (page.available) {
+    EXPECT_EQ(page.exit_code, 0);
+    EXPECT_TRUE(page.console_messages.empty()) << page.console_messages.front();
+    EXPECT_NE(page.dom.find("Who wins where"), std::string::npos);
+  } else if (std::getenv("VERSUS_REQUIRE_BROWSER")) {
+    ADD_FAILURE() << "chromium is not installed (scripts/setup installs it)";
+  }
+}
+
 TEST(Cli, UnknownOpIsNamed) {
   testing::TempDir tmp;
   const auto r = run_versus({"run", "ops", "--op", "convolution9", "--sizes", "8", "--out", tmp.path().string()});

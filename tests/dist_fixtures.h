@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "runner/host_exchange.h"
 #include "runner/spawn.h"
 #include "test_util.h"
 #include "train_fixtures.h"
@@ -31,17 +32,9 @@ inline std::vector<std::string> versus_args(std::vector<std::string> args) {
   return args;
 }
 
-inline int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+// A --port for a launched job: versus's rendezvous there and the engines' 32 ports per framework
+// after it, all free now and outside the ephemeral range (see free_port_block).
+inline int free_port() { return free_port_block(1 + 32 * 3); }
 
 inline void expect_job_passed(const std::filesystem::path& folder, const std::vector<std::string>& frameworks, int world) {
   const auto plan = read_json(folder / "distributed.json");

@@ -198,6 +198,27 @@ TEST(HostExchange, EveryRankGetsEveryRanksAddressByRankWhoeverStartsFirst) {
   EXPECT_EQ(own_address_toward("127.0.0.1"), "127.0.0.1");
 }
 
+// Ports for a job come from below the ephemeral range, so no outgoing connection takes one
+// between the check and the engines' bind (the race of asking the kernel for port 0).
+TEST(HostExchange, APortBlockIsFreeAndBelowTheEphemeralRange) {
+  int ephemeral_low = 0;
+  std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> ephemeral_low;
+  const int base = free_port_block(40);
+  EXPECT_GE(base, 10000);
+  if (ephemeral_low > 0) {
+    EXPECT_LE(base + 40, ephemeral_low);
+  }
+  // Taken, the block is skipped.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(base + 39));
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  const int next = free_port_block(40);
+  ::close(fd);
+  EXPECT_TRUE(next + 40 <= base + 39 || next > base + 39) << base << " then " << next;
+}
+
 TEST(HostExchange, AMissingRankAPortInUseAndAnUnreachableRankZeroAreNamed) {
   const auto message_of = [](auto&& call) {
     try {
@@ -340,16 +361,18 @@ TEST(DistributedTraining, ARankThatCrashesOrHangsEndsTheJobWithItsReason) {
     if (std::string(status) == "crashed") {
       EXPECT_EQ(dead["status"], status);
       // Stopped by the runner, or failed by the framework's own engine noticing the lost peer first.
-      if (other["status"] == "cancelled")
+      if (other["status"] == "cancelled") {
         EXPECT_NE(other["reason"].get<std::string>().find("rank 1 crashed"), std::string::npos) << other["reason"];
+      }
     } else {
       // A hung rank and the rank blocked in a collective waiting for it look the same from outside:
       // whichever reaches its deadline first is the timeout, the other is stopped with that reason.
       const auto& first = dead["status"] == "timeout" ? dead : other;
       const auto& second = dead["status"] == "timeout" ? other : dead;
       EXPECT_EQ(first["status"], "timeout") << dead.dump().substr(0, 300) << other.dump().substr(0, 300);
-      if (second["status"] == "cancelled")
+      if (second["status"] == "cancelled") {
         EXPECT_NE(second["reason"].get<std::string>().find(" timeout"), std::string::npos) << second["reason"];
+      }
     }
     const auto plan = read_json(folder / "distributed.json");
     EXPECT_EQ(plan["backends"][victim]["status"], "failed");

@@ -508,15 +508,23 @@ ReferenceRun run_reference(const json& req, bool biased_running_variance) {
 double relative(double a, double b) { return std::abs(a - b) / std::max(std::abs(b), 1e-3); }
 
 // Trains `network` in the worker and the reference; per-step losses within `tolerance` relative.
+void expect_parity_of(const std::string& backend, json req, bool must_learn, double tolerance, double parameter_tolerance);
+
 void expect_parity(const std::string& backend, const json& network, const json& optimizer, bool must_learn = true,
                    int64_t steps = kSteps, double tolerance = 1e-3, double parameter_tolerance = 1e-3) {
+  json req = request(network, optimizer);
+  req["max_steps"] = steps;
+  expect_parity_of(backend, req, must_learn, tolerance, parameter_tolerance);
+}
+
+// The worker's training run of `req` against the float64 reference trainer's: every step's loss,
+// the test loss after the last step, and the final parameters.
+void expect_parity_of(const std::string& backend, json req, bool must_learn, double tolerance, double parameter_tolerance) {
   const std::string framework = backend.substr(0, backend.find(':'));
   if (!testing::worker_built(framework)) {
     if (std::getenv("VERSUS_REQUIRE_ALL_WORKERS")) FAIL() << "worker " << framework << " was not built";
     GTEST_SKIP() << "versus-worker-" << framework << " is not built";
   }
-  json req = request(network, optimizer);
-  req["max_steps"] = steps;
   const json got = run_worker(backend, req);
   ASSERT_EQ(got.value("status", ""), "ok") << got.dump().substr(0, 2000);
   // MXNet's BatchNorm and Keras's BatchNormalization keep the biased batch variance as running variance.
@@ -664,6 +672,38 @@ TEST(PythonTierModes, KerasSaysWhyItCannotBuildTheTwoBiasLstm) {
   EXPECT_EQ(got.value("status", ""), "unsupported") << got.dump().substr(0, 500);
   EXPECT_NE(got.value("reason", "").find("one bias vector"), std::string::npos) << got.dump().substr(0, 500);
 }
+
+// Every shipped network in every framework against the float64 reference, reduced to fit CI: two
+// plain-SGD steps at batch 2 (the networks' own shapes, layers and initialisation; the full form
+// below trains 20 steps at batch 8). Left out: paper_vgg and resnet50, whose float64 reference
+// alone takes minutes per framework here (177 s and over 300 s on this 2-core machine): the
+// opt-in form below covers them.
+std::vector<std::string> networks_for_ci() {
+  std::vector<std::string> out;
+  for (const auto& name : available_networks())
+    if (name != "paper_vgg" && name != "resnet50") out.push_back(name);
+  return out;
+}
+
+class ShippedNetworkReduced : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+TEST_P(ShippedNetworkReduced, MatchesFloat64Reference) {
+  const auto& [name, backend] = GetParam();
+  json req = request(load_network(name).source_json, {{"kind", "sgd"}, {"learning_rate", 0.01}});
+  req["batch"] = 2;
+  req["max_steps"] = 2;
+  req["dataset"]["train"] = 4;
+  req["dataset"]["test"] = 2;
+  // Final parameters within 2 %: after two steps at batch 2, ResNet-20's batch-norm betas are
+  // differences of large, nearly cancelling gradient sums, which float32 gets to about 1 % of
+  // float64 (1.7 % at most, measured) in all three frameworks alike; losses stay within 1e-3.
+  expect_parity_of(backend, req, /*must_learn=*/false, 1e-3, 2e-2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shipped, ShippedNetworkReduced,
+                         ::testing::Combine(::testing::ValuesIn(networks_for_ci()),
+                                            ::testing::Values("tensorflow", "mxnet", "torch")),
+                         [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param); });
 
 // Opt-in (minutes in float64): VERSUS_TEST_NETWORKS=lenet,mlp VERSUS_TEST_BACKEND=mxnet.
 TEST(ModelReferenceShipped, ShippedNetworksMatchFloat64Reference) {

@@ -1,7 +1,10 @@
 // Child processes: output, exit codes, signals, timeouts, resource use.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <csignal>
+#include <thread>
 
 #include "runner/spawn.h"
 
@@ -30,6 +33,21 @@ TEST(Spawn, KillsAHangingChildAtTheDeadline) {
   EXPECT_TRUE(r.timed_out);
   EXPECT_EQ(r.signal, SIGKILL);
   EXPECT_LT(r.wall_seconds, 5.0);
+}
+
+// The ranks of a distributed job stop together: a flag raised by another thread kills the child
+// (and its process group) within a second. Run under ThreadSanitizer by scripts/sanitize.
+TEST(Spawn, ACancelFlagRaisedByAnotherThreadStopsTheChild) {
+  std::atomic<bool> cancel{false};
+  std::thread raiser([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    cancel = true;
+  });
+  const ProcessResult r = run_process({"/bin/sh", "-c", "sleep 30 & wait"}, {}, "", 60, 20, {}, &cancel);
+  raiser.join();
+  EXPECT_TRUE(r.cancelled);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_LT(r.wall_seconds, 10.0);
 }
 
 TEST(Spawn, AChildThatRepliesButNeverExitsKeepsItsReply) {

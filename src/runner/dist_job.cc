@@ -22,22 +22,6 @@
 namespace versus {
 namespace {
 
-// A port no one listens on now (the kernel's pick), for a local job's rendezvous.
-int free_local_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  int port = 0;
-  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-    port = ntohs(addr.sin_port);
-  if (fd >= 0) ::close(fd);
-  if (port == 0) throw UserError("cannot find a free local port for the ranks to meet: is the loopback interface up?");
-  return port;
-}
-
 std::string rank_file(const std::string& backend, int rank) { return fmt::format("{}-rank{}", backend, rank); }
 
 // Under a launcher, rank 0 collects the other ranks' documents from the shared results folder.
@@ -135,7 +119,8 @@ DistOutcome run_dist_job(const DistJob& job) {
         spec.world_size = n;
         spec.host = s.host;
         spec.hosts = hosts;
-        spec.port = launch ? job.first_port + 1 + 32 * index : free_local_port();
+        // Locally: a block of free ports for the engine (MXNet's nodes take port .. port + N + 2).
+        spec.port = launch ? job.first_port + 1 + 32 * index : free_port_block(n + 3);
         spec.timeout_seconds = std::min(120.0, s.train.timeout_seconds);
         ++index;
         std::vector<int> local_ranks;

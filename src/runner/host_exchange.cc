@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <sstream>
@@ -188,6 +189,29 @@ std::vector<std::string> join(const std::string& master, int port, int rank, int
 }
 
 }  // namespace
+
+int free_port_block(int count) {
+  int ephemeral_low = 32768;
+  if (std::FILE* f = std::fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) {
+    if (std::fscanf(f, "%d", &ephemeral_low) != 1) ephemeral_low = 32768;
+    std::fclose(f);
+  }
+  const int low = 10000, high = std::max(low + 4 * count, ephemeral_low) - count;  // [low, high): block starts
+  const int span = high - low;
+  const auto bindable = [](int port) {
+    Socket s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const sockaddr_in at = endpoint("0.0.0.0", port);
+    return ::bind(s.fd(), reinterpret_cast<const sockaddr*>(&at), sizeof at) == 0;
+  };
+  const int start = static_cast<int>((static_cast<unsigned>(::getpid()) * 7919u) % static_cast<unsigned>(span));
+  for (int tried = 0; tried < span; tried += count) {
+    const int base = low + (start + tried) % span;
+    bool free = true;
+    for (int p = base; p < base + count && free; ++p) free = bindable(p);
+    if (free) return base;
+  }
+  throw UserError(fmt::format("no {} consecutive free ports between {} and {}: is this machine out of ports?", count, low, high));
+}
 
 std::string own_address_toward(const std::string& master) {
   // A datagram socket's connect only asks the kernel for the route: nothing is sent.

@@ -23,4 +23,11 @@ std::string own_address_toward(const std::string& master);
 std::vector<std::string> exchange_hosts(const std::string& master, int port, int rank, int world_size,
                                         const std::string& mine, double timeout_seconds);
 
+// The first of `count` consecutive ports that are free on this machine now (each bound and
+// released), taken below the kernel's ephemeral range (ip_local_port_range), where no outgoing
+// connection is ever given one: between the check and the engines' own bind, only another
+// process choosing ports the same way can take them. The search starts at a place that
+// depends on this process's pid, so concurrent jobs rarely probe the same block.
+int free_port_block(int count);
+
 }  // namespace versus
