@@ -304,11 +304,14 @@ int cmd_list(const std::string& what) {
       const WorkerInfo w = probe_worker(b);
       std::printf("%-11s %s\n", b.c_str(), w.available ? fmt::format("{} (variants: {})", w.info.value("version", "?"), fmt::join(w.variants(), ", ")).c_str()
                                                       : ("not available: " + w.problem).c_str());
+      // A worker that is not built has no info (null): no modes to list. (Found by the sanitizer
+      // build, which builds the native worker only.)
+      const nlohmann::json info = w.info.is_object() ? w.info : nlohmann::json::object();
       // Execution modes (`--backends B:MODE` or --modes all, for ops and training); the first is the default.
-      for (const auto& m : w.info.value("modes", nlohmann::json::array()))
+      for (const auto& m : info.value("modes", nlohmann::json::array()))
         std::printf("%-11s   mode %-16s %s\n", "", m.value("name", "").c_str(), m.value("description", "").c_str());
       // The Python tier (training only): Keras, Gluon, PyTorch as users write them.
-      for (const auto& m : w.info.value("frontend_modes", nlohmann::json::array()))
+      for (const auto& m : info.value("frontend_modes", nlohmann::json::array()))
         std::printf("%-11s   mode %-16s [Python] %s%s\n", "", m.value("name", "").c_str(), m.value("description", "").c_str(),
                     m.contains("problem") ? (" -- unsupported here: " + m.value("problem", "")).c_str() : "");
     }

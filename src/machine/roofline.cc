@@ -21,8 +21,9 @@ struct Vec {
 
 // Compiled once per ISA; the right one is chosen at run time (GCC function multiversioning
 // would do too, but explicit dispatch keeps the measured ISA visible in the results).
-#define VERSUS_FMA_KERNEL(NAME, TARGET, WIDTH)                                      \
-  __attribute__((target(TARGET))) __attribute__((noinline)) float NAME(long iters) { \
+// The baseline kernel takes no target attribute: clang reads target("default") as multiversioning.
+#define VERSUS_FMA_KERNEL(NAME, TARGET_ATTRIBUTE, WIDTH)                            \
+  TARGET_ATTRIBUTE __attribute__((noinline)) float NAME(long iters) {               \
     using V = Vec<WIDTH>::type;                                                     \
     V acc[kChains];                                                                 \
     V mul, add;                                                                     \
@@ -37,9 +38,9 @@ struct Vec {
     return s;                                                                       \
   }
 
-VERSUS_FMA_KERNEL(fma_avx512, "avx512f", 16)
-VERSUS_FMA_KERNEL(fma_avx2, "avx2,fma", 8)
-VERSUS_FMA_KERNEL(fma_sse, "default", 4)
+VERSUS_FMA_KERNEL(fma_avx512, __attribute__((target("avx512f"))), 16)
+VERSUS_FMA_KERNEL(fma_avx2, __attribute__((target("avx2,fma"))), 8)
+VERSUS_FMA_KERNEL(fma_sse, , 4)
 
 struct FmaKernel {
   float (*fn)(long);

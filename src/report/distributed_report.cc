@@ -209,7 +209,10 @@ Document build(const DistData& d, const Chart& chart, const Chart& scaling) {
       while (t.rows.back().size() < t.header.size()) t.rows.back().push_back({"–"});
       continue;
     }
-    const auto num = [&](const char* key, auto fmt_fn) { return s.contains(key) ? fmt_fn(s[key].get<double>()) : std::string("–"); };
+    const nlohmann::json& summary = s;  // a named reference: clang 14 cannot capture a structured binding
+    const auto num = [&](const char* key, auto fmt_fn) {
+      return summary.contains(key) ? fmt_fn(summary[key].get<double>()) : std::string("–");
+    };
     engines.items.push_back({backend, s.value("engine", "") + ": " + s.value("collective", "")});
     t.rows.push_back({{backend},
                       {ms(s["median_step_seconds"])},
@@ -352,7 +355,8 @@ std::string render_csv(const DistData& d) {
                     "scaling_efficiency,overhead_fraction,communication_seconds,payload_bytes,parity_passed\n";
   const auto val = [](const nlohmann::json& j) { return j.is_number() ? fmt::format("{}", j.get<double>()) : std::string(); };
   for (const auto& [backend, s] : d.plan["backends"].items()) {
-    const auto get = [&](const char* k) { return s.contains(k) ? val(s[k]) : std::string(); };
+    const nlohmann::json& summary = s;  // a named reference: clang 14 cannot capture a structured binding
+    const auto get = [&](const char* k) { return summary.contains(k) ? val(summary[k]) : std::string(); };
     csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", backend, s.value("status", ""), s.value("world_size", 0),
                        get("median_step_seconds"), s.contains("single") ? val(s["single"].value("median_step_seconds", nlohmann::json())) : "",
                        s.contains("single_local") ? val(s["single_local"]["median_step_seconds"]) : "", get("speedup"),

@@ -20,7 +20,8 @@ std::vector<Chart> make_roofline_charts(const ReportData& data) {
     // dispatch measures a fixed cost, not throughput (its own chart: framework_sections.h)
     if (r.ok() && r.gflops && r.device == "cpu" && r.flops > 0 && r.gbps && *r.gbps > 0 && r.op != "dispatch")
       by_threads[r.threads][r.label()].push_back(&r);
-  for (const auto& [threads, series] : by_threads) {
+  for (const auto& [threads, series_of_threads] : by_threads) {
+    const auto& series = series_of_threads;  // named: clang 14 cannot capture a structured binding
     const double peak = peak_gflops_for(data.context, threads);
     if (peak <= 0 || bandwidth <= 0) continue;
     Chart c{fmt::format("roofline-cpu-t{}", threads), fmt::format("Roofline — cpu, {} thread{}", threads, threads == 1 ? "" : "s"),

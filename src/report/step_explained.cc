@@ -81,8 +81,10 @@ void add_profile_table(Section& s, const std::vector<StepExplanation>& steps) {
     return fmt::format("{} ({} overhead)", format_time(prof), plain > 0 ? format_percent(prof / plain - 1) : "?");
   });
   row("sum of the profiled ops", [&](const StepExplanation& e) { return format_time(total[e.backend]); });
-  for (const auto& [family, per] : by_family)
+  for (const auto& [family, seconds_by_backend] : by_family) {
+    const auto& per = seconds_by_backend;  // named: clang 14 cannot capture a structured binding
     row("  " + family, [&](const StepExplanation& e) { return per.count(e.backend) ? format_time(per.at(e.backend)) : "–"; }, Tone::muted);
+  }
   s.blocks.push_back(Paragraph{fmt::format(
       "The framework's own profiler, after training, on steps of the first batch (two warm-up steps, then five "
       "unprofiled and five profiled steps alternating; the ops of the last profiled one are shown; {}; top-level "

@@ -78,6 +78,7 @@ WorkerInfo probe_worker(const std::string& backend) {
 
 nlohmann::json training_modes(const WorkerInfo& worker) {
   nlohmann::json modes = nlohmann::json::array();
+  if (!worker.info.is_object()) return modes;  // a worker that is not built
   for (nlohmann::json m : worker.info.value("modes", nlohmann::json::array())) {
     m["tier"] = "cpp";
     modes.push_back(std::move(m));
