@@ -28,10 +28,12 @@ std::string gunzip(std::string_view compressed, const std::filesystem::path& ori
   if (inflateInit2(&zs, 15 + 16) != Z_OK) throw std::runtime_error("zlib: inflateInit2 failed");
   std::string out;
   // The gzip trailer's last four bytes hold the uncompressed size modulo 2^32: a reserve hint.
+  // A corrupt or forged trailer must not reserve gigabytes for a few bytes of input (found by
+  // fuzz/idx_fuzzer): deflate expands at most 1032:1, so no more than that is reserved.
   if (compressed.size() >= 18) {
     const auto* t = reinterpret_cast<const unsigned char*>(compressed.data() + compressed.size() - 4);
-    out.reserve(std::min<size_t>(
-        uint32_t(t[0]) | uint32_t(t[1]) << 8 | uint32_t(t[2]) << 16 | uint32_t(t[3]) << 24, size_t(1) << 31));
+    out.reserve(std::min<size_t>({uint32_t(t[0]) | uint32_t(t[1]) << 8 | uint32_t(t[2]) << 16 | uint32_t(t[3]) << 24,
+                                  compressed.size() * 1032, size_t(1) << 31}));
   }
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
   size_t in_left = compressed.size();

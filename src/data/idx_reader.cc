@@ -88,11 +88,16 @@ IdxBytes read_idx_ubyte(const std::filesystem::path& path, int rank) {
                                 bytes.size(), header));
   IdxBytes out;
   uint64_t total = 1;
+  bool wrapped = false;  // three or four 32-bit sizes can multiply past 2^64 and wrap to a small
+                         // number that matches the file (found by fuzz/idx_fuzzer)
   for (int d = 0; d < rank; ++d) {
     out.dims.push_back(big_endian_u32(bytes.data() + 4 + 4 * d));
-    total *= static_cast<uint64_t>(out.dims.back());
+    wrapped = __builtin_mul_overflow(total, static_cast<uint64_t>(out.dims.back()), &total) || wrapped;
   }
   const uint64_t have = bytes.size() - header;
+  if (wrapped)
+    throw UserError(fmt::format("{}: corrupt header: {} is more than 2^64 bytes of data; the file holds {}",
+                                path.string(), dims_text(out.dims), have));
   if (have < total)
     throw UserError(fmt::format("{}: truncated: the header says {} = {} bytes of data, the file holds {}",
                                 path.string(), dims_text(out.dims), total, have));

@@ -43,6 +43,31 @@ int64_t Network::parameter_count() const {
 
 namespace {
 
+// Limits that keep shape arithmetic in int64_t (found by fuzz/network_fuzzer: a flatten of
+// [2^62, 4, 1] overflowed): one size below 2^31, one tensor (per sample) or parameter below 2^40
+// elements -- far beyond any network a machine can train.
+constexpr int64_t kMaxSize = (int64_t{1} << 31) - 1;
+constexpr int64_t kMaxElements = int64_t{1} << 40;
+
+// The elements of `shape`, or -1 when they exceed kMaxElements.
+int64_t elements_or_too_many(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || (d > 0 && n > kMaxElements / d)) return -1;
+    n *= d;
+  }
+  return n;
+}
+
+// A whole-number setting, or `fallback` when absent. nlohmann converts 1e300 to an int64_t with a
+// cast whose result is undefined (found by fuzz/network_fuzzer), so only integers are taken.
+int64_t integer_setting(const nlohmann::json& obj, const char* key, int64_t fallback, const std::string& where) {
+  if (!obj.contains(key)) return fallback;
+  if (!obj[key].is_number_integer() || obj[key].get<int64_t>() > kMaxSize)
+    throw UserError(fmt::format("{}: \"{}\" must be a whole number below 2^31, got {}", where, key, obj[key].dump()));
+  return obj[key].get<int64_t>();
+}
+
 // Builds layers in order, resolving shapes and appending parameters to the network.
 class LayerParser {
  public:
@@ -89,12 +114,21 @@ class LayerParser {
       if (fallback >= 0) return fallback;
       fail(l, fmt::format("needs '{}'", key));
     }
-    if (!doc[key].is_number_integer() || doc[key].get<int64_t>() < (std::string(key) == "padding" ? 0 : 1))
-      fail(l, fmt::format("'{}' must be a positive integer, got {}", key, doc[key].dump()));
+    if (!doc[key].is_number_integer() || doc[key].get<int64_t>() < (std::string(key) == "padding" ? 0 : 1) ||
+        doc[key].get<int64_t>() > kMaxSize)
+      fail(l, fmt::format("'{}' must be a positive integer below 2^31, got {}", key, doc[key].dump()));
     return doc[key].get<int64_t>();
   }
 
+  // Fails unless `shape` (an output or a parameter of `l`) has at most kMaxElements elements.
+  int64_t elements(const Layer& l, const Shape& shape) const {
+    const int64_t n = elements_or_too_many(shape);
+    if (n < 0) fail(l, fmt::format("[{}] has more than 2^40 elements", fmt::join(shape, ", ")));
+    return n;
+  }
+
   void add_param(Layer& l, const std::string& role, Shape shape, Init init, int64_t fan_in = 0, int64_t fan_out = 0) {
+    elements(l, shape);
     l.params.push_back(static_cast<int>(net_.params.size()));
     net_.params.push_back({l.name + "." + role, std::move(shape), init, fan_in, fan_out});
   }
@@ -137,6 +171,7 @@ class LayerParser {
       l.stride = positive(doc, l, "stride", 1);
       l.padding = positive(doc, l, "padding", 0);
       windowed_output(l);
+      elements(l, {l.units, in[0], l.kernel, l.kernel});  // before the fan-ins multiply them
       const int64_t k2 = l.kernel * l.kernel;
       add_param(l, "weight", {l.units, in[0], l.kernel, l.kernel}, Init::kGlorotUniform, in[0] * k2, l.units * k2);
       add_param(l, "bias", {l.units}, Init::kZeros);
@@ -149,9 +184,7 @@ class LayerParser {
     } else if (l.type == "relu" || l.type == "sigmoid" || l.type == "tanh") {
       l.out_shape = in;
     } else if (l.type == "flatten") {
-      int64_t n_el = 1;
-      for (int64_t d : in) n_el *= d;
-      l.out_shape = {n_el};
+      l.out_shape = {elements(l, in)};
     } else if (l.type == "batch_norm") {
       if (in.size() != 3 && in.size() != 1) fail(l, "needs a [C, H, W] or [features] input");
       l.epsilon = doc.value("epsilon", l.epsilon);
@@ -188,6 +221,7 @@ class LayerParser {
                             fmt::join(body_out, ", "), fmt::join(short_out, ", ")));
       l.out_shape = body_out;
     }
+    elements(l, l.out_shape);
     return l;
   }
 };
@@ -196,7 +230,8 @@ Shape shape_from(const nlohmann::json& j, const std::string& what) {
   if (!j.is_array() || j.empty()) throw UserError(what + " must be a non-empty list of sizes");
   Shape s;
   for (const auto& d : j) {
-    if (!d.is_number_integer() || d.get<int64_t>() < 1) throw UserError(what + " must hold positive integers");
+    if (!d.is_number_integer() || d.get<int64_t>() < 1 || d.get<int64_t>() > kMaxSize)
+      throw UserError(what + " must hold positive integers below 2^31");
     s.push_back(d.get<int64_t>());
   }
   return s;
@@ -220,12 +255,12 @@ Network parse_network(const nlohmann::json& doc) {
     if (net.input_shape.size() != 3) throw UserError("network '" + net.name + "': image input.shape is [C, H, W]");
   } else if (net.input_kind == "tokens") {
     if (net.input_shape.size() != 1) throw UserError("network '" + net.name + "': tokens input.shape is [T]");
-    net.vocab = input.value("vocab", int64_t{0});
+    net.vocab = integer_setting(input, "vocab", 0, "network '" + net.name + "': input");
     if (net.vocab < 2) throw UserError("network '" + net.name + "': tokens input needs \"vocab\" (at least 2)");
   } else {
     throw UserError("network '" + net.name + "': input.kind must be \"image\" or \"tokens\"");
   }
-  net.classes = doc.value("classes", int64_t{0});
+  net.classes = integer_setting(doc, "classes", 0, "network '" + net.name + "'");
   net.loss = doc.value("loss", "softmax_cross_entropy");
   if (net.loss != "softmax_cross_entropy" && net.loss != "sigmoid_cross_entropy")
     throw UserError("network '" + net.name + "': loss must be softmax_cross_entropy or sigmoid_cross_entropy");
@@ -235,8 +270,8 @@ Network parse_network(const nlohmann::json& doc) {
   net.dataset = doc.value("dataset", "");
   const auto training = doc.value("training", nlohmann::json::object());
   net.optimizer = training.value("optimizer", nlohmann::json::object()).get<OptimizerSpec>();
-  net.batch = training.value("batch", net.batch);
-  net.epochs = training.value("epochs", net.epochs);
+  net.batch = integer_setting(training, "batch", net.batch, "network '" + net.name + "': training");
+  net.epochs = integer_setting(training, "epochs", net.epochs, "network '" + net.name + "': training");
   if (net.batch < 1 || net.epochs < 1) throw UserError("network '" + net.name + "': batch and epochs must be positive");
 
   LayerParser parser(net);

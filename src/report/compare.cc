@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/errors.h"
 #include "core/stats.h"
 #include "report/report_model.h"
 #include "results/results_dir.h"
@@ -20,6 +21,14 @@ std::map<std::string, nlohmann::json> runs_by_id(const std::filesystem::path& di
   for (auto& doc : docs) {
     // The id first: json's operator= takes its argument by value, which C++17 builds before
     // the left side is evaluated, so `out[doc["id"]] = std::move(doc)` would read a moved-from doc.
+    // A run without a string id or status cannot be matched or judged: left out, named (found by
+    // fuzz/results_fuzzer; "id": 1 was an internal error).
+    const auto not_text = [&](const char* key) { return doc.contains(key) && !doc[key].is_string(); };
+    if (not_text("id") || not_text("status")) {
+      std::fprintf(stderr, "versus compare: left out a run of %s whose \"id\" or \"status\" is not a string\n",
+                   dir.string().c_str());
+      continue;
+    }
     const std::string id = doc.value("id", std::string());
     out[id] = std::move(doc);
   }
@@ -70,7 +79,9 @@ std::string bounding_control(const nlohmann::json& doc, const nlohmann::json& co
 
 }  // namespace
 
-ComparisonResult compare_results(const std::filesystem::path& a, const std::filesystem::path& b, double threshold) {
+namespace {
+
+ComparisonResult compare_unchecked(const std::filesystem::path& a, const std::filesystem::path& b, double threshold) {
   const auto runs_a = runs_by_id(a), runs_b = runs_by_id(b);
   ComparisonResult result;
   const nlohmann::json context_a = ResultsDir::open_existing(a).read_context();
@@ -134,6 +145,19 @@ ComparisonResult compare_results(const std::filesystem::path& a, const std::file
     }
   }
   return result;
+}
+
+}  // namespace
+
+ComparisonResult compare_results(const std::filesystem::path& a, const std::filesystem::path& b, double threshold) {
+  try {
+    return compare_unchecked(a, b, threshold);
+  } catch (const nlohmann::json::exception& e) {
+    // A context.json or run document of another shape ("work": 1): the folders' problem, not an
+    // internal error (found by fuzz/results_fuzzer).
+    throw UserError(fmt::format("cannot compare {} and {}: a document has a field of an unexpected type ({})",
+                                a.string(), b.string(), e.what()));
+  }
 }
 
 std::string format_comparison(const ComparisonResult& r, const std::filesystem::path& a,

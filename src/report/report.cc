@@ -41,12 +41,20 @@ ReportFiles write_report_files(const std::filesystem::path& out_dir, const std::
 ReportFiles write_report(const std::filesystem::path& results_dir, const std::filesystem::path& out_dir) {
   if (is_training_folder(results_dir)) return write_training_report(results_dir, out_dir);
   if (is_distributed_folder(results_dir)) return write_distributed_report(results_dir, out_dir);
-  const ReportData data = load_report_data(results_dir);
-  prepare_report_folder(out_dir);
-  std::vector<Chart> charts = make_charts(data);
-  for (Chart& c : make_roofline_charts(data)) charts.push_back(std::move(c));
-  if (auto c = make_dispatch_chart(data)) charts.push_back(std::move(*c));
-  return write_report_files(out_dir, charts, build_document(data, charts), render_csv(data));
+  try {
+    const ReportData data = load_report_data(results_dir);
+    prepare_report_folder(out_dir);
+    std::vector<Chart> charts = make_charts(data);
+    for (Chart& c : make_roofline_charts(data)) charts.push_back(std::move(c));
+    if (auto c = make_dispatch_chart(data)) charts.push_back(std::move(*c));
+    return write_report_files(out_dir, charts, build_document(data, charts), render_csv(data));
+  } catch (const nlohmann::json::exception& e) {
+    // The report reads context.json and suite.json as versus writes them: one of another shape
+    // (edited by hand, or cut short) is the folder's problem, not an internal error (found by
+    // fuzz/results_fuzzer).
+    throw UserError(fmt::format("{}: context.json or suite.json has a field of an unexpected type ({}); "
+                                "cannot write its report", results_dir.string(), e.what()));
+  }
 }
 
 }  // namespace versus

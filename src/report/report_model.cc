@@ -258,15 +258,27 @@ ReportData load_report_data(const std::filesystem::path& results_dir) {
     // Folders from before the runner stored its warnings: judge the recorded machine the same way.
     int max_threads = 1;
     for (const json& doc : docs)
-      if (doc.contains("case")) max_threads = std::max(max_threads, doc["case"].value("threads", 1));
+      if (doc.contains("case") && doc["case"].is_object() && doc["case"].contains("threads") &&
+          doc["case"]["threads"].is_number_integer())
+        max_threads = std::max(max_threads, doc["case"]["threads"].get<int>());
     data.environment_warnings = environment_warnings(data.context["machine"], max_threads);
   }
 
   std::set<std::string> done;
   for (const json& doc : docs) {
-    RunRow r = row_from_document(doc);
-    const std::string diff = context_difference(doc, r, data.context);
-    if (!diff.empty()) data.context_mismatches.push_back(fmt::format("{}: {}", r.id, diff));
+    RunRow r;
+    try {
+      r = row_from_document(doc);
+      const std::string diff = context_difference(doc, r, data.context);
+      if (!diff.empty()) data.context_mismatches.push_back(fmt::format("{}: {}", r.id, diff));
+    } catch (const json::exception& e) {
+      // A run whose fields have unexpected types ("status": 1) is left out and named, like an
+      // unreadable file, and the report goes on (found by fuzz/results_fuzzer).
+      const std::string why = fmt::format("run {} has a field of an unexpected type ({})", string_at(doc, "id"), e.what());
+      std::fprintf(stderr, "versus: left out of the report: %s\n", why.c_str());
+      data.unreadable_files.push_back(why);
+      continue;
+    }
     try {
       if (doc.contains("case")) done.insert(case_key(doc["case"]));
     } catch (const std::exception&) {

@@ -38,9 +38,47 @@ struct TrainingData {
   std::vector<StepExplanation> explained;  // with --explain: the step set against its ops
 };
 
+// Why an "ok" run lacks what the report indexes without checking (the runner always writes it),
+// or "". Such a run is left out and named, so that one cut-short or hand-edited document cannot
+// stop or crash the report (found by fuzz/training_report_fuzzer: "epochs": [] reached .back()).
+std::string missing_fields(const nlohmann::json& run) {
+  if (!run.contains("status") || run["status"] != "ok") return "";
+  const auto list = [&](const char* key) { return run.contains(key) && run[key].is_array(); };
+  if (!list("epochs") || run["epochs"].empty()) return "no \"epochs\"";
+  for (const auto& e : run["epochs"])
+    if (!e.is_object()) return "an epoch that is not an object";
+  if (!list("step_seconds") || run["step_seconds"].empty() || !list("step_losses"))
+    return "no \"step_seconds\" or \"step_losses\"";
+  for (const char* key : {"process", "dataset"})
+    if (!run.contains(key) || !run[key].is_object()) return fmt::format("no \"{}\" object", key);
+  if (run.contains("inference") && !run["inference"].is_object()) return "an \"inference\" that is not an object";
+  return "";
+}
+
+// Whether parity.json holds everything the parity table indexes: two or more backends' losses and
+// the relative differences, each for "steps" steps (found by fuzz/training_report_fuzzer: a missing
+// "step_relative_difference", or losses shorter than "steps", were read out of bounds).
+bool parity_complete(const nlohmann::json& p) {
+  if (!p.is_object() || !p.contains("step_losses") || !p["step_losses"].is_object() || p["step_losses"].size() < 2 ||
+      !p.contains("step_relative_difference") || !p["step_relative_difference"].is_array())
+    return false;
+  const size_t steps = p.value("steps", size_t{0});
+  if (p["step_relative_difference"].size() < steps) return false;
+  for (const auto& [backend, losses] : p["step_losses"].items())
+    if (!losses.is_array() || losses.size() < steps) return false;
+  return true;
+}
+
 TrainingData load(const fs::path& dir) {
   TrainingData d;
   d.plan = read_json_file(dir / "training.json");
+  // The report indexes these without checking, through const operator[], whose missing key is
+  // undefined behaviour (found by fuzz/training_report_fuzzer): a plan without them is refused.
+  const auto object_at = [](const nlohmann::json& j, const char* key) { return j.contains(key) && j[key].is_object(); };
+  if (!d.plan.is_object() || !object_at(d.plan, "request") || !object_at(d.plan["request"], "dataset") ||
+      !object_at(d.plan["request"], "optimizer"))
+    throw UserError(fmt::format("{}: not a training plan (no \"request\" with its \"dataset\" and \"optimizer\"); "
+                                "pass a folder made by `versus run train`", (dir / "training.json").string()));
   d.context = read_json_file(dir / "context.json");
   if (fs::exists(dir / "parity.json")) d.parity = read_json_file(dir / "parity.json");
   if (fs::exists(dir / "code.json")) {
@@ -51,6 +89,12 @@ TrainingData load(const fs::path& dir) {
   }
   std::vector<std::string> unreadable;
   d.runs = ResultsDir(dir).read_runs(kTrainSchema, &unreadable);
+  std::erase_if(d.runs, [&](const nlohmann::json& run) {
+    const std::string why = missing_fields(run);
+    if (!why.empty())
+      unreadable.push_back(fmt::format("run {}: {}", run.contains("id") ? run["id"].dump() : "without an id", why));
+    return !why.empty();
+  });
   if (d.runs.empty()) throw UserError(fmt::format("{} holds no training runs yet", dir.string()));
   if (d.plan.contains("explain")) {
     const fs::path ops = dir / d.plan["explain"].value("ops_folder", "");
@@ -80,6 +124,11 @@ std::string optimizer_in_words(const nlohmann::json& o) {
 std::string run_label(const nlohmann::json& run) { return run.value("id", run.value("backend", std::string("?"))); }
 
 std::vector<double> doubles(const nlohmann::json& j) { return j.is_array() ? j.get<std::vector<double>>() : std::vector<double>{}; }
+// obj[key] as doubles, empty when absent: obj is const, and const operator[] of a missing key is
+// undefined behaviour (found by fuzz/training_report_fuzzer: an "inference" without "latency_seconds").
+std::vector<double> doubles_at(const nlohmann::json& obj, const char* key) {
+  return obj.is_object() && obj.contains(key) ? doubles(obj[key]) : std::vector<double>{};
+}
 
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -176,7 +225,7 @@ Chart latency_chart(const TrainingData& d) {
                    "runs): the median with the 95 % bootstrap interval of the median. Lower is better.",
                    [](const nlohmann::json& run) -> std::optional<Bar> {
                      if (!run.contains("inference")) return std::nullopt;
-                     const std::vector<double> lat = doubles(run["inference"]["latency_seconds"]);
+                     const std::vector<double> lat = doubles_at(run["inference"], "latency_seconds");
                      if (lat.empty()) return std::nullopt;
                      const Summary s = summarize(lat);
                      return Bar{s.median * 1e3, s.ci_low * 1e3, s.ci_high * 1e3};
@@ -209,7 +258,7 @@ std::vector<std::pair<double, double>> timeline_points(const nlohmann::json& run
   std::vector<std::pair<double, double>> pts;
   if (!run.contains("process") || !run["process"].contains("timeline")) return pts;
   const auto& tl = run["process"]["timeline"];
-  const std::vector<double> t = doubles(tl["seconds"]), c = doubles(tl["cpu_seconds"]), m = doubles(tl["rss_mib"]);
+  const std::vector<double> t = doubles_at(tl, "seconds"), c = doubles_at(tl, "cpu_seconds"), m = doubles_at(tl, "rss_mib");
   for (size_t i = 0; i < t.size() && i < c.size() && i < m.size(); ++i) {
     if (!cpu) pts.push_back({t[i], m[i]});
     // Cores busy over the interval since the last sample, plotted at its middle.
@@ -355,7 +404,7 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
   for (const auto& run : d.runs) {
     if (!ok(run) || !run.contains("inference")) continue;
     const auto& i = run["inference"];
-    const std::vector<double> lat = doubles(i["latency_seconds"]), thr = doubles(i["throughput_seconds"]);
+    const std::vector<double> lat = doubles_at(i, "latency_seconds"), thr = doubles_at(i, "throughput_seconds");
     const auto b = i.value("throughput_batch", 0);
     inf.rows.push_back({{run_label(run)}, {format_time(percentile(lat, 0.5))}, {format_time(percentile(lat, 0.99))},
                         {std::to_string(b)}, {thr.empty() ? "–" : format_sig(b / median(thr))}});
@@ -368,8 +417,7 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
     doc.sections.push_back(std::move(s));
   }
 
-  if (!d.parity.is_null() && d.parity.contains("step_losses") && d.parity["step_losses"].size() >= 2 &&
-      d.parity["step_relative_difference"].size() >= d.parity.value("steps", size_t{0})) {
+  if (parity_complete(d.parity)) {
     Section s{"parity", "Parity", 2, {}};
     s.blocks.push_back(Paragraph{fmt::format("Per-step training losses of every framework, from the same weights on the "
                                              "same batches. Largest relative difference {} at step {} ({}); tolerance {}.",
@@ -444,7 +492,9 @@ std::string render_training_csv(const TrainingData& d) {
 
 bool is_training_folder(const fs::path& results_dir) { return fs::exists(results_dir / "training.json"); }
 
-ReportFiles write_training_report(const fs::path& results_dir, const fs::path& out_dir) {
+namespace {
+
+ReportFiles write_unchecked(const fs::path& results_dir, const fs::path& out_dir) {
   const TrainingData d = load(results_dir);
   prepare_report_folder(out_dir);
   std::vector<Chart> charts;
@@ -510,6 +560,19 @@ ReportFiles write_training_report(const fs::path& results_dir, const fs::path& o
                               "steps the activations and the allocator's caches.",
                               false, [](const nlohmann::json& run) { return timeline_points(run, false); }));
   return write_report_files(out_dir, charts, build(d, charts), render_training_csv(d));
+}
+
+}  // namespace
+
+ReportFiles write_training_report(const fs::path& results_dir, const fs::path& out_dir) {
+  try {
+    return write_unchecked(results_dir, out_dir);
+  } catch (const nlohmann::json::exception& e) {
+    // The training report reads training.json, parity.json and the runs as versus writes them:
+    // one of another shape is the folder's problem, not an internal error (fuzz/training_report_fuzzer).
+    throw UserError(fmt::format("{}: a document has a field of an unexpected type ({}); cannot write its report",
+                                results_dir.string(), e.what()));
+  }
 }
 
 }  // namespace versus

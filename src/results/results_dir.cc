@@ -17,7 +17,9 @@ nlohmann::json read_json_file(const std::filesystem::path& path) {
   if (!f) throw UserError(fmt::format("cannot read {}: no such file or not readable", path.string()));
   try {
     return nlohmann::json::parse(f);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // Not only parse_error: a number beyond double's range ("1e400") is an out_of_range error
+    // of the parser (found by fuzz/results_fuzzer), and was reported as an internal error.
     throw UserError(fmt::format("{} is not valid JSON ({}); delete it and resume the suite to redo that run",
                                 path.string(), e.what()));
   }

@@ -241,7 +241,9 @@ void expand_entry(const nlohmann::json& entry, const std::vector<BackendChoice>&
 
 }  // namespace
 
-SuitePlan expand_suite(const nlohmann::json& suite, VariantLookup variants_of, int default_threads) {
+namespace {
+
+SuitePlan expand_checked(const nlohmann::json& suite, VariantLookup variants_of, int default_threads) {
   if (!suite.is_object()) throw UserError("suite: expected a JSON object with \"cases\"");
   SuitePlan plan;
   plan.name = suite.value("name", std::string("adhoc"));
@@ -293,6 +295,20 @@ SuitePlan expand_suite(const nlohmann::json& suite, VariantLookup variants_of, i
   return plan;
 }
 
+}  // namespace
+
+SuitePlan expand_suite(const nlohmann::json& suite, VariantLookup variants_of, int default_threads) {
+  try {
+    return expand_checked(suite, variants_of, default_threads);
+  } catch (const nlohmann::json::exception& e) {
+    // A suite-level setting of the wrong type ("backends": [1], "quick": "yes"): the user's
+    // mistake, not an internal error (found by fuzz/suite_fuzzer).
+    const bool from_file = suite.contains("source_file") && suite["source_file"].is_string();
+    throw UserError(fmt::format("{}: a setting has the wrong type: {}",
+                                from_file ? suite["source_file"].get<std::string>() : "suite", e.what()));
+  }
+}
+
 
 std::filesystem::path suites_directory() {
   if (const char* dir = std::getenv("VERSUS_SUITES_DIR"); dir && *dir) return dir;
@@ -326,6 +342,8 @@ nlohmann::json read_suite_file(const std::string& name_or_path) {
     return suite;
   } catch (const nlohmann::json::parse_error& e) {
     throw UserError(fmt::format("suite file {} is not valid JSON: {}", path.string(), e.what()));
+  } catch (const nlohmann::json::exception& e) {  // "1e400", or a networks entry's "batch": "64" (fuzz/suite_fuzzer)
+    throw UserError(fmt::format("suite file {} is malformed: {}", path.string(), e.what()));
   }
 }
 

@@ -52,6 +52,12 @@ nlohmann::json worker_reply(const ProcessResult& p, double timeout_seconds) {
     }
     break;
   }
+  // A line without a string "status" is no reply: the runner and the result documents read
+  // "status" and "reason" as strings, and {"status": 1} threw out of here (found by
+  // fuzz/worker_reply_fuzzer). A "reason" or "stderr_tail" of another type is kept as its JSON text.
+  const bool replied = reply.is_object() && reply.contains("status") && reply["status"].is_string();
+  for (const char* key : {"reason", "stderr_tail"})
+    if (replied && reply.contains(key) && !reply[key].is_string()) reply[key] = reply[key].dump();
   const std::string stderr_last = last_line(p.stderr_tail);
   if (!p.started) {
     reply = {{"status", "error"}, {"reason", p.start_error}};
@@ -59,9 +65,9 @@ nlohmann::json worker_reply(const ProcessResult& p, double timeout_seconds) {
     reply = {{"status", "timeout"},
              {"reason", fmt::format("no result within {:.0f} s; worker killed (raise --timeout if the case is just slow)",
                                     timeout_seconds)}};
-  } else if (p.cancelled && (!reply.is_object() || !reply.contains("status"))) {
+  } else if (p.cancelled && !replied) {
     reply = {{"status", "cancelled"}, {"reason", "stopped because another process of the same job failed"}};
-  } else if (!reply.is_object() || !reply.contains("status")) {
+  } else if (!replied) {
     std::string how = p.signal ? fmt::format("killed by signal {} ({})", p.signal, strsignal(p.signal))
                                : fmt::format("exited with code {} without a result", p.exit_code);
     if (!stderr_last.empty()) how += "; last stderr line: " + stderr_last;
