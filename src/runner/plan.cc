@@ -28,6 +28,17 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
+// A whole-number setting of a suite, or `fallback` when absent. nlohmann turns 1e300 into an
+// integer with a cast whose result is undefined (UBSan; the same class fuzz/network_fuzzer found in
+// network files), so only JSON integers are taken.
+template <typename T>
+T whole_number(const nlohmann::json& j, const char* key, T fallback) {
+  if (!j.contains(key)) return fallback;
+  if (!j[key].is_number_integer())
+    throw UserError(fmt::format("suite: \"{}\" must be a whole number, got {}", key, j[key].dump()));
+  return j[key].get<T>();
+}
+
 // Cross product of list-valued entries of `params`.
 std::vector<nlohmann::json> cross_product(const nlohmann::json& params) {
   std::vector<nlohmann::json> out = {nlohmann::json::object()};
@@ -92,7 +103,7 @@ void append_network_cases(nlohmann::json& suite, const std::string& file) {
     if (name.empty()) throw UserError(fmt::format("{}: a networks entry needs \"network\": NAME, got {}", file, entry.dump()));
     try {
       const Network net = load_network(name);
-      const int64_t batch = entry.value("batch", net.batch);
+      const int64_t batch = whole_number(entry, "batch", net.batch);
       const nlohmann::json ops = network_op_cases(net, batch);  // named: the loop reads into it
       for (const auto& c : ops["cases"]) {
         auto same = std::find_if(derived.begin(), derived.end(), [&](const nlohmann::json& d) {
@@ -132,6 +143,11 @@ std::vector<BackendChoice> parse_backend_list(const std::string& list) {
     if (std::find(known.begin(), known.end(), c.backend) == known.end())
       throw UserError(fmt::format("unknown backend '{}'; known backends: {} (see `versus list backends`)",
                                   c.backend, fmt::join(known, ", ")));
+    // The variant names the run's result file (runs/<case id>.json): "openblas/" or "../x" would
+    // put it elsewhere (found by fuzz/suite_fuzzer).
+    if (c.variant.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != std::string::npos)
+      throw UserError(fmt::format("variant '{}' of {}: a variant is letters, digits, '-', '_' and '.' "
+                                  "(see `versus list backends`)", c.variant, c.backend));
     out.push_back(c);
   }
   if (out.empty()) throw UserError("no backend given; use e.g. --backends native,torch");
@@ -249,9 +265,9 @@ SuitePlan expand_checked(const nlohmann::json& suite, VariantLookup variants_of,
   plan.name = suite.value("name", std::string("adhoc"));
   plan.description = suite.value("description", std::string());
   plan.settings = default_settings(suite.value("quick", false));
-  plan.settings.processes = suite.value("processes", plan.settings.processes);
+  plan.settings.processes = whole_number(suite, "processes", plan.settings.processes);
   plan.settings.timeout_seconds = suite.value("timeout_seconds", plan.settings.timeout_seconds);
-  plan.settings.memory_limit_bytes = suite.value("memory_limit_bytes", int64_t{0});
+  plan.settings.memory_limit_bytes = whole_number(suite, "memory_limit_bytes", int64_t{0});
   if (plan.settings.processes < 1 || plan.settings.processes > 100)
     throw UserError(fmt::format("processes must be 1..100, got {}", plan.settings.processes));
   if (plan.settings.timeout_seconds <= 0)
@@ -267,11 +283,13 @@ SuitePlan expand_checked(const nlohmann::json& suite, VariantLookup variants_of,
   std::vector<int> thread_counts;
   const nlohmann::json threads = suite.value("threads", nlohmann::json(default_threads));
   for (const auto& t : threads.is_array() ? threads : nlohmann::json::array({threads})) {
-    const int n = t.is_string() && t.get<std::string>() == "cores" ? default_threads : t.get<int>();
+    if (!(t.is_string() && t.get<std::string>() == "cores") && !t.is_number_integer())
+      throw UserError(fmt::format("threads must be whole numbers or \"cores\", got {}", t.dump()));
+    const int n = t.is_string() ? default_threads : t.get<int>();
     if (n < 1 || n > 1024) throw UserError(fmt::format("threads must be 1..1024, got {}", n));
     thread_counts.push_back(n);
   }
-  const uint64_t seed = suite.value("seed", uint64_t{42});
+  const uint64_t seed = whole_number(suite, "seed", uint64_t{42});
   std::vector<std::string> devices;
   for (const auto& d : suite.value("devices", nlohmann::json::array({"cpu"}))) {
     const std::string name = d.get<std::string>();
