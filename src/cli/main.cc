@@ -424,16 +424,17 @@ int main_impl(int argc, char** argv) {
   auto* parity = app.add_subcommand("parity", "K plain-SGD steps of a network in every framework: do the losses agree?");
   add_train_flags(*parity, pf, true);
 
-  std::string data_action, data_name, data_dir;
-  int64_t data_train = 2000, data_test = 500;
-  uint64_t data_seed = 1;
-  auto* data = app.add_subcommand("data", "datasets: list what is there, or write synthetic stand-ins in the real formats");
-  data->add_option("action", data_action, "list | synth")->required();
-  data->add_option("name", data_name, "dataset (fashion-mnist, mnist, cifar10, imdb)");
-  data->add_option("--dir", data_dir, "where to write (default: the dataset's folder)");
-  data->add_option("--train", data_train, "synthetic training samples")->capture_default_str();
-  data->add_option("--test", data_test, "synthetic test samples")->capture_default_str();
-  data->add_option("--seed", data_seed, "seed of the synthetic data")->capture_default_str();
+  DataFlags data_flags;
+  auto* data = app.add_subcommand("data", "datasets: list what is there, write synthetic stand-ins in the real formats, or export one in another format");
+  data->add_option("action", data_flags.action, "list | synth | export")->required();
+  data->add_option("name", data_flags.name, "dataset (fashion-mnist, mnist, cifar10, imdb)");
+  data->add_option("--dir", data_flags.dir, "where to write (default: the dataset's folder)");
+  data->add_option("--train", data_flags.train, "synthetic training samples")->capture_default_str();
+  data->add_option("--test", data_flags.test, "synthetic test samples")->capture_default_str();
+  data->add_option("--seed", data_flags.seed, "seed of the synthetic data")->capture_default_str();
+  data->add_option("--format", data_flags.format, "export: the format to write (csv: label, then one column per pixel)")
+      ->check(CLI::IsMember({"csv"}))->capture_default_str();
+  data->add_flag("--header", data_flags.header, "export csv: begin with a 'label,pixel1,...' line, as the Kaggle edition does");
 
   std::string report_dir, report_out;
   auto* report = app.add_subcommand("report", "write the HTML/Markdown/CSV report of a results folder");
@@ -464,7 +465,7 @@ int main_impl(int argc, char** argv) {
     if (*dist) return cmd_dist(df);
     if (*run) return cmd_run(rf);
     if (*parity) return cmd_parity(pf);
-    if (*data) return cmd_data(data_action, data_name, data_dir, data_train, data_test, data_seed);
+    if (*data) return cmd_data(data_flags);
     if (*compare) {
       const ComparisonResult r = compare_results(compare_a, compare_b, compare_threshold);
       std::printf("%s", format_comparison(r, compare_a, compare_b, compare_threshold).c_str());

@@ -7,6 +7,7 @@
 
 #include "core/errors.h"
 #include "core/memory_limit.h"
+#include "data/csv_table.h"
 #include "data/dataset.h"
 #include "report/report.h"
 #include "runner/spawn.h"
@@ -171,8 +172,9 @@ int cmd_parity(TrainFlags f) {
   return out.parity.passed ? 0 : 5;
 }
 
-int cmd_data(const std::string& action, const std::string& name, const std::string& dir, int64_t train, int64_t test,
-             uint64_t seed) {
+int cmd_data(const DataFlags& f) {
+  const std::string& action = f.action;
+  const std::string& name = f.name;
   if (action == "list") {
     for (const auto& d : known_datasets()) {
       const auto where = data_directory(d);
@@ -189,13 +191,22 @@ int cmd_data(const std::string& action, const std::string& name, const std::stri
   }
   if (action == "synth") {
     if (name.empty()) throw UserError("say which dataset: versus data synth cifar10 (see `versus data list`)");
-    const std::filesystem::path where = dir.empty() ? local_data_directory(name) : std::filesystem::path(dir);
-    write_synthetic_dataset(name, where, seed, train, test);
-    std::printf("wrote synthetic %s (%lld train, %lld test) to %s\n", name.c_str(), static_cast<long long>(train),
-                static_cast<long long>(test), where.c_str());
+    const std::filesystem::path where = f.dir.empty() ? local_data_directory(name) : std::filesystem::path(f.dir);
+    write_synthetic_dataset(name, where, f.seed, f.train, f.test);
+    std::printf("wrote synthetic %s (%lld train, %lld test) to %s\n", name.c_str(), static_cast<long long>(f.train),
+                static_cast<long long>(f.test), where.c_str());
     return 0;
   }
-  throw UserError(fmt::format("unknown data action '{}': use list or synth", action));
+  if (action == "export") {
+    if (name.empty()) throw UserError("say which dataset: versus data export fashion-mnist --format csv");
+    if (name == "imdb") throw UserError("export --format csv writes image datasets (fashion-mnist, mnist, cifar10), not imdb");
+    const Dataset ds = load_dataset(name);
+    const std::filesystem::path where = f.dir.empty() ? local_data_directory(name) : std::filesystem::path(f.dir);
+    for (const auto& file : data::export_image_csv(ds, where, f.header))
+      std::printf("wrote %s%s\n", file.c_str(), ds.synthetic ? " (from the SYNTHETIC stand-in)" : "");
+    return 0;
+  }
+  throw UserError(fmt::format("unknown data action '{}': use list, synth or export", action));
 }
 
 int list_networks() {

@@ -42,9 +42,15 @@ void add_train_flags(CLI::App& cmd, TrainFlags& f, bool parity);
 int cmd_train(const TrainFlags& f);
 // `versus parity --model NAME`: K plain-SGD steps everywhere; exit 5 when the losses differ.
 int cmd_parity(TrainFlags f);
-// `versus data synth|list NAME`.
-int cmd_data(const std::string& action, const std::string& name, const std::string& dir, int64_t train, int64_t test,
-             uint64_t seed);
+// `versus data list|synth|export NAME`.
+struct DataFlags {
+  std::string action, name, dir;
+  int64_t train = 2000, test = 500;  // synth: samples per split
+  uint64_t seed = 1;
+  std::string format = "csv";        // export: the file format
+  bool header = false;               // export csv: a "label,pixel1,..." first line
+};
+int cmd_data(const DataFlags& f);
 // `versus list networks`.
 int list_networks();
 
