@@ -40,6 +40,8 @@ const std::map<std::string, nlohmann::json>& small_params() {
       {"nchw_to_nhwc", {{"n", 2}, {"c", 3}, {"h", 5}, {"w", 7}}},
       {"dispatch", {{"mode", "call"}}},
       {"sgd_update", {{"n", 1001}}},
+      // 10000: libtorch's MNIST reader takes MNIST's own sizes only (the other formats: load_op_test).
+      {"load", {{"format", "idx"}, {"samples", 10000}}},
   };
   return params;
 }

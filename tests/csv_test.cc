@@ -42,6 +42,7 @@ TEST(CsvNumbers, NamesTheLineAndTheFaultOfEveryMalformedRow) {
   EXPECT_EQ(error_of("1,2,3\n4,nan,6\n", 3), "f.csv line 2 column 2: 'nan' is not a number");
   EXPECT_EQ(error_of("1,2,3\n\n4,5,6\n", 3), "f.csv line 2: empty line (expected 3 comma-separated numbers)");
   EXPECT_EQ(error_of("1,2,3\n4,5", 3), "f.csv line 2: 2 columns, expected 3 (the file ends inside this line: truncated?)");
+  EXPECT_EQ(error_of("1,2,3\n4,", 3), "f.csv line 2 column 2: '' is not a number (the file ends inside this line: truncated?)");
   EXPECT_EQ(error_of("label,a,b\n1,2,3\n4,5\n", 3, true), "f.csv line 3: 2 columns, expected 3");
   EXPECT_EQ(error_of("", 3), "f.csv: no data lines");
   EXPECT_EQ(error_of("label,a,b", 3, true), "f.csv: no line after the header");

@@ -22,6 +22,15 @@ TempDir::~TempDir() {
 
 std::filesystem::path bin_dir() { return VERSUS_BIN_DIR; }
 
+nlohmann::json run_worker_case(const std::string& backend, const CaseSpec& c, std::vector<std::string> env) {
+  const auto exe = bin_dir() / ("versus-worker-" + backend);
+  env.push_back("TF_CPP_MIN_LOG_LEVEL=2");
+  const ProcessResult p = run_process({exe.string(), "--run"}, env, nlohmann::json(c).dump() + "\n", 120, 5);
+  const auto line = p.stdout_text.substr(0, p.stdout_text.find('\n'));
+  if (line.empty()) return {{"status", "no reply"}, {"stderr", p.stderr_tail}, {"start_error", p.start_error}};
+  return nlohmann::json::parse(line);
+}
+
 ProcessResult run_versus(const std::vector<std::string>& args, const std::vector<std::string>& env) {
   std::vector<std::string> argv = {(bin_dir() / "versus").string()};
   argv.insert(argv.end(), args.begin(), args.end());

@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "core/case_spec.h"
 #include "runner/spawn.h"
 
 namespace versus::testing {
@@ -24,6 +27,9 @@ std::filesystem::path bin_dir();
 // Runs bin/versus with `args` (and extra env), 300 s limit.
 ProcessResult run_versus(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
 bool worker_built(const std::string& backend);
+// Runs one case in versus-worker-<backend> --run (with extra env, TF's logging quiet, 120 s
+// limit) and returns its reply, or {"status": "no reply", "stderr": ...}.
+nlohmann::json run_worker_case(const std::string& backend, const CaseSpec& c, std::vector<std::string> env = {});
 std::vector<std::filesystem::path> files_under(const std::filesystem::path& dir);
 
 // An HTML file as headless Chromium (Debian's `chromium`) renders it: the DOM after loading and

@@ -31,6 +31,7 @@ const OpDef& dispatch_op();               // core/ops/dispatch.cc
 const OpDef& transpose_op();              // core/ops/layout_copy.cc
 const OpDef& nchw_to_nhwc_op();
 const OpDef& sgd_update_op();             // core/ops/sgd_update.cc
+const OpDef& load_op();                   // core/ops/load.cc
 
 std::vector<const OpDef*> all_ops() {
   return {&gemm_op(),
@@ -41,7 +42,8 @@ std::vector<const OpDef*> all_ops() {
           &dot_op(), &gemv_op(), &batched_gemm_op(),
           &conv2d_op(), &max_pool_op(), &avg_pool_op(), &batch_norm_op(), &embedding_op(),
           &lstm_op(), &dispatch_op(),
-          &transpose_op(), &nchw_to_nhwc_op(), &sgd_update_op()};
+          &transpose_op(), &nchw_to_nhwc_op(), &sgd_update_op(),
+          &load_op()};
 }
 
 const OpDef& find_op(const std::string& name) {

@@ -64,4 +64,11 @@ Dataset read_cifar10(const std::filesystem::path& dir) {
   return ds;
 }
 
+Split read_cifar_batch(const std::filesystem::path& path) {
+  Split split;
+  split.sample_shape = {kCifarChannels, kCifarSide, kCifarSide};
+  append_batch(path, split);
+  return split;
+}
+
 }  // namespace versus::data

@@ -15,5 +15,7 @@ inline constexpr const char* kCifarSubdirectory = "cifar-10-batches-bin";  // wh
 
 // Reads the batches from `dir`/cifar-10-batches-bin, or from `dir` itself.
 Dataset read_cifar10(const std::filesystem::path& dir);
+// One batch file (pixels / 255, as read_cifar10).
+Split read_cifar_batch(const std::filesystem::path& path);
 
 }  // namespace versus::data

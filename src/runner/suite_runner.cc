@@ -28,9 +28,12 @@ std::string outcome_text(const nlohmann::json& doc) {
   const std::string status = doc.value("status", "error");
   if (status != "ok") return fmt::format("{}: {}", status, doc.value("reason", std::string()));
   const auto& s = doc["summary"];
-  std::string text = fmt::format("{:9.3f} ms [{:.3f}, {:.3f}]  {:7.1f} GFLOP/s",
-                                 s["median"].get<double>() * 1e3, s["ci_low"].get<double>() * 1e3,
-                                 s["ci_high"].get<double>() * 1e3, doc["gflops"]["median"].get<double>());
+  std::string text = fmt::format("{:9.3f} ms [{:.3f}, {:.3f}]", s["median"].get<double>() * 1e3,
+                                 s["ci_low"].get<double>() * 1e3, s["ci_high"].get<double>() * 1e3);
+  // Ops without arithmetic (loads, copies, gathers) are judged by their bytes.
+  const double gflops = doc["gflops"]["median"].get<double>();
+  if (gflops == 0 && doc.contains("gbps")) text += fmt::format("  {:7.2f} GB/s", doc["gbps"]["median"].get<double>());
+  else text += fmt::format("  {:7.1f} GFLOP/s", gflops);
   if (s.value("ci_half_width", 0.0) > s.value("ci_half_width_target", 1.0))
     text += fmt::format("  WIDE (±{:.0f} %)", s["ci_half_width"].get<double>() * 100);
   if (s["unstable"].get<bool>()) text += fmt::format("  UNSTABLE (cv {:.0f} %)", s["cv"].get<double>() * 100);

@@ -13,6 +13,7 @@
 // only for what a user's graph has as constants too (axes, shapes, paddings, 1.0).
 #pragma once
 #include <tensorflow/c/c_api.h>
+#include <tensorflow/c/tf_tstring.h>
 
 #include <cstdint>
 #include <cstring>
@@ -60,6 +61,16 @@ inline Tensor make_tensor(TF_DataType type, const std::vector<int64_t>& dims, co
   Tensor t(TF_AllocateTensor(type, dims.data(), static_cast<int>(dims.size()), bytes));
   if (!t) throw std::runtime_error("TF_AllocateTensor failed");
   if (bytes) std::memcpy(TF_TensorData(t.get()), src, bytes);
+  return t;
+}
+
+// A scalar string tensor holding `value`.
+inline Tensor string_tensor(const std::string& value) {
+  Tensor t(TF_AllocateTensor(TF_STRING, nullptr, 0, sizeof(TF_TString)));
+  if (!t) throw std::runtime_error("TF_AllocateTensor failed");
+  auto* str = static_cast<TF_TString*>(TF_TensorData(t.get()));
+  TF_StringInit(str);
+  TF_StringCopy(str, value.data(), value.size());
   return t;
 }
 
@@ -206,6 +217,35 @@ class GraphBuilder {
   }
   TF_Output op(const char* type, std::initializer_list<TF_Output> inputs, const Attrs& attrs = {}) {
     return {node(type, inputs, attrs), 0};
+  }
+  // A node whose last input is a list (Pack's values, DecodeCSV's record_defaults), after `inputs`.
+  TF_Operation* node_with_list(const char* type, std::initializer_list<TF_Output> inputs,
+                               const std::vector<TF_Output>& list, const Attrs& attrs = {}) {
+    const std::string name = fmt::format("{}_{}", type, ++nodes_);
+    TF_OperationDescription* d = TF_NewOperation(gs_->graph(), type, name.c_str());
+    for (const TF_Output& in : inputs) TF_AddInput(d, in);
+    TF_AddInputList(d, list.data(), static_cast<int>(list.size()));
+    if (attrs) attrs(d);
+    Status s;
+    TF_Operation* op = TF_FinishOperation(d, s);
+    s.check(fmt::format("adding graph node {}", name));
+    return op;
+  }
+  // A scalar string Placeholder (a file name), fed on every run: from a Const, grappler could
+  // fold the ReadFile it feeds once at session setup.
+  // A scalar string Placeholder (a file name), fed on every run: from a Const, grappler could
+  // fold the ReadFile it feeds once at session setup.
+  TF_Output feed_string(const std::string& name, const std::string& value) {
+    return placeholder(name, TF_STRING, {}, string_tensor(value));
+  }
+  TF_Output const_string(const std::string& value) {
+    const Tensor t = string_tensor(value);
+    return op("Const", {}, [&](Desc d) {
+      TF_SetAttrType(d, "dtype", TF_STRING);
+      Status s;
+      TF_SetAttrTensor(d, "value", t.get(), s);
+      s.check("TF_SetAttrTensor");
+    });
   }
   TF_Output transpose(TF_Output x, const std::vector<int32_t>& perm) {
     return op("Transpose", {x, const_int32(perm)});
