@@ -2,6 +2,7 @@
 // and batches (equal checksums) and agrees with its C++ tier step by step; a frontend that raises,
 // a missing environment and inputs changed under a worker are named, never a coordinator crash.
 #include <fstream>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -237,7 +238,7 @@ TEST(PythonTier, TheDispatchOpRunsThroughEachFrontendValidatedBeforeItIsTimed) {
   const auto unsupported = read_json(only_subfolder(tmp.path() / "gemm") / "runs" /
                                      std::filesystem::directory_iterator(only_subfolder(tmp.path() / "gemm") / "runs")->path().filename());
   EXPECT_EQ(unsupported["status"], "unsupported");
-  EXPECT_EQ(unsupported["reason"], "the Python tier runs training and the dispatch op; 'gemm' is C++-tier only");
+  EXPECT_EQ(unsupported["reason"], "the Python tier runs training, the dispatch and the load op; 'gemm' is C++-tier only");
 
   // The Python tier's dispatch path is mode=python: a C++ mode's row never holds a Python timing.
   const auto graph = run_versus({"run", "ops", "--op", "dispatch", "--param", "mode=graph", "--backends", "tensorflow:keras",
@@ -247,6 +248,48 @@ TEST(PythonTier, TheDispatchOpRunsThroughEachFrontendValidatedBeforeItIsTimed) {
                                     std::filesystem::directory_iterator(only_subfolder(tmp.path() / "graph") / "runs")->path().filename());
   EXPECT_EQ(wrong_mode["status"], "unsupported");
   EXPECT_EQ(wrong_mode["reason"], "the Python tier's dispatch path is mode=python; 'graph' is the C++ tier's");
+}
+
+// The load op through each frontend's reader (python/versus_frontends/loaders.py): the bytes read
+// are checked against those the runner wrote; a reader that cannot read a format says why; a
+// damaged CSV line never gives an "ok" result, whatever the reader makes of it.
+TEST(PythonTier, TheLoadOpReadsTheRunnersFilesThroughEachFrontendAndChecksTheBytes) {
+  REQUIRE_EVERY_TIER();
+  TempDir tmp;
+  const auto run_load = [&](const std::string& out, const std::vector<std::string>& env) {
+    return run_versus({"run", "ops", "--op", "load", "--param", "format=idx,csv,cifar", "--param", "samples=300",
+                       "--backends", "tensorflow:keras,mxnet:gluon,torch:python", "--quick", "--processes", "1",
+                       "--threads", "1", "--no-report", "--out", (tmp.path() / out).string()},
+                      env);
+  };
+  const auto r = run_load("ok", {});
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_tail;
+  std::map<std::string, std::string> status;  // "format backend:mode" -> status (reason when unsupported)
+  for (const auto& e : std::filesystem::directory_iterator(only_subfolder(tmp.path() / "ok") / "runs")) {
+    const auto run = read_json(e.path());
+    const std::string key = run["case"]["params"]["format"].get<std::string>() + " " + run["case"]["backend"].get<std::string>();
+    status[key] = run["status"] == "unsupported" ? run["reason"].get<std::string>() : run["status"].get<std::string>();
+    if (run["status"] == "ok") EXPECT_TRUE(run["validation"]["passed"].get<bool>()) << key;
+  }
+  EXPECT_EQ(status.size(), 9u);
+  for (const char* ok : {"idx tensorflow", "csv tensorflow", "cifar tensorflow", "idx mxnet", "csv mxnet",
+                         "idx torch", "csv torch", "cifar torch"})
+    EXPECT_EQ(status[ok], "ok") << ok;
+  EXPECT_NE(status["cifar mxnet"].find("checks the SHA-1 of the original archive"), std::string::npos) << status["cifar mxnet"];
+
+  for (const std::string damage : {"short", "word"}) {
+    const auto bad = run_versus({"run", "ops", "--op", "load", "--param", "format=csv", "--param", "samples=300",
+                                 "--backends", "tensorflow:keras,mxnet:gluon,torch:python", "--quick", "--processes", "1",
+                                 "--threads", "1", "--no-report", "--out", (tmp.path() / damage).string()},
+                                {"VERSUS_TEST_DAMAGE_CSV=" + damage});
+    EXPECT_NE(bad.exit_code, 0) << bad.stderr_tail;
+    for (const auto& e : std::filesystem::directory_iterator(only_subfolder(tmp.path() / damage) / "runs")) {
+      const auto run = read_json(e.path());
+      SCOPED_TRACE(damage + " " + e.path().filename().string());
+      EXPECT_NE(run["status"], "ok") << run.dump().substr(0, 400);
+      EXPECT_FALSE(run.value("reason", "").empty());
+    }
+  }
 }
 
 }  // namespace

@@ -3,6 +3,7 @@ calls it, validated against the harness's reference before it is timed, then tim
 workers' loop (worker/timing.cc): warm up, calibrate the iterations per sample, take samples."""
 import os
 import time
+import zlib
 
 import numpy as np
 
@@ -73,9 +74,46 @@ def time_op(run, timing):
             "warmup_iterations": warmup_iterations, "warmup_seconds": warmup_seconds}
 
 
+def run_load_case(framework, frontend, case):
+    """The load op: the files the runner wrote, read with the frontend's reader (loaders.py), checked by
+    the CRC-32 of the bytes read against those written, then timed."""
+    from .loaders import LOADERS, to_bytes
+    fmt, n, pixels = case["params"]["format"], int(case["params"].get("samples", 10000)), int(case["pixels"])
+    frontend.set_threads(int(case.get("threads", 1)))
+    t0 = time.perf_counter()
+    run, scale, api = LOADERS[framework](fmt, case["files"], n, pixels)
+    prepare_seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    images, labels = run()
+    first_run_seconds = time.perf_counter() - t0
+    image_bytes, label_bytes = to_bytes(images, scale), to_bytes(labels, 1.0)
+    read = None
+    if image_bytes is not None and label_bytes is not None and image_bytes.shape == (n, pixels) and label_bytes.shape == (n,):
+        read = {"images": zlib.crc32(image_bytes.tobytes()), "labels": zlib.crc32(label_bytes.tobytes())}
+    passed = read == case["expected_crc32"]
+    detail = "" if passed else (
+        f"read {read} (CRC-32), written {case['expected_crc32']}" if read else
+        f"the reader gave images {tuple(np.shape(images))} and labels {tuple(np.shape(labels))} that are not the "
+        f"{n}x{pixels} bytes written (a value outside 0..255 or not a number: a gap filled, a field misread)")
+    out = {"variant": case["mode"], "prepare_seconds": prepare_seconds, "first_run_seconds": first_run_seconds,
+           "validation": {"passed": passed, "metric": "CRC-32 of the bytes read", "detail": detail,
+                          "max_rel_error": 0.0 if passed else 1.0, "max_abs_error": 0.0 if passed else 1.0,
+                          "tolerance": 0.0},
+           "framework": frontend.describe(), "threads_used": frontend.threads_used(), "tier": "python",
+           "outputs_crc32": read, "mode_report": {"api": api}}
+    if not passed:
+        out.update(status="validation_failed", reason=f"the {api} result differs from the bytes written: {detail}")
+        return out
+    out.update(time_op(run, case.get("timing", {})))
+    out["status"] = "ok"
+    return out
+
+
 def run_case(framework, frontend, case):
+    if case["op"] == "load":
+        return run_load_case(framework, frontend, case)
     if case["op"] != "dispatch":
-        raise Unsupported(f"the Python tier runs training and the dispatch op; '{case['op']}' is C++-tier only")
+        raise Unsupported(f"the Python tier runs training, the dispatch and the load op; '{case['op']}' is C++-tier only")
     if case.get("device", "cpu") != "cpu" or case.get("dtype", "float32") != "float32":
         raise Unsupported("the Python tier's dispatch case runs float32 on the CPU")
     mode = case["mode"]

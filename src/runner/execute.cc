@@ -12,6 +12,8 @@
 #include "core/op_registry.h"
 #include "core/ops/dispatch.h"
 #include "core/stats.h"
+#include "data/file_io.h"
+#include "data/load_files.h"
 #include "machine/nvml.h"
 #include "results/results_dir.h"
 #include "runner/frontends.h"
@@ -28,6 +30,40 @@ bool is_frontend_mode(const WorkerInfo& w, const std::string& variant) {
   return false;
 }
 
+// The CRC-32 of a tensor of byte values (pixels, labels) as the bytes themselves.
+uint32_t byte_values_crc32(const std::vector<float>& values) {
+  std::string bytes(values.size(), '\0');
+  for (size_t i = 0; i < values.size(); ++i) bytes[i] = static_cast<char>(static_cast<unsigned char>(values[i]));
+  return data::crc32_of(bytes);
+}
+
+// A load case of the Python tier: the runner writes the files (the C++ workers' LoadFiles), the
+// worker reads them with its frontend's reader and answers the CRC-32 of the bytes it read — the
+// tensors themselves (up to 47 million values) would not fit a reply line — which the runner
+// checks against the bytes it wrote.
+nlohmann::json run_frontend_load(const CaseSpec& c, const RunSettings& s, const PythonFrontend& frontend,
+                                 std::vector<std::string> env) {
+  const OpDef& op = find_op(c.op);
+  const std::vector<HostTensor> inputs = op.make_inputs(c);
+  const LoadFiles files(c, inputs);
+  nlohmann::json request = c;
+  request["mode"] = c.variant;
+  request["files"] = {{"dir", files.dir().string()}, {"images", files.images().string()}, {"labels", files.labels().string()}};
+  request["pixels"] = files.params().pixels();
+  const nlohmann::json expected = {{"images", byte_values_crc32(inputs[0].data)}, {"labels", byte_values_crc32(inputs[1].data)}};
+  request["expected_crc32"] = expected;
+  for (auto& v : frontend_environment(frontend)) env.push_back(std::move(v));
+  std::vector<std::string> command = frontend_command(frontend);
+  command[3] = "--run";
+  const ProcessResult p = run_process(command, env, request.dump() + "\n", s.timeout_seconds);
+  nlohmann::json reply = worker_reply(p, s.timeout_seconds);
+  if (reply.value("status", "") == "ok" && reply.value("outputs_crc32", nlohmann::json()) != expected)
+    return {{"status", "validation_failed"}, {"process", reply["process"]},
+            {"reason", fmt::format("the Python tier read other bytes than were written: CRC-32 {} (read) vs {} (written)",
+                                   reply.value("outputs_crc32", nlohmann::json()).dump(), expected.dump())}};
+  return reply;
+}
+
 // A case of the Python tier (runner/frontends.h): the worker gets the harness's inputs, the
 // reference and the bound a correct result keeps to, and validates before it times; the runner
 // checks the returned result again with the op's own checker.
@@ -36,8 +72,9 @@ nlohmann::json run_frontend_process(const CaseSpec& c, const RunSettings& s, con
   const auto frontend = python_frontend(w.backend);
   const std::string problem = !frontend ? w.backend + " has no Python tier in versus" : frontend->problem;
   if (!problem.empty()) return {{"status", "unsupported"}, {"reason", problem}};
+  if (c.op == "load") return run_frontend_load(c, s, *frontend, std::move(env));
   if (c.op != "dispatch")
-    return {{"status", "unsupported"}, {"reason", "the Python tier runs training and the dispatch op; '" + c.op + "' is C++-tier only"}};
+    return {{"status", "unsupported"}, {"reason", "the Python tier runs training, the dispatch and the load op; '" + c.op + "' is C++-tier only"}};
   if (const std::string mode = parse_dispatch_mode(c.params); mode != "python")
     return {{"status", "unsupported"}, {"reason", "the Python tier's dispatch path is mode=python; '" + mode + "' is the C++ tier's"}};
   const OpDef& op = find_op(c.op);

@@ -8,7 +8,7 @@
 //   inputs   images [samples, pixels] (784 = 28×28, or 3072 = 3×32×32 for cifar) and labels
 //            [samples], byte values 0..255 and 0..9 as float32, made from the seed with about half
 //            the pixels 0 (as in Fashion-MNIST, which makes CSV lines as long as the real ones).
-//            The worker writes them in the format (worker/load_files.h) before prepare.
+//            The worker writes them in the format (data/load_files.h) before prepare.
 //   output   the images and labels read back, as the byte values: checked exactly.
 // The file was just written, so it is read from the page cache: load time here is the reader's
 // parse and decode cost, not the disk's.

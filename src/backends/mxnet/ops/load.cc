@@ -11,7 +11,7 @@
 
 #include "backends/mxnet/mx_api.h"
 #include "core/ops/load.h"
-#include "worker/load_files.h"
+#include "data/load_files.h"
 #include "worker/op_table.h"
 
 namespace versus::mx {

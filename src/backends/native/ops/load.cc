@@ -11,7 +11,7 @@
 #include "data/cifar_reader.h"
 #include "data/csv_table.h"
 #include "data/idx_reader.h"
-#include "worker/load_files.h"
+#include "data/load_files.h"
 #include "worker/op_table.h"
 
 namespace versus {

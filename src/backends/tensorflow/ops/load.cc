@@ -9,7 +9,7 @@
 
 #include "backends/tensorflow/graph_builder.h"
 #include "core/ops/load.h"
-#include "worker/load_files.h"
+#include "data/load_files.h"
 #include "worker/op_table.h"
 
 namespace versus::tf {

@@ -6,7 +6,7 @@
 
 #include "backends/torch/ops/instances.h"
 #include "core/ops/load.h"
-#include "worker/load_files.h"
+#include "data/load_files.h"
 #include "worker/op_table.h"
 
 namespace versus::th {

@@ -1,4 +1,4 @@
-#include "worker/load_files.h"
+#include "data/load_files.h"
 
 #include <cmath>
 #include <cstdlib>
