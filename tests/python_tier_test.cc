@@ -256,26 +256,32 @@ TEST(PythonTier, TheDispatchOpRunsThroughEachFrontendValidatedBeforeItIsTimed) {
 TEST(PythonTier, TheLoadOpReadsTheRunnersFilesThroughEachFrontendAndChecksTheBytes) {
   REQUIRE_EVERY_TIER();
   TempDir tmp;
-  const auto run_load = [&](const std::string& out, const std::vector<std::string>& env) {
-    return run_versus({"run", "ops", "--op", "load", "--param", "format=idx,csv,cifar", "--param", "samples=300",
-                       "--backends", "tensorflow:keras,mxnet:gluon,torch:python", "--quick", "--processes", "1",
-                       "--threads", "1", "--no-report", "--out", (tmp.path() / out).string()},
-                      env);
-  };
-  const auto r = run_load("ok", {});
+  const auto r = run_versus({"run", "ops", "--op", "load", "--param", "format=idx,csv,cifar", "--param", "samples=300",
+                             "--backends", "native,tensorflow:keras,mxnet:gluon,torch:python", "--quick", "--processes", "1",
+                             "--threads", "1", "--out", (tmp.path() / "ok").string()});
   ASSERT_EQ(r.exit_code, 0) << r.stderr_tail;
   std::map<std::string, std::string> status;  // "format backend:mode" -> status (reason when unsupported)
   for (const auto& e : std::filesystem::directory_iterator(only_subfolder(tmp.path() / "ok") / "runs")) {
     const auto run = read_json(e.path());
     const std::string key = run["case"]["params"]["format"].get<std::string>() + " " + run["case"]["backend"].get<std::string>();
     status[key] = run["status"] == "unsupported" ? run["reason"].get<std::string>() : run["status"].get<std::string>();
-    if (run["status"] == "ok") EXPECT_TRUE(run["validation"]["passed"].get<bool>()) << key;
+    if (run["status"] == "ok") {
+      EXPECT_TRUE(run["validation"]["passed"].get<bool>()) << key;
+    }
   }
-  EXPECT_EQ(status.size(), 9u);
+  EXPECT_EQ(status.size(), 12u);
   for (const char* ok : {"idx tensorflow", "csv tensorflow", "cifar tensorflow", "idx mxnet", "csv mxnet",
                          "idx torch", "csv torch", "cifar torch"})
     EXPECT_EQ(status[ok], "ok") << ok;
   EXPECT_NE(status["cifar mxnet"].find("checks the SHA-1 of the original archive"), std::string::npos) << status["cifar mxnet"];
+  // The report's load section: per file, each reader with the API it went through, against versus's own.
+  const std::string md = read_text(only_subfolder(tmp.path() / "ok") / "report.md");
+  EXPECT_NE(md.find("## Input pipeline: load time"), std::string::npos) << md;
+  EXPECT_NE(md.find("File `csv-n300`:"), std::string::npos) << md;
+  EXPECT_NE(md.find("| `torch:python` | pandas "), std::string::npos) << md;
+  EXPECT_NE(md.find("| `tensorflow:keras` | tf.data.experimental.CsvDataset | "), std::string::npos) << md;
+  EXPECT_NE(md.find("| `native:openblas` | versus's own reader (src/data) | "), std::string::npos) << md;
+  EXPECT_NE(md.find(" | 1.00× | "), std::string::npos) << md;
 
   for (const std::string damage : {"short", "word"}) {
     const auto bad = run_versus({"run", "ops", "--op", "load", "--param", "format=csv", "--param", "samples=300",
@@ -290,6 +296,53 @@ TEST(PythonTier, TheLoadOpReadsTheRunnersFilesThroughEachFrontendAndChecksTheByt
       EXPECT_FALSE(run.value("reason", "").empty());
     }
   }
+}
+
+// --pipeline all: each Python frontend's epoch fed through each of its own pipelines (the same
+// batches in the same order, so parity holds across them), reported against the memory-fed epoch;
+// a pipeline a frontend lacks is unsupported with the ones it has.
+TEST(PythonTier, EachFrontendsInputPipelinesFeedTheSameBatchesAndAreReportedAgainstMemory) {
+  REQUIRE_EVERY_TIER();
+  TempDir tmp;
+  const auto net = write_network(tmp, "tiny_mlp", kTinyMlp);
+  const auto r = run_versus({"run", "train", "--model", net.string(), "--dataset", "generated", "--epochs", "1", "--steps", "12",
+                             "--repeats", "2", "--repeat-steps", "6", "--threads", "1", "--pipeline", "all",
+                             "--backends", "torch,tensorflow:keras,mxnet:gluon,torch:python", "--out", tmp.path().string() + "/out"});
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_tail;
+  const auto folder = only_subfolder(tmp.path() / "out");
+  const auto reference = read_json(folder / "runs" / "torch.json");
+  EXPECT_EQ(reference["pipeline"], "memory");  // the C++ tier: fed from memory, once
+  const std::vector<std::string> fed = {"tensorflow-keras", "tensorflow-keras-tf.data", "tensorflow-keras-generator",
+                                        "mxnet-gluon", "mxnet-gluon-dataloader", "mxnet-gluon-dataloader-workers",
+                                        "torch-python", "torch-python-dataloader", "torch-python-dataloader-workers"};
+  for (const auto& id : fed) {
+    SCOPED_TRACE(id);
+    const auto run = read_json(folder / "runs" / (id + ".json"));
+    ASSERT_EQ(run["status"], "ok") << run.dump().substr(0, 800);
+    EXPECT_EQ(run["batch_order_checksum"], reference["batch_order_checksum"]);
+    EXPECT_EQ(run["step_losses"].size(), 12u);
+    EXPECT_EQ(run["pipeline"], id.find("tf.data") != std::string::npos      ? "tf.data"
+                               : id.find("generator") != std::string::npos  ? "generator"
+                               : id.find("workers") != std::string::npos    ? "dataloader-workers"
+                               : id.find("dataloader") != std::string::npos ? "dataloader"
+                                                                            : "memory");
+  }
+  const auto parity = read_json(folder / "parity.json");
+  EXPECT_TRUE(parity["passed"].get<bool>()) << parity["verdict"];
+  EXPECT_EQ(parity["step_losses"].size(), fed.size() + 1);
+  const std::string md = read_text(folder / "report.md");
+  EXPECT_NE(md.find("## Input pipeline: feeding the epoch"), std::string::npos) << md;
+  EXPECT_NE(md.find("| torch | python | `dataloader-workers` | "), std::string::npos) << md;
+  EXPECT_NE(md.find("| tensorflow | keras | `tf.data` | "), std::string::npos) << md;
+  EXPECT_NE(md.find("1 (the reference)"), std::string::npos) << md;
+
+  // A pipeline a frontend does not have: planned, and answered with the ones it has.
+  const auto other = run_versus({"run", "train", "--model", net.string(), "--dataset", "generated", "--epochs", "1",
+                                 "--steps", "4", "--repeats", "1", "--threads", "1", "--pipeline", "tf.data",
+                                 "--backends", "torch:python", "--out", tmp.path().string() + "/other"});
+  const auto unsupported = read_json(only_subfolder(tmp.path() / "other") / "runs" / "torch-python-tf.data.json");
+  EXPECT_EQ(unsupported["status"], "unsupported") << unsupported.dump().substr(0, 400);
+  EXPECT_EQ(unsupported["reason"], "PyTorch has no input pipeline 'tf.data' in versus (it has memory, dataloader, dataloader-workers)");
 }
 
 }  // namespace

@@ -121,6 +121,23 @@ def blocks():
     return sequential
 
 
+
+PIPELINES = ("memory", "dataloader", "dataloader-workers")
+
+
+def gluon_batches(mx, x, y, batch, pipeline):
+    """An epoch's batches, in the order given, as a Gluon user feeds them: memory slices the arrays;
+    dataloader is gluon.data.DataLoader over an ArrayDataset (no shuffling: the order is the harness's;
+    the short tail discarded), in the training process (num_workers=0) or in one worker process
+    (dataloader-workers, num_workers=1)."""
+    if pipeline == "memory":
+        return ((x[b:b + batch], y[b:b + batch]) for b in range(0, len(x) - batch + 1, batch))
+    if pipeline in ("dataloader", "dataloader-workers"):
+        from mxnet import gluon
+        return gluon.data.DataLoader(gluon.data.ArrayDataset(x, y), batch_size=batch, shuffle=False,
+                                     last_batch="discard", num_workers=1 if pipeline == "dataloader-workers" else 0)
+    raise Unsupported(f"Gluon has no input pipeline '{pipeline}' in versus (it has {', '.join(PIPELINES)})")
+
 class Model:
     channels_last = False
 
@@ -152,14 +169,15 @@ class Model:
             raise Unsupported(f"optimizer '{kind}' is not supported: known are sgd, momentum and adam")
         self.trainer = gluon.Trainer(self.net.collect_params(), "adam" if kind == "adam" else "sgd", settings)
 
-    def train_epoch(self, x, y, batch, on_step):
+    def train_epoch(self, x, y, batch, on_step, pipeline="memory"):
         mx = self.mx
-        for begin in range(0, len(x), batch):
-            xb, yb = x[begin:begin + batch], y[begin:begin + batch]
+        for xb, yb in gluon_batches(mx, x, y, batch, pipeline):
             t0 = time.perf_counter()
             # loc: begin train_step
-            inputs = mx.nd.array(xb)
-            labels = mx.nd.array(yb.reshape(-1, 1) if self.sigmoid else yb)
+            inputs = xb if isinstance(xb, mx.nd.NDArray) else mx.nd.array(xb)
+            labels = yb if isinstance(yb, mx.nd.NDArray) else mx.nd.array(yb)
+            if self.sigmoid:
+                labels = labels.reshape((-1, 1))
             with mx.autograd.record():
                 loss = self.loss(self.net(inputs), labels)
             loss.backward()

@@ -185,6 +185,27 @@ def from_keras(kind, weights, flatten):
     return list(weights)
 
 
+PIPELINES = ("memory", "tf.data", "generator")
+
+
+def keras_feed(x, labels, batch, pipeline):
+    """model.fit's data arguments for each way a Keras user feeds an epoch, the batches in the order given:
+    memory: the numpy arrays themselves; tf.data: a Dataset of them, batched and prefetched with
+    AUTOTUNE; generator: a Python generator of batches (what fit_generator was)."""
+    if pipeline == "memory":
+        return {"x": x, "y": labels, "batch_size": batch}
+    if pipeline == "tf.data":
+        import tensorflow as tf
+        ds = tf.data.Dataset.from_tensor_slices((x, labels)).batch(batch, drop_remainder=True)
+        return {"x": ds.prefetch(tf.data.AUTOTUNE)}
+    if pipeline == "generator":
+        def batches():
+            for begin in range(0, len(x) - batch + 1, batch):
+                yield x[begin:begin + batch], labels[begin:begin + batch]
+        return {"x": batches(), "steps_per_epoch": len(x) // batch}
+    raise Unsupported(f"Keras has no input pipeline '{pipeline}' in versus (it has {', '.join(PIPELINES)})")
+
+
 class StepTimer:
     """Times each step of model.fit and reads its loss: Keras logs the running mean of the loss since
     its metrics were last reset, so they are reset before every batch (outside the timed region)."""
@@ -251,11 +272,11 @@ class Model:
                            run_eagerly=mode == "keras-eager")
         # loc: end
 
-    def train_epoch(self, x, y, batch, on_step):
+    def train_epoch(self, x, y, batch, on_step, pipeline="memory"):
         labels = y.reshape(-1, 1) if self.sigmoid else y
+        feed = keras_feed(x, labels, batch, pipeline)
         # loc: begin train_step
-        self.model.fit(x, labels, batch_size=batch, epochs=1, shuffle=False, verbose=0,
-                       callbacks=[StepTimer(on_step).callback()])
+        self.model.fit(**feed, epochs=1, shuffle=False, verbose=0, callbacks=[StepTimer(on_step).callback()])
         # loc: end
 
     def predict(self, x):

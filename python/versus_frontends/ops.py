@@ -74,6 +74,31 @@ def time_op(run, timing):
             "warmup_iterations": warmup_iterations, "warmup_seconds": warmup_seconds}
 
 
+def status_mib(name):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(name + ":"):
+                return int(line.split()[1]) / 1024.0
+    return None
+
+
+class PeakMemory:
+    """What one call adds to resident memory at its peak, as worker/peak_memory.h measures it: the
+    kernel's high-water mark reset (5 into /proc/self/clear_refs), then read after the call."""
+
+    def __init__(self):
+        try:
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")
+            self.start = status_mib("VmRSS")
+        except OSError:
+            self.start = None
+
+    def increase_mib(self):
+        peak = status_mib("VmHWM") if self.start is not None else None
+        return None if peak is None else max(0.0, peak - self.start)
+
+
 def run_load_case(framework, frontend, case):
     """The load op: the files the runner wrote, read with the frontend's reader (loaders.py), checked by
     the CRC-32 of the bytes read against those written, then timed."""
@@ -84,8 +109,10 @@ def run_load_case(framework, frontend, case):
     run, scale, api = LOADERS[framework](fmt, case["files"], n, pixels)
     prepare_seconds = time.perf_counter() - t0
     t0 = time.perf_counter()
+    peak = PeakMemory()
     images, labels = run()
     first_run_seconds = time.perf_counter() - t0
+    first_run_memory_mib = peak.increase_mib()
     image_bytes, label_bytes = to_bytes(images, scale), to_bytes(labels, 1.0)
     read = None
     if image_bytes is not None and label_bytes is not None and image_bytes.shape == (n, pixels) and label_bytes.shape == (n,):
@@ -101,6 +128,8 @@ def run_load_case(framework, frontend, case):
                           "tolerance": 0.0},
            "framework": frontend.describe(), "threads_used": frontend.threads_used(), "tier": "python",
            "outputs_crc32": read, "mode_report": {"api": api}}
+    if first_run_memory_mib is not None:
+        out["first_run_memory_mib"] = first_run_memory_mib
     if not passed:
         out.update(status="validation_failed", reason=f"the {api} result differs from the bytes written: {detail}")
         return out

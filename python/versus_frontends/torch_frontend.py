@@ -25,6 +25,27 @@ def threads_used():
 
 
 # loc: begin layer lstm
+
+PIPELINES = ("memory", "dataloader", "dataloader-workers")
+
+
+def as_class_ids(labels):
+    return labels.long() if isinstance(labels, torch.Tensor) else labels.astype(np.int64)
+
+
+def torch_batches(x, y, batch, pipeline):
+    """An epoch's batches, in the order given, as a PyTorch user feeds them: memory slices the arrays;
+    dataloader is torch.utils.data.DataLoader over a TensorDataset (no shuffling: the order is the
+    harness's), in the training process (num_workers=0) or in one worker process (dataloader-workers,
+    num_workers=1); pin_memory is off on the CPU."""
+    if pipeline == "memory":
+        return ((x[b:b + batch], y[b:b + batch]) for b in range(0, len(x) - batch + 1, batch))
+    if pipeline in ("dataloader", "dataloader-workers"):
+        from torch.utils.data import DataLoader, TensorDataset
+        return DataLoader(TensorDataset(torch.from_numpy(x), torch.from_numpy(y)), batch_size=batch, shuffle=False,
+                          drop_last=True, num_workers=1 if pipeline == "dataloader-workers" else 0, pin_memory=False)
+    raise Unsupported(f"PyTorch has no input pipeline '{pipeline}' in versus (it has {', '.join(PIPELINES)})")
+
 class LastStep(nn.Module):
     """An LSTM that returns the last time step's hidden state, as the neutral layer does."""
     def __init__(self, lstm):
@@ -158,19 +179,18 @@ class Model:
         self.forward = torch.compile(self.net) if mode == "compile" else self.net
 
     def to_tensor(self, x):
-        return torch.from_numpy(x).to(self.device)
+        return (x if isinstance(x, torch.Tensor) else torch.from_numpy(x)).to(self.device)
 
     def sync(self):
         if self.device.type == "cuda":
             torch.cuda.synchronize()
 
-    def train_epoch(self, x, y, batch, on_step):
-        for begin in range(0, len(x), batch):
-            xb, yb = x[begin:begin + batch], y[begin:begin + batch]
+    def train_epoch(self, x, y, batch, on_step, pipeline="memory"):
+        for xb, yb in torch_batches(x, y, batch, pipeline):
             t0 = time.perf_counter()
             # loc: begin train_step
             inputs = self.to_tensor(xb)
-            labels = self.to_tensor(yb.reshape(-1, 1) if self.sigmoid else yb.astype(np.int64))
+            labels = self.to_tensor(yb.reshape(-1, 1) if self.sigmoid else as_class_ids(yb))
             self.optimizer.zero_grad()
             loss = self.loss(self.forward(inputs), labels)
             loss.backward()

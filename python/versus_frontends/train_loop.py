@@ -89,6 +89,7 @@ def run_training(framework, frontend, request, progress):
     device = request.get("device", "cpu")
     mode = request["mode"]
     threads = int(request.get("threads", 1))
+    pipeline = request.get("pipeline", "memory")  # how each epoch's batches are fed (the frontends' PIPELINES)
     if request.get("distributed"):
         raise Unsupported(f"the Python tier of {framework} does not run distributed jobs in versus yet")
     frontend.set_threads(threads)
@@ -140,7 +141,7 @@ def run_training(framework, frontend, request, progress):
         state["epoch"], state["loss_sum"] = epoch, 0.0
         before = state["step"]
         epoch_start = time.perf_counter()
-        model.train_epoch(x, y, batch, on_step)
+        model.train_epoch(x, y, batch, on_step, pipeline)
         epoch_seconds = time.perf_counter() - epoch_start
         done = state["step"] - before
         if done != steps:
@@ -178,6 +179,7 @@ def run_training(framework, frontend, request, progress):
         "framework": describe,
         "threads_used": frontend.threads_used(),
         "mode": mode,
+        "pipeline": pipeline,
         "mode_report": model.mode_report(),
         "tier": "python",
     }

@@ -57,6 +57,7 @@ TrainJob train_job(const TrainFlags& f, const Network& net, const TrainSettings&
   job.folder_name = folder_name;
   job.out = f.out;
   job.thread_counts = f.threads;
+  job.pipelines = f.pipelines;
   job.repeats = {f.repeats, f.repeat_steps};
   job.parity_steps = f.parity_steps;
   job.tolerance = f.tolerance;
@@ -95,9 +96,16 @@ void add_train_flags(CLI::App& cmd, TrainFlags& f, bool parity) {
   cmd.add_option("--backends", f.backends, "comma list of framework[:mode] (modes: versus list backends)")->capture_default_str();
   cmd.add_option("--threads", f.threads, "intra-op threads, comma list: each trains every backend (default: all cores)")
       ->delimiter(',');
-  if (!parity)
+  if (!parity) {
     cmd.add_option("--modes", f.modes, "default, or all: every training mode of each backend (one mode: --backends tensorflow:xla)")
         ->capture_default_str();
+    cmd.add_option("--pipeline", f.pipelines,
+                   "how the Python tier feeds each epoch, comma list: memory, tf.data, generator (Keras), dataloader, "
+                   "dataloader-workers (Gluon, PyTorch), or all: each frontend's own; the C++ tier is fed from memory")
+        ->delimiter(',')
+        ->check(CLI::IsMember({"memory", "tf.data", "generator", "dataloader", "dataloader-workers", "all"}))
+        ->capture_default_str();
+  }
   cmd.add_option("--device", f.device, "cpu or cuda (frameworks without a GPU build say unsupported)")->capture_default_str();
   cmd.add_option("--seed", f.seed, "seed of weights and batch order")->capture_default_str();
   cmd.add_option("--timeout", f.timeout, "seconds per worker before it is killed (default 3600)");

@@ -21,6 +21,7 @@ struct TrainFlags {
   double target_accuracy = 0;                 // 0: none
   std::vector<int> threads;                   // empty: all cores; several: each trains every backend
   std::string modes = "default";              // default | all: every training mode of each backend
+  std::vector<std::string> pipelines = {"memory"};  // the Python tier's input pipelines, or all
   uint64_t seed = 1;
   double timeout = 0;
   std::string memory_limit;                   // e.g. "2G": per worker process

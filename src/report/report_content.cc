@@ -14,6 +14,7 @@
 #include "core/stats.h"
 #include "report/device_comparison.h"
 #include "report/framework_sections.h"
+#include "report/load_section.h"
 #include "report/report_format.h"
 
 namespace versus {
@@ -435,6 +436,7 @@ Document build_document(const ReportData& data, const std::vector<Chart>& charts
       roofline.blocks.push_back(ChartBlock{c.title, c.svg.empty() ? "" : c.file_name, c.svg, c.caption, c.note});
   if (!roofline.blocks.empty()) doc.sections.push_back(std::move(roofline));
   if (auto s = dispatch_section(data, charts)) doc.sections.push_back(std::move(*s));
+  if (auto s = load_section(data)) doc.sections.push_back(std::move(*s));
   for (Section& s : op_sections(data, charts)) doc.sections.push_back(std::move(s));
   if (auto s = device_comparison_section(data)) doc.sections.push_back(std::move(*s));
   if (auto s = support_section(data)) doc.sections.push_back(std::move(*s));

@@ -182,6 +182,23 @@ RunRow row_from_document(const json& doc) {
     r.validation_passed = bool_at(v, "passed");
     r.validation_metric = string_at(v, "metric");
   }
+  std::vector<double> rss, first_run_memory;
+  if (doc.contains("processes") && doc["processes"].is_array())
+    for (const json& p : doc["processes"]) {
+      if (!p.is_object()) continue;
+      if (p.contains("process") && p["process"].is_object())
+        if (auto v = number_at(p["process"], "max_rss_mib")) rss.push_back(*v);
+      if (auto v = number_at(p, "first_run_memory_mib")) first_run_memory.push_back(*v);
+      if (string_at(p, "tier") == "python") r.tier = "python";
+    }
+  const auto median_of = [](std::vector<double>& v) -> std::optional<double> {
+    if (v.empty()) return std::nullopt;
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+    return v[v.size() / 2];
+  };
+  r.max_rss_mib = median_of(rss);
+  r.first_run_memory_mib = median_of(first_run_memory);
+  if (doc.contains("mode_report") && doc["mode_report"].is_object()) r.api = string_at(doc["mode_report"], "api");
   r.framework = doc.value("framework", json::object());
   r.threads_used = doc.value("threads_used", json::object());
   r.environment = doc.value("environment", json::object());

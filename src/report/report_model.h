@@ -40,6 +40,12 @@ struct RunRow {
   // NVML over the worker processes of a GPU run (machine/nvml.h): peak memory used, mean
   // utilisation, peak power; absent on the CPU or without NVML.
   std::optional<double> gpu_peak_memory_mib, gpu_utilization_pct, gpu_power_max_w;
+  std::optional<double> max_rss_mib;  // the median over the worker processes of each one's peak RSS
+  // The median over the worker processes of what the first (validated) run added to resident
+  // memory at its peak (worker/peak_memory.h): e.g. what a reader allocates to read a file.
+  std::optional<double> first_run_memory_mib;
+  std::string tier = "cpp";           // python: a run of a Python frontend
+  std::string api;                    // the API the run went through, where the worker said (mode_report.api)
   std::optional<bool> validation_passed;
   std::string validation_metric;
   nlohmann::json framework, threads_used, environment, timing;

@@ -20,6 +20,7 @@
 #include "report/device_comparison.h"
 #include "report/step_explained.h"
 #include "report/frontends_section.h"
+#include "report/pipelines_section.h"
 #include "report/training_modes.h"
 #include "report/training_steps.h"
 #include "report/training_verdicts.h"
@@ -391,6 +392,7 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
   doc.sections.push_back(std::move(summary));
   doc.sections.push_back(std::move(results));
   if (auto frontends = frontends_section(d.runs)) doc.sections.push_back(std::move(*frontends));
+  if (auto pipelines = pipelines_section(d.runs)) doc.sections.push_back(std::move(*pipelines));
   if (auto modes = execution_modes_section(d.runs)) doc.sections.push_back(std::move(*modes));
   if (!d.explained.empty())
     for (const Chart& c : charts)

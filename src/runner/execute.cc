@@ -57,6 +57,7 @@ nlohmann::json run_frontend_load(const CaseSpec& c, const RunSettings& s, const 
   command[3] = "--run";
   const ProcessResult p = run_process(command, env, request.dump() + "\n", s.timeout_seconds);
   nlohmann::json reply = worker_reply(p, s.timeout_seconds);
+  reply["tier"] = "python";  // an unsupported or failed reply says so too: the report names its reader by it
   if (reply.value("status", "") == "ok" && reply.value("outputs_crc32", nlohmann::json()) != expected)
     return {{"status", "validation_failed"}, {"process", reply["process"]},
             {"reason", fmt::format("the Python tier read other bytes than were written: CRC-32 {} (read) vs {} (written)",

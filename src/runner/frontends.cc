@@ -43,6 +43,7 @@ std::optional<PythonFrontend> python_frontend(const std::string& framework) {
   f.framework = framework;
   f.package_root = root;
   f.modes = d.value("modes", nlohmann::json::array());
+  f.pipelines = d.value("pipelines", nlohmann::json::array());
   const std::filesystem::path venv =
       from_environment_or("VERSUS_PYTHON_ENV_ROOT", VERSUS_SOURCE_DIR) / d.value("environment", std::string(".venv"));
   f.python = venv / "bin" / "python";

@@ -16,6 +16,7 @@ struct PythonFrontend {
   std::filesystem::path python;        // the environment's interpreter
   std::filesystem::path package_root;  // the folder holding versus_frontends (PYTHONPATH)
   nlohmann::json modes;                // [{"name", "description"}]; the first is the frontend's default
+  nlohmann::json pipelines;            // [{"name", "description"}]: how an epoch is fed; the first is from memory
   std::string problem;                 // why it cannot run here ("... run scripts/setup"), or empty
 };
 

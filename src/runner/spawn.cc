@@ -13,6 +13,7 @@
 #include <csignal>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -48,10 +49,14 @@ struct Pipe {
 constexpr double kSampleSeconds = 0.1;
 constexpr size_t kMaxSamples = 1500;
 
-// utime, stime (fields 14, 15, clock ticks) and rss (field 24, pages) of /proc/PID/stat; the
-// command name (field 2) may hold spaces, so fields are counted after its closing parenthesis.
-// False for an exiting process (zombie, or memory already released): not a reading of the run.
-bool read_resources(pid_t pid, double seconds, ResourceSample& out) {
+// utime, stime (fields 14, 15, clock ticks), cutime, cstime (16, 17: its children that have ended)
+// and rss (field 24, pages) of /proc/PID/stat; the command name (field 2) may hold spaces, so
+// fields are counted after its closing parenthesis. False for an exiting process (zombie, or
+// memory already released).
+struct StatFields {
+  double cpu_ticks = 0, rss_pages = 0;
+};
+bool read_stat(pid_t pid, StatFields& out) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
   std::string text;
   if (!std::getline(f, text)) return false;
@@ -59,17 +64,44 @@ bool read_resources(pid_t pid, double seconds, ResourceSample& out) {
   if (close == std::string::npos) return false;
   std::istringstream fields(text.substr(close + 2));
   std::string field;
-  double utime = 0, stime = 0, rss_pages = 0;
+  out = {};
   for (int n = 3; n <= 24 && fields >> field; ++n) {
     if (n == 3 && (field == "Z" || field == "X")) return false;
-    if (n == 14) utime = std::stod(field);
-    if (n == 15) stime = std::stod(field);
-    if (n == 24) rss_pages = std::stod(field);
+    if (n >= 14 && n <= 17) out.cpu_ticks += std::stod(field);
+    if (n == 24) out.rss_pages = std::stod(field);
+  }
+  return out.rss_pages > 0;
+}
+
+// The children of every thread of `pid` (/proc/PID/task/TID/children), and theirs.
+void add_descendants(pid_t pid, std::vector<pid_t>& out, int depth = 0) {
+  if (depth > 8) return;  // a fork bomb is not a benchmark: bounded
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream children(task.path() / "children");
+    for (pid_t child = 0; children >> child;) {
+      out.push_back(child);
+      add_descendants(child, out, depth + 1);
+    }
+  }
+}
+
+// The worker and every process it started (a DataLoader's workers, a compiler): CPU time and
+// memory of the whole tree, so a pipeline's worker processes show on the worker's timeline.
+// False when the worker itself is exiting: not a reading of the run.
+bool read_resources(pid_t pid, double seconds, ResourceSample& out) {
+  StatFields own;
+  if (!read_stat(pid, own)) return false;
+  std::vector<pid_t> descendants;
+  add_descendants(pid, descendants);
+  for (const pid_t d : descendants) {
+    StatFields f;
+    if (read_stat(d, f)) own.cpu_ticks += f.cpu_ticks, own.rss_pages += f.rss_pages;
   }
   static const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
   static const double page_mib = static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
-  out = {seconds, (utime + stime) / ticks, rss_pages * page_mib};
-  return rss_pages > 0;
+  out = {seconds, own.cpu_ticks / ticks, own.rss_pages * page_mib};
+  return true;
 }
 
 // Keeps every other sample and doubles the interval: the timeline stays evenly spaced.

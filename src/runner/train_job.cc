@@ -89,7 +89,8 @@ TrainingOutcome run_train_job(const TrainJob& job) {
   const ChosenWorkers& chosen = job.chosen;
   const auto& workers = chosen.workers;
   const std::vector<TrainRun> planned =
-      plan_training_runs(workers, chosen.modes, job.thread_counts.empty() ? std::vector<int>{s.threads} : job.thread_counts);
+      plan_training_runs(workers, chosen.modes, job.thread_counts.empty() ? std::vector<int>{s.threads} : job.thread_counts,
+                         job.pipelines);
   nlohmann::json request = training_request(net, s);
   nlohmann::json context = build_context(workers, false, s.threads);
   const ResultsDir dir = ResultsDir::create_new(job.out, job.folder_name);
@@ -97,7 +98,7 @@ TrainingOutcome run_train_job(const TrainJob& job) {
   for (const auto& [b, w] : workers) plan["backends"].push_back(b);
   plan["runs"] = nlohmann::json::array();
   for (const TrainRun& r : planned)
-    plan["runs"].push_back({{"id", r.id}, {"backend", r.backend}, {"mode", r.mode}, {"threads", r.threads}});
+    plan["runs"].push_back({{"id", r.id}, {"backend", r.backend}, {"mode", r.mode}, {"threads", r.threads}, {"pipeline", r.pipeline}});
   write_file_atomically(dir.root() / "training.json", plan.dump(2) + "\n");
   dir.write_context(context);
   write_file_atomically(dir.root() / "code.json", marked_code(workers).dump(1) + "\n");

@@ -29,6 +29,7 @@ struct TrainJob {
   std::string folder_name;              // e.g. "train-lenet": the results folder's name before its time
   std::filesystem::path out;            // parent of the results folder
   std::vector<int> thread_counts;       // each trains every backend
+  std::vector<std::string> pipelines = {"memory"};  // the Python tier's input pipelines ("all": each frontend's)
   RepeatSettings repeats;
   size_t parity_steps = 50;             // the first steps parity compares (0: all)
   double tolerance = 1e-3;              // largest relative loss difference parity accepts

@@ -89,7 +89,8 @@ nlohmann::json training_request(const Network& net, const TrainSettings& s) {
 
 std::vector<TrainRun> plan_training_runs(const std::map<std::string, WorkerInfo>& workers,
                                          const std::map<std::string, std::vector<std::string>>& modes,
-                                         const std::vector<int>& threads) {
+                                         const std::vector<int>& threads,
+                                         const std::vector<std::string>& pipelines) {
   std::vector<TrainRun> runs;
   for (const int t : threads)
     for (const auto& [backend, worker] : workers) {
@@ -122,7 +123,22 @@ std::vector<TrainRun> plan_training_runs(const std::map<std::string, WorkerInfo>
         }
         if (!r.default_mode) r.id += "-" + mode;
         if (threads.size() > 1) r.id += fmt::format("-t{}", t);
-        runs.push_back(std::move(r));
+        std::vector<std::string> feeds = {"memory"};
+        if (r.tier == "python") {
+          feeds = pipelines.empty() ? std::vector<std::string>{"memory"} : pipelines;
+          if (std::find(feeds.begin(), feeds.end(), "all") != feeds.end()) {
+            feeds.clear();
+            for (const auto& p : listed[found - names.begin()].value("pipelines", nlohmann::json::array()))
+              feeds.push_back(p.value("name", ""));
+            if (feeds.empty()) feeds = {"memory"};
+          }
+        }
+        for (const std::string& feed : feeds) {
+          TrainRun fed = r;
+          fed.pipeline = feed;
+          if (feed != "memory") fed.id += "-" + feed;
+          runs.push_back(std::move(fed));
+        }
       }
     }
   return runs;
@@ -134,12 +150,14 @@ nlohmann::json execute_training(const nlohmann::json& base_request, const Worker
   nlohmann::json request = base_request;
   request["threads"] = run.threads;
   if (!run.mode.empty()) request["mode"] = run.mode;
+  request["pipeline"] = run.pipeline;
   std::vector<std::string> env = worker_environment(run.threads);
   for (const auto& [k, v] : run.environment) env.push_back(k + "=" + v);
   nlohmann::json doc = {{"schema", kTrainSchema},
                         {"id", run.id},
                         {"backend", worker.backend},
                         {"mode", run.mode},
+                        {"pipeline", run.pipeline},
                         {"tier", run.tier},
                         {"default_mode", run.default_mode},
                         {"frontend_default", run.frontend_default},
@@ -236,7 +254,7 @@ void run_training_repeats(const nlohmann::json& request, const std::map<std::str
       const nlohmann::json doc = execute_training(short_request, workers.at(run.backend), run, s, context, verbose);
       nlohmann::json repeat = {{"status", doc.value("status", "error")}};
       for (const char* key : {"reason", "step_seconds", "warmup_steps", "warmup_seconds", "build_seconds",
-                              "first_step_seconds", "cpu_utilisation_cores", "pid"})
+                              "first_step_seconds", "cpu_utilisation_cores", "pid", "epochs"})
         if (doc.contains(key)) repeat[key] = doc[key];
       if (doc.contains("process"))
         for (const char* key : {"wall_seconds", "user_cpu_seconds", "system_cpu_seconds", "max_rss_mib", "started_unix_seconds"})

@@ -52,6 +52,9 @@ struct TrainRun {
   bool default_mode = true;
   std::map<std::string, std::string> environment;  // the mode's switches, set before the worker starts
   int threads = 1;
+  // How each epoch's batches reach the step (python/versus_frontends/frontends.json "pipelines"):
+  // "memory" (the C++ tier's only one), or a Python frontend's own (tf.data, dataloader, ...).
+  std::string pipeline = "memory";
 };
 
 // The runs of `versus run train`: every worker × its selected modes × `threads`. `modes` per
@@ -59,9 +62,13 @@ struct TrainRun {
 // Python tier's too), else those named
 // (an unknown name is a UserError listing the worker's modes). The id is the backend, plus
 // "-MODE" for a mode other than the default and "-tN" when several thread counts are swept.
+// `pipelines`: each Python-tier run once per pipeline named ("all": each of its frontend's; a name
+// the frontend lacks is planned, and answered unsupported with the ones it has), "-PIPELINE" added
+// to the id of any but memory; C++-tier runs are fed from memory only, and run once.
 std::vector<TrainRun> plan_training_runs(const std::map<std::string, WorkerInfo>& workers,
                                          const std::map<std::string, std::vector<std::string>>& modes,
-                                         const std::vector<int>& threads);
+                                         const std::vector<int>& threads,
+                                         const std::vector<std::string>& pipelines = {"memory"});
 
 // Runs `request` (with the run's mode and threads) in one worker, printing progress, and
 // returns the run document. A Python-tier run needs request["inputs"] (runner/frontend_inputs.h);

@@ -61,6 +61,7 @@ WorkerInfo probe_worker(const std::string& backend) {
       nlohmann::json modes = nlohmann::json::array();
       for (nlohmann::json m : frontend->modes) {
         m["tier"] = "python";
+        m["pipelines"] = frontend->pipelines;
         if (!frontend->problem.empty()) m["problem"] = frontend->problem;
         modes.push_back(std::move(m));
       }

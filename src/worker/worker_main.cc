@@ -37,6 +37,7 @@
 #include "core/op_registry.h"
 #include "core/rng.h"
 #include "worker/backend.h"
+#include "worker/peak_memory.h"
 #include "worker/timing.h"
 #include "worker/train_loop.h"
 
@@ -163,8 +164,10 @@ nlohmann::json run_case(Backend& backend, CaseSpec c) {
 
   // Correctness first: a result that was not checked is never timed.
   t0 = std::chrono::steady_clock::now();
+  const PeakMemory first_run_memory;
   instance->run();
   const double first_run_seconds = seconds_since(t0);
+  const std::optional<double> first_run_memory_mib = first_run_memory.increase_mib();
   std::vector<std::vector<float>> results = instance->outputs();
   // Test-only (VERSUS_TEST_CORRUPT_OUTPUT=1): one output element off by one, so the test of "a
   // result that fails validation is never timed" runs through every framework for real.
@@ -179,6 +182,7 @@ nlohmann::json run_case(Backend& backend, CaseSpec c) {
                         {"framework", backend.describe()},
                         {"threads_used", backend.threads_used()},
                         {"pid", ::getpid()}};
+  if (first_run_memory_mib) out["first_run_memory_mib"] = *first_run_memory_mib;
   if (is_mode) out["mode_report"] = backend.mode_report();
   if (!validation.passed) {
     out["status"] = "validation_failed";

@@ -1,0 +1,115 @@
+#include "report/pipelines_section.h"
+
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "core/compare_stats.h"
+#include "core/stats.h"
+#include "report/report_format.h"
+
+namespace versus {
+namespace {
+
+bool ok(const nlohmann::json& run) { return run.value("status", "") == "ok"; }
+std::string pipeline_of(const nlohmann::json& run) { return run.value("pipeline", std::string("memory")); }
+
+// One process's (the run's, or a repeat's) fed step and the share of its epochs outside the steps.
+struct Fed {
+  double step = 0, outside = 0;
+};
+std::optional<Fed> fed(const nlohmann::json& doc) {
+  if (!doc.contains("epochs") || !doc["epochs"].is_array() || !doc.contains("step_seconds")) return std::nullopt;
+  double epoch_seconds = 0;
+  for (const auto& e : doc["epochs"]) epoch_seconds += e.value("seconds", 0.0);
+  const std::vector<double> steps = doc["step_seconds"].get<std::vector<double>>();
+  const auto warm = static_cast<size_t>(std::min<int64_t>(doc.value("warmup_steps", int64_t{1}), int64_t(steps.size())));
+  if (steps.size() <= warm || epoch_seconds <= 0) return std::nullopt;
+  const double warm_seconds = std::accumulate(steps.begin(), steps.begin() + static_cast<std::ptrdiff_t>(warm), 0.0);
+  const double steady = std::accumulate(steps.begin() + static_cast<std::ptrdiff_t>(warm), steps.end(), 0.0);
+  const double fed_seconds = epoch_seconds - warm_seconds;
+  if (fed_seconds <= 0) return std::nullopt;
+  return Fed{fed_seconds / double(steps.size() - warm), std::max(0.0, 1.0 - steady / fed_seconds)};
+}
+
+std::vector<Fed> fed_by_process(const nlohmann::json& run) {
+  std::vector<Fed> out;
+  if (auto f = fed(run)) out.push_back(*f);
+  if (run.contains("repeats") && run["repeats"].is_array())
+    for (const auto& r : run["repeats"])
+      if (r.value("status", "") == "ok")
+        if (auto f = fed(r)) out.push_back(*f);
+  return out;
+}
+
+// The same frontend, mode and threads fed from memory.
+const nlohmann::json* from_memory(const nlohmann::json& run, const std::vector<nlohmann::json>& runs) {
+  for (const auto& r : runs)
+    if (pipeline_of(r) == "memory" && r.value("backend", "") == run.value("backend", "") &&
+        r.value("mode", "") == run.value("mode", "") && r.value("tier", "") == run.value("tier", "") &&
+        r.value("/settings/threads"_json_pointer, 0) == run.value("/settings/threads"_json_pointer, 0))
+      return &r;
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<std::vector<double>> fed_steps_by_process(const nlohmann::json& run) {
+  std::vector<std::vector<double>> out;
+  for (const Fed& f : fed_by_process(run)) out.push_back({f.step});
+  return out;
+}
+
+std::optional<Section> pipelines_section(const std::vector<nlohmann::json>& runs) {
+  bool any = false;
+  for (const auto& run : runs) any = any || pipeline_of(run) != "memory";
+  if (!any) return std::nullopt;
+  Section s{"pipelines", "Input pipeline: feeding the epoch", 2, {}};
+  s.blocks.push_back(Paragraph{
+      "Each Python frontend's epoch fed through its own input pipeline, against the same epoch fed from memory "
+      "(slices of the arrays the harness exported). Every pipeline yields the same batches in the same order, so "
+      "these runs are in the parity check too. `fed step` is the epoch's time over its steps after the warm-up: "
+      "what a step costs with its feeding, the median over worker processes with its 95 % interval. `÷ memory` "
+      "is the ratio to the memory-fed run's with its Welch interval between processes. `outside the steps` is the "
+      "share of the epoch spent between the timed steps — where a pipeline in the training process fetches and "
+      "collates batches (Keras fetches inside its step, so its pipelines show in the fed step only). A pipeline "
+      "with worker processes competes with the step for the same cores: the run's CPU timeline shows it. " +
+      verdict_rule_text()});
+  Table t{{"framework", "mode", "pipeline", "fed step (95 % interval)", "÷ memory", "verdict", "outside the steps"},
+          {false, false, false, true, true, false, true},
+          {}};
+  for (const auto& run : runs) {
+    if (run.value("tier", "cpp") != "python") continue;
+    std::vector<Cell> row = {{run.value("backend", "?")}, {run.value("mode", "?")}, {pipeline_of(run), Tone::plain, true}};
+    if (!ok(run)) {
+      row.push_back({fmt::format("{}: {}", run.value("status", "error"), run.value("reason", std::string())),
+                     run.value("status", "") == "unsupported" ? Tone::muted : Tone::bad});
+      row.insert(row.end(), {Cell{"—"}, Cell{"—"}, Cell{"—"}});
+      t.rows.push_back(std::move(row));
+      continue;
+    }
+    const std::vector<Fed> f = fed_by_process(run);
+    const Summary fs = summarize_processes(fed_steps_by_process(run));
+    row.push_back({f.empty() ? "—"
+                   : f.size() < 2 ? format_time(fs.median) + " (one process)"
+                                  : fmt::format("{} ({}–{})", format_time(fs.median), format_time(fs.ci_low), format_time(fs.ci_high))});
+    const nlohmann::json* memory = from_memory(run, runs);
+    if (pipeline_of(run) != "memory" && memory && ok(*memory) && !f.empty() && !fed_by_process(*memory).empty()) {
+      const RatioEstimate r = process_ratio(fed_steps_by_process(*memory), fed_steps_by_process(run));
+      const Verdict v = judge(r);
+      row.push_back({r.between_processes ? fmt::format("{}× ({}–{})", format_sig(r.ratio), format_sig(r.ci_low), format_sig(r.ci_high))
+                                         : fmt::format("{}× (one process a side)", format_sig(r.ratio))});
+      row.push_back({to_string(v), v == Verdict::kSlower ? Tone::bad : v == Verdict::kFaster ? Tone::good : Tone::plain});
+    } else {
+      row.insert(row.end(), {Cell{pipeline_of(run) == "memory" ? "1 (the reference)" : "—", Tone::muted}, Cell{"—"}});
+    }
+    std::vector<double> outside;
+    for (const Fed& x : f) outside.push_back(x.outside);
+    row.push_back({outside.empty() ? "—" : format_percent(median(outside))});
+    t.rows.push_back(std::move(row));
+  }
+  s.blocks.push_back(std::move(t));
+  return s;
+}
+
+}  // namespace versus
