@@ -72,11 +72,14 @@ std::optional<Section> pipelines_section(const std::vector<nlohmann::json>& runs
       "what a step costs with its feeding, the median over worker processes with its 95 % interval. `÷ memory` "
       "is the ratio to the memory-fed run's with its Welch interval between processes. `outside the steps` is the "
       "share of the epoch spent between the timed steps — where a pipeline in the training process fetches and "
-      "collates batches (Keras fetches inside its step, so its pipelines show in the fed step only). A pipeline "
-      "with worker processes competes with the step for the same cores: the run's CPU timeline shows it. " +
+      "collates batches (Keras fetches inside its step, so its pipelines show in the fed step only). `cores busy` "
+      "is the CPU time of the worker process and every process it started (a DataLoader's workers) over its wall "
+      "time, the median over its processes: a pipeline with worker processes competes with the step for the same "
+      "cores, and the run's CPU timeline shows when. " +
       verdict_rule_text()});
-  Table t{{"framework", "mode", "pipeline", "fed step (95 % interval)", "÷ memory", "verdict", "outside the steps"},
-          {false, false, false, true, true, false, true},
+  Table t{{"framework", "mode", "pipeline", "fed step (95 % interval)", "÷ memory", "verdict", "outside the steps",
+           "cores busy"},
+          {false, false, false, true, true, false, true, true},
           {}};
   for (const auto& run : runs) {
     if (run.value("tier", "cpp") != "python") continue;
@@ -84,7 +87,7 @@ std::optional<Section> pipelines_section(const std::vector<nlohmann::json>& runs
     if (!ok(run)) {
       row.push_back({fmt::format("{}: {}", run.value("status", "error"), run.value("reason", std::string())),
                      run.value("status", "") == "unsupported" ? Tone::muted : Tone::bad});
-      row.insert(row.end(), {Cell{"—"}, Cell{"—"}, Cell{"—"}});
+      row.insert(row.end(), {Cell{"—"}, Cell{"—"}, Cell{"—"}, Cell{"—"}});
       t.rows.push_back(std::move(row));
       continue;
     }
@@ -106,6 +109,12 @@ std::optional<Section> pipelines_section(const std::vector<nlohmann::json>& runs
     std::vector<double> outside;
     for (const Fed& x : f) outside.push_back(x.outside);
     row.push_back({outside.empty() ? "—" : format_percent(median(outside))});
+    std::vector<double> busy;
+    if (run.contains("cpu_utilisation_cores")) busy.push_back(run.value("cpu_utilisation_cores", 0.0));
+    if (run.contains("repeats") && run["repeats"].is_array())
+      for (const auto& r : run["repeats"])
+        if (r.contains("cpu_utilisation_cores")) busy.push_back(r.value("cpu_utilisation_cores", 0.0));
+    row.push_back({busy.empty() ? "—" : fmt::format("{:.2f}", median(busy))});
     t.rows.push_back(std::move(row));
   }
   s.blocks.push_back(std::move(t));
