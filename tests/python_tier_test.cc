@@ -298,9 +298,10 @@ TEST(PythonTier, TheLoadOpReadsTheRunnersFilesThroughEachFrontendAndChecksTheByt
   }
 }
 
-// --pipeline all: each Python frontend's epoch fed through each of its own pipelines (the same
-// batches in the same order, so parity holds across them), reported against the memory-fed epoch;
-// a pipeline a frontend lacks is unsupported with the ones it has.
+// --pipeline all: each framework's epoch fed through each of its own pipelines (libtorch's C++
+// DataLoader, and the Python frontends'), the same batches in the same order, so parity holds
+// across them, reported against the memory-fed epoch; a pipeline one lacks is unsupported with
+// the ones it has.
 TEST(PythonTier, EachFrontendsInputPipelinesFeedTheSameBatchesAndAreReportedAgainstMemory) {
   REQUIRE_EVERY_TIER();
   TempDir tmp;
@@ -311,8 +312,8 @@ TEST(PythonTier, EachFrontendsInputPipelinesFeedTheSameBatchesAndAreReportedAgai
   ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_tail;
   const auto folder = only_subfolder(tmp.path() / "out");
   const auto reference = read_json(folder / "runs" / "torch.json");
-  EXPECT_EQ(reference["pipeline"], "memory");  // the C++ tier: fed from memory, once
-  const std::vector<std::string> fed = {"tensorflow-keras", "tensorflow-keras-tf.data", "tensorflow-keras-generator",
+  EXPECT_EQ(reference["pipeline"], "memory");
+  const std::vector<std::string> fed = {"torch-dataloader", "torch-dataloader-workers", "tensorflow-keras", "tensorflow-keras-tf.data", "tensorflow-keras-generator",
                                         "mxnet-gluon", "mxnet-gluon-dataloader", "mxnet-gluon-dataloader-workers",
                                         "torch-python", "torch-python-dataloader", "torch-python-dataloader-workers"};
   for (const auto& id : fed) {
@@ -332,8 +333,9 @@ TEST(PythonTier, EachFrontendsInputPipelinesFeedTheSameBatchesAndAreReportedAgai
   EXPECT_EQ(parity["step_losses"].size(), fed.size() + 1);
   const std::string md = read_text(folder / "report.md");
   EXPECT_NE(md.find("## Input pipeline: feeding the epoch"), std::string::npos) << md;
-  EXPECT_NE(md.find("| torch | python | `dataloader-workers` | "), std::string::npos) << md;
-  EXPECT_NE(md.find("| tensorflow | keras | `tf.data` | "), std::string::npos) << md;
+  EXPECT_NE(md.find("| torch | python (Python) | `dataloader-workers` | "), std::string::npos) << md;
+  EXPECT_NE(md.find("| tensorflow | keras (Python) | `tf.data` | "), std::string::npos) << md;
+  EXPECT_NE(md.find("| torch | eager (C++) | `dataloader` | "), std::string::npos) << md;
   EXPECT_NE(md.find("1 (the reference)"), std::string::npos) << md;
 
   // A pipeline a frontend does not have: planned, and answered with the ones it has.

@@ -66,8 +66,9 @@ std::optional<Section> pipelines_section(const std::vector<nlohmann::json>& runs
   if (!any) return std::nullopt;
   Section s{"pipelines", "Input pipeline: feeding the epoch", 2, {}};
   s.blocks.push_back(Paragraph{
-      "Each Python frontend's epoch fed through its own input pipeline, against the same epoch fed from memory "
-      "(slices of the arrays the harness exported). Every pipeline yields the same batches in the same order, so "
+      "Each framework's epoch fed through its own input pipeline, against the same epoch fed from memory (slices "
+      "of the arrays the harness exported; in the C++ tier, the training loop's gather). The C++ tier's pipeline "
+      "is libtorch's `torch::data` DataLoader, whose workers are threads (in Python they are processes). Every pipeline yields the same batches in the same order, so "
       "these runs are in the parity check too. `fed step` is the epoch's time over its steps after the warm-up: "
       "what a step costs with its feeding, the median over worker processes with its 95 % interval. `÷ memory` "
       "is the ratio to the memory-fed run's with its Welch interval between processes. `outside the steps` is the "
@@ -82,8 +83,15 @@ std::optional<Section> pipelines_section(const std::vector<nlohmann::json>& runs
           {false, false, false, true, true, false, true, true},
           {}};
   for (const auto& run : runs) {
-    if (run.value("tier", "cpp") != "python") continue;
-    std::vector<Cell> row = {{run.value("backend", "?")}, {run.value("mode", "?")}, {pipeline_of(run), Tone::plain, true}};
+    // Only the runs of a framework, mode and tier that has a pipeline besides memory.
+    bool fed_otherwise = false;
+    for (const auto& r : runs)
+      fed_otherwise = fed_otherwise || (pipeline_of(r) != "memory" && from_memory(r, runs) == from_memory(run, runs) &&
+                                        r.value("backend", "") == run.value("backend", "") &&
+                                        r.value("mode", "") == run.value("mode", "") && r.value("tier", "") == run.value("tier", ""));
+    if (!fed_otherwise) continue;
+    const std::string tier = run.value("tier", "cpp") == "python" ? " (Python)" : " (C++)";
+    std::vector<Cell> row = {{run.value("backend", "?")}, {run.value("mode", "?") + tier}, {pipeline_of(run), Tone::plain, true}};
     if (!ok(run)) {
       row.push_back({fmt::format("{}: {}", run.value("status", "error"), run.value("reason", std::string())),
                      run.value("status", "") == "unsupported" ? Tone::muted : Tone::bad});

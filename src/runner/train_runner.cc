@@ -123,15 +123,13 @@ std::vector<TrainRun> plan_training_runs(const std::map<std::string, WorkerInfo>
         }
         if (!r.default_mode) r.id += "-" + mode;
         if (threads.size() > 1) r.id += fmt::format("-t{}", t);
-        std::vector<std::string> feeds = {"memory"};
-        if (r.tier == "python") {
-          feeds = pipelines.empty() ? std::vector<std::string>{"memory"} : pipelines;
-          if (std::find(feeds.begin(), feeds.end(), "all") != feeds.end()) {
-            feeds.clear();
+        std::vector<std::string> feeds = pipelines.empty() ? std::vector<std::string>{"memory"} : pipelines;
+        if (std::find(feeds.begin(), feeds.end(), "all") != feeds.end()) {
+          feeds.clear();
+          if (found != names.end())
             for (const auto& p : listed[found - names.begin()].value("pipelines", nlohmann::json::array()))
               feeds.push_back(p.value("name", ""));
-            if (feeds.empty()) feeds = {"memory"};
-          }
+          if (feeds.empty()) feeds = {"memory"};
         }
         for (const std::string& feed : feeds) {
           TrainRun fed = r;

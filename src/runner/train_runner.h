@@ -62,9 +62,9 @@ struct TrainRun {
 // Python tier's too), else those named
 // (an unknown name is a UserError listing the worker's modes). The id is the backend, plus
 // "-MODE" for a mode other than the default and "-tN" when several thread counts are swept.
-// `pipelines`: each Python-tier run once per pipeline named ("all": each of its frontend's; a name
-// the frontend lacks is planned, and answered unsupported with the ones it has), "-PIPELINE" added
-// to the id of any but memory; C++-tier runs are fed from memory only, and run once.
+// `pipelines`: each run once per input pipeline named ("all": each its worker or frontend lists; a
+// name it lacks is planned, and answered unsupported with the ones it has), "-PIPELINE" added to
+// the id of any but memory.
 std::vector<TrainRun> plan_training_runs(const std::map<std::string, WorkerInfo>& workers,
                                          const std::map<std::string, std::vector<std::string>>& modes,
                                          const std::vector<int>& threads,

@@ -80,8 +80,11 @@ WorkerInfo probe_worker(const std::string& backend) {
 nlohmann::json training_modes(const WorkerInfo& worker) {
   nlohmann::json modes = nlohmann::json::array();
   if (!worker.info.is_object()) return modes;  // a worker that is not built
+  nlohmann::json pipelines = nlohmann::json::array();
+  for (const auto& name : worker.info.value("pipelines", nlohmann::json::array())) pipelines.push_back({{"name", name}});
   for (nlohmann::json m : worker.info.value("modes", nlohmann::json::array())) {
     m["tier"] = "cpp";
+    m["pipelines"] = pipelines;
     modes.push_back(std::move(m));
   }
   for (const auto& m : worker.info.value("frontend_modes", nlohmann::json::array())) modes.push_back(m);

@@ -41,6 +41,20 @@ struct ExecutionMode {
   std::map<std::string, std::string> environment;
 };
 
+// An epoch's batches through a framework's own input pipeline (Backend::make_feed), in the order
+// given, instead of the training loop's gather from memory.
+class EpochFeed {
+ public:
+  virtual ~EpochFeed() = default;
+  // Starts an epoch over `order` (sample indices into the split the feed was made for), in batches
+  // of the feed's size; the short tail is dropped.
+  virtual void start_epoch(const std::vector<int64_t>& order) = 0;
+  // The next batch (the neutral layout the training loop feeds train_step), false at the epoch's end.
+  virtual bool next(HostTensor& x, std::vector<float>& labels) = 0;
+};
+
+struct Split;
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -85,6 +99,15 @@ class Backend {
   virtual void serve(const std::string& role, const DistributedSpec& spec) {
     (void)spec;
     throw UnsupportedCase(name() + " has no '" + role + "' role");
+  }
+  // The input pipelines training can be fed through: "memory" (the training loop gathers each batch
+  // from the dataset in memory, every backend) first, then the framework's own (make_feed).
+  virtual std::vector<std::string> input_pipelines() const { return {"memory"}; }
+  // A feed of `split` in batches of `batch` through the framework's pipeline `name` (one of
+  // input_pipelines() but memory); the split outlives it. Throws UnsupportedCase for another name.
+  virtual std::unique_ptr<EpochFeed> make_feed(const std::string& name, const Split& split, int64_t batch) {
+    (void)split, (void)batch;
+    throw UnsupportedCase(this->name() + " has no input pipeline '" + name + "' in versus (it feeds from memory)");
   }
   // The execution modes this backend knows; the first is the default (what a user gets out of the
   // box). Listed in --info, so the runner knows each mode's environment.

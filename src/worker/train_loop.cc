@@ -177,6 +177,14 @@ nlohmann::json run_training(Backend& backend, const nlohmann::json& request, con
     to_channels_last(data.train);
     to_channels_last(data.test);
   }
+  // The framework's own input pipeline, where the request names one: each epoch's batches come from
+  // it (in the same order) instead of the gather below.
+  const std::string pipeline = request.value("pipeline", std::string("memory"));
+  std::unique_ptr<EpochFeed> feed;
+  if (pipeline != "memory") {
+    if (dist) throw UnsupportedCase("a distributed job is fed from memory in versus (no input pipeline '" + pipeline + "')");
+    feed = backend.make_feed(pipeline, data.train, batch);
+  }
   const int64_t local_batch = dist ? batch / dist->world_size : batch;
   const size_t shard_offset = dist ? static_cast<size_t>(dist->rank * local_batch) : 0;
   // The rank's traffic: bytes received on the interface of its own address (lo on one machine).
@@ -199,12 +207,15 @@ nlohmann::json run_training(Backend& backend, const nlohmann::json& request, con
   for (int64_t epoch = 1; step < total_steps; ++epoch) {
     const std::vector<int64_t> order = epoch_order(data.train.count, seed, epoch);
     const auto epoch_start = Clock::now();
+    if (feed) feed->start_epoch(order);
     double loss_sum = 0;
     int64_t epoch_steps = 0;
     for (int64_t s = 0; s < steps_per_epoch && step < total_steps; ++s, ++step, ++epoch_steps) {
       const auto begin = static_cast<size_t>(s * batch);
       const size_t first = begin + shard_offset;
-      const HostTensor x = gather_batch(data.train, order, first, first + static_cast<size_t>(local_batch), labels);
+      HostTensor x;
+      if (!feed) x = gather_batch(data.train, order, first, first + static_cast<size_t>(local_batch), labels);
+      else if (!feed->next(x, labels)) throw std::runtime_error(fmt::format("the '{}' pipeline ended the epoch after {} of {} batches", pipeline, s, steps_per_epoch));
       for (size_t i = begin; i < begin + static_cast<size_t>(batch); ++i) order_hash = (order_hash ^ static_cast<uint64_t>(order[i])) * 0x100000001b3ULL;
       const auto st = Clock::now();
       const float loss = model->train_step(x, labels);
@@ -261,6 +272,7 @@ nlohmann::json run_training(Backend& backend, const nlohmann::json& request, con
                         {"framework", backend.describe()},
                         {"threads_used", backend.threads_used()},
                         {"mode", mode},
+                        {"pipeline", pipeline},
                         {"mode_report", mode_report}};
   if (dist) {
     out["distributed"] = {{"rank", dist->rank}, {"world_size", dist->world_size}, {"local_batch", local_batch},

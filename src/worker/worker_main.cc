@@ -220,6 +220,7 @@ int main_impl(int argc, char** argv) {
       nlohmann::json info = backend->describe();
       info["name"] = backend->name();
       info["variants"] = backend->variants();
+      info["pipelines"] = backend->input_pipelines();
       info["modes"] = nlohmann::json::array();
       for (const ExecutionMode& m : backend->execution_modes())
         info["modes"].push_back({{"name", m.name}, {"description", m.description}, {"environment", m.environment}});

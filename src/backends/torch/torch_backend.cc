@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "backends/torch/model/data_loader_feed.h"
 #include "backends/torch/model/torch_model.h"
 #include "backends/torch/torch_api.h"
 #include "core/errors.h"
@@ -142,6 +143,11 @@ class TorchBackend final : public Backend {
                         {"cublas", at::globalContext().allowTF32CuBLAS()}}},
               {"fp16_reduced_precision_reduction_cublas", at::globalContext().allowFP16ReductionCuBLAS()},
               {"parallel_backend", parallel_backend(at::get_parallel_info())}}}};
+  }
+
+  std::vector<std::string> input_pipelines() const override { return {"memory", "dataloader", "dataloader-workers"}; }
+  std::unique_ptr<EpochFeed> make_feed(const std::string& name, const Split& split, int64_t batch) override {
+    return th::make_data_loader_feed(name, split, batch);
   }
 
   std::vector<ExecutionMode> execution_modes() const override {
