@@ -174,3 +174,29 @@ TEST(Plan, SuitePlanRoundTripsThroughJson) {
 }
 
 }  // namespace versus
+
+namespace versus {
+namespace {
+
+// A case read back from a results folder or a plan (report, compare, --resume) takes whole numbers
+// only: nlohmann would cast 3.9e19 to an int with undefined behaviour (found by fuzz/results_fuzzer).
+TEST(CaseSpecJson, NumbersThatAreNotWholeOrDoNotFitAreNamed) {
+  const auto error_of = [](const std::string& text) {
+    try {
+      (void)nlohmann::json::parse(text).get<CaseSpec>();
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_EQ(error_of(R"({"op": "gemm", "threads": 3.9e19})"), "case: \"threads\" must be a whole number, got 3.9e+19");
+  EXPECT_EQ(error_of(R"({"op": "gemm", "threads": 4294967296})"),
+            "case: \"threads\" must be a whole number in [-2147483648, 2147483647], got 4294967296");
+  EXPECT_EQ(error_of(R"({"op": "gemm", "seed": -1})"),
+            "case: \"seed\" must be a whole number in [0, 18446744073709551615], got -1");
+  EXPECT_EQ(error_of(R"({"op": "gemm", "timing": {"samples": 1e300}})"), "timing: \"samples\" must be a whole number, got 1e+300");
+  EXPECT_EQ(error_of(R"({"op": "gemm", "threads": 4, "seed": 18446744073709551615, "timing": {"samples": 7}})"), "");
+}
+
+}  // namespace
+}  // namespace versus

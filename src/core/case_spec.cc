@@ -1,8 +1,10 @@
 #include "core/case_spec.h"
 
+
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/json_number.h"
 #include "core/op_registry.h"
 
 namespace versus {
@@ -33,9 +35,9 @@ void to_json(nlohmann::json& j, const TimingPlan& t) {
 }
 
 void from_json(const nlohmann::json& j, TimingPlan& t) {
-  t.warmup_min_iterations = j.value("warmup_min_iterations", t.warmup_min_iterations);
+  t.warmup_min_iterations = whole_number(j, "warmup_min_iterations", t.warmup_min_iterations, "timing");
   t.warmup_min_seconds = j.value("warmup_min_seconds", t.warmup_min_seconds);
-  t.samples = j.value("samples", t.samples);
+  t.samples = whole_number(j, "samples", t.samples, "timing");
   t.min_sample_seconds = j.value("min_sample_seconds", t.min_sample_seconds);
 }
 
@@ -55,8 +57,8 @@ void from_json(const nlohmann::json& j, CaseSpec& c) {
     throw UserError("direction must be forward or backward, got '" + c.direction + "'");
   c.backend = j.value("backend", std::string());
   c.variant = j.value("variant", std::string());
-  c.threads = j.value("threads", c.threads);
-  c.seed = j.value("seed", c.seed);
+  c.threads = whole_number(j, "threads", c.threads, "case");
+  c.seed = whole_number(j, "seed", c.seed, "case");
   if (j.contains("timing")) c.timing = j.at("timing").get<TimingPlan>();
 }
 

@@ -1,5 +1,6 @@
 #include "runner/plan.h"
 
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/json_number.h"
 #include "core/op_registry.h"
 #include "core/ops/dtype.h"
 #include "nets/network.h"
@@ -28,15 +30,10 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
-// A whole-number setting of a suite, or `fallback` when absent. nlohmann turns 1e300 into an
-// integer with a cast whose result is undefined (UBSan; the same class fuzz/network_fuzzer found in
-// network files), so only JSON integers are taken.
+// A whole-number setting of a suite (core/json_number.h), or `fallback` when absent.
 template <typename T>
 T whole_number(const nlohmann::json& j, const char* key, T fallback) {
-  if (!j.contains(key)) return fallback;
-  if (!j[key].is_number_integer())
-    throw UserError(fmt::format("suite: \"{}\" must be a whole number, got {}", key, j[key].dump()));
-  return j[key].get<T>();
+  return versus::whole_number(j, key, fallback, "suite");
 }
 
 // Cross product of list-valued entries of `params`.
