@@ -1,5 +1,7 @@
 #include "machine/warnings.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace versus {
@@ -21,13 +23,16 @@ std::vector<std::string> environment_warnings(const nlohmann::json& machine, int
   std::vector<std::string> out;
   const nlohmann::json& loads = field(machine, "load_average");
   const double load = loads.is_array() && !loads.empty() ? number_or(loads[0], 0) : 0;
-  const int cores = static_cast<int>(number_or(field(field(machine, "cpu"), "logical_cores"), 0));
-  if (cores <= 0) return out;  // no machine recorded: nothing to judge
+  // No machine recorded, or a count no machine has (a damaged file; casting 1e20 to int is
+  // undefined, found by fuzz/results_fuzzer): nothing to judge.
+  const double recorded_cores = number_or(field(field(machine, "cpu"), "logical_cores"), 0);
+  if (!(recorded_cores >= 1 && recorded_cores <= 1e6)) return out;
+  const int cores = static_cast<int>(recorded_cores);
   // A case that wants every core while others run gets time-sliced: 10x slowdowns were seen.
   if (load > 0.5 && load + max_threads > cores + 0.5)
     out.push_back(fmt::format("machine busy: 1-minute load {:.1f} on {} cores while cases use up to {} threads; "
                               "timings will be noisy: stop other work, or run with --threads {}",
-                              load, cores, max_threads, std::max(1, cores - static_cast<int>(load + 0.5))));
+                              load, cores, max_threads, std::max(1, cores - static_cast<int>(std::min(load, double(cores)) + 0.5))));
   const nlohmann::json& governor_field = field(field(machine, "cpu"), "governor");
   const std::string governor = governor_field.is_string() ? governor_field.get<std::string>() : "";
   if (!governor.empty() && governor != "performance")
