@@ -15,12 +15,6 @@
 namespace versus {
 namespace {
 
-std::string as_bytes(const std::vector<float>& values) {
-  std::string out(values.size(), '\0');
-  for (size_t i = 0; i < values.size(); ++i) out[i] = static_cast<char>(static_cast<unsigned char>(values[i]));
-  return out;
-}
-
 // Test hook (tests/load_op_test.cc): VERSUS_TEST_DAMAGE_CSV damages the third line of the CSV, so
 // the tests see what each reader does with it — "short" drops its last field, "word" makes its
 // second field "x", "cut" ends the file in the middle of it.
@@ -77,6 +71,12 @@ LoadFiles::LoadFiles(const CaseSpec& c, const std::vector<HostTensor>& in) : par
     }
     write_file_atomically(images_, records);
   }
+}
+
+std::string as_bytes(const std::vector<float>& values) {
+  std::string out(values.size(), '\0');
+  for (size_t i = 0; i < values.size(); ++i) out[i] = static_cast<char>(static_cast<unsigned char>(values[i]));
+  return out;
 }
 
 LoadFiles::~LoadFiles() {

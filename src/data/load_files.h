@@ -2,6 +2,7 @@
 // folder of their own, removed with the object. Written before prepare, so never timed.
 #pragma once
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "core/case_spec.h"
@@ -29,6 +30,9 @@ class LoadFiles {
   LoadParams params_;
   std::filesystem::path dir_, images_, labels_;
 };
+
+// Byte values held as float32 (the load op's inputs) as the bytes themselves.
+std::string as_bytes(const std::vector<float>& values);
 
 // The images and labels a reader produced, back as byte values (`scale` is what the reader
 // divided the pixels by, 1 or 255; rounded, so the check sees exactly what was read).

@@ -1,6 +1,7 @@
 #include "report/pipelines_section.h"
 
 #include <numeric>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -42,23 +43,28 @@ std::vector<Fed> fed_by_process(const nlohmann::json& run) {
   return out;
 }
 
-// The same frontend, mode and threads fed from memory.
+// What a run is compared within: its framework, mode, tier and thread count.
+std::string series_of(const nlohmann::json& run) {
+  return fmt::format("{}|{}|{}|{}", run.value("backend", ""), run.value("mode", ""), run.value("tier", ""),
+                     run.value("/settings/threads"_json_pointer, 0));
+}
+
+// The run of the same series fed from memory.
 const nlohmann::json* from_memory(const nlohmann::json& run, const std::vector<nlohmann::json>& runs) {
   for (const auto& r : runs)
-    if (pipeline_of(r) == "memory" && r.value("backend", "") == run.value("backend", "") &&
-        r.value("mode", "") == run.value("mode", "") && r.value("tier", "") == run.value("tier", "") &&
-        r.value("/settings/threads"_json_pointer, 0) == run.value("/settings/threads"_json_pointer, 0))
-      return &r;
+    if (pipeline_of(r) == "memory" && series_of(r) == series_of(run)) return &r;
   return nullptr;
+}
+
+std::vector<std::vector<double>> steps_of(const std::vector<Fed>& fed) {
+  std::vector<std::vector<double>> out;
+  for (const Fed& f : fed) out.push_back({f.step});
+  return out;
 }
 
 }  // namespace
 
-std::vector<std::vector<double>> fed_steps_by_process(const nlohmann::json& run) {
-  std::vector<std::vector<double>> out;
-  for (const Fed& f : fed_by_process(run)) out.push_back({f.step});
-  return out;
-}
+std::vector<std::vector<double>> fed_steps_by_process(const nlohmann::json& run) { return steps_of(fed_by_process(run)); }
 
 std::optional<Section> pipelines_section(const std::vector<nlohmann::json>& runs) {
   bool any = false;
@@ -82,14 +88,11 @@ std::optional<Section> pipelines_section(const std::vector<nlohmann::json>& runs
            "cores busy"},
           {false, false, false, true, true, false, true, true},
           {}};
+  std::set<std::string> fed_otherwise;  // the series with a pipeline besides memory: only they get rows
+  for (const auto& r : runs)
+    if (pipeline_of(r) != "memory") fed_otherwise.insert(series_of(r));
   for (const auto& run : runs) {
-    // Only the runs of a framework, mode and tier that has a pipeline besides memory.
-    bool fed_otherwise = false;
-    for (const auto& r : runs)
-      fed_otherwise = fed_otherwise || (pipeline_of(r) != "memory" && from_memory(r, runs) == from_memory(run, runs) &&
-                                        r.value("backend", "") == run.value("backend", "") &&
-                                        r.value("mode", "") == run.value("mode", "") && r.value("tier", "") == run.value("tier", ""));
-    if (!fed_otherwise) continue;
+    if (!fed_otherwise.count(series_of(run))) continue;
     const std::string tier = run.value("tier", "cpp") == "python" ? " (Python)" : " (C++)";
     std::vector<Cell> row = {{run.value("backend", "?")}, {run.value("mode", "?") + tier}, {pipeline_of(run), Tone::plain, true}};
     if (!ok(run)) {
@@ -100,13 +103,15 @@ std::optional<Section> pipelines_section(const std::vector<nlohmann::json>& runs
       continue;
     }
     const std::vector<Fed> f = fed_by_process(run);
-    const Summary fs = summarize_processes(fed_steps_by_process(run));
+    const Summary fs = summarize_processes(steps_of(f));
     row.push_back({f.empty() ? "—"
                    : f.size() < 2 ? format_time(fs.median) + " (one process)"
                                   : fmt::format("{} ({}–{})", format_time(fs.median), format_time(fs.ci_low), format_time(fs.ci_high))});
     const nlohmann::json* memory = from_memory(run, runs);
-    if (pipeline_of(run) != "memory" && memory && ok(*memory) && !f.empty() && !fed_by_process(*memory).empty()) {
-      const RatioEstimate r = process_ratio(fed_steps_by_process(*memory), fed_steps_by_process(run));
+    const std::vector<std::vector<double>> memory_steps = memory && ok(*memory) ? fed_steps_by_process(*memory)
+                                                                                 : std::vector<std::vector<double>>{};
+    if (pipeline_of(run) != "memory" && !f.empty() && !memory_steps.empty()) {
+      const RatioEstimate r = process_ratio(memory_steps, steps_of(f));
       const Verdict v = judge(r);
       row.push_back({r.between_processes ? fmt::format("{}× ({}–{})", format_sig(r.ratio), format_sig(r.ci_low), format_sig(r.ci_high))
                                          : fmt::format("{}× (one process a side)", format_sig(r.ratio))});

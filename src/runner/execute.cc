@@ -31,11 +31,7 @@ bool is_frontend_mode(const WorkerInfo& w, const std::string& variant) {
 }
 
 // The CRC-32 of a tensor of byte values (pixels, labels) as the bytes themselves.
-uint32_t byte_values_crc32(const std::vector<float>& values) {
-  std::string bytes(values.size(), '\0');
-  for (size_t i = 0; i < values.size(); ++i) bytes[i] = static_cast<char>(static_cast<unsigned char>(values[i]));
-  return data::crc32_of(bytes);
-}
+uint32_t byte_values_crc32(const std::vector<float>& values) { return data::crc32_of(as_bytes(values)); }
 
 // A load case of the Python tier: the runner writes the files (the C++ workers' LoadFiles), the
 // worker reads them with its frontend's reader and answers the CRC-32 of the bytes it read — the
