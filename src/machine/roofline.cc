@@ -1,4 +1,5 @@
 #include "machine/roofline.h"
+#include "core/json_number.h"
 
 #include <algorithm>
 #include <atomic>
@@ -145,7 +146,7 @@ void to_json(nlohmann::json& j, const Roofline& r) {
 void from_json(const nlohmann::json& j, Roofline& r) {
   r.peak_gflops = j.value("peak_gflops", 0.0);
   r.bandwidth_gbs = j.value("bandwidth_gbs", 0.0);
-  r.threads = j.value("threads", 0);
+  r.threads = whole_or(j, "threads", 0);
   r.isa = j.value("isa", std::string());
   r.peak_trials = j.value("peak_trials_gflops", std::vector<double>{});
   r.bandwidth_trials = j.value("bandwidth_trials_gbs", std::vector<double>{});

@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include "core/errors.h"
+#include "core/json_number.h"
 
 namespace versus {
 
@@ -59,13 +60,12 @@ int64_t elements_or_too_many(const Shape& shape) {
   return n;
 }
 
-// A whole-number setting, or `fallback` when absent. nlohmann converts 1e300 to an int64_t with a
-// cast whose result is undefined (found by fuzz/network_fuzzer), so only integers are taken.
+// A whole-number setting below 2^31, or `fallback` when absent (core/json_number.h does the check
+// nlohmann's cast lacks: 1e300 was undefined behaviour, found by fuzz/network_fuzzer).
 int64_t integer_setting(const nlohmann::json& obj, const char* key, int64_t fallback, const std::string& where) {
-  if (!obj.contains(key)) return fallback;
-  if (!obj[key].is_number_integer() || obj[key].get<int64_t>() > kMaxSize)
-    throw UserError(fmt::format("{}: \"{}\" must be a whole number below 2^31, got {}", where, key, obj[key].dump()));
-  return obj[key].get<int64_t>();
+  const int64_t v = whole_number(obj, key, fallback, where);
+  if (v > kMaxSize) throw UserError(fmt::format("{}: \"{}\" must be a whole number below 2^31, got {}", where, key, v));
+  return v;
 }
 
 // Builds layers in order, resolving shapes and appending parameters to the network.

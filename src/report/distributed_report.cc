@@ -14,6 +14,7 @@
 #include "report/report_format.h"
 #include "results/results_dir.h"
 #include "results/schemas.h"
+#include "core/json_number.h"
 
 namespace versus {
 namespace {
@@ -59,7 +60,7 @@ std::optional<Spread> spread_of(const nlohmann::json& part) {
 // Per framework: one process on the global batch, one process on a rank's share, the N-rank job;
 // bars at the median step, error bars from the first to the third quartile of the steps.
 Chart step_chart(const DistData& d) {
-  const int n = d.plan.value("world_size", 0);
+  const int n = whole_or(d.plan, "world_size", 0);
   Chart c{"dist-steps", "Step time: one process against the job", "chart-dist-steps.svg",
           fmt::format("Median step per framework (error bars: first to third quartile of the steps, the first step left "
                       "out). Left: one process on the whole global batch; middle: one process on one rank's share of it "
@@ -126,7 +127,7 @@ Chart scaling_chart(const DistData& d) {
             one = batch / single->median;
             f << fmt::format("1 {} {} {}\n", *one, batch / single->high, batch / single->low);
           }
-        const int n = job.value("world_size", 1);
+        const int n = whole_or(job, "world_size", 1);
         if (n == 1) continue;  // x = 1 is the single process; a 1-rank job is in the table
         if (const auto sp = spread_of(job)) {
           max_ranks = std::max(max_ranks, n);
@@ -166,13 +167,13 @@ Tone parity_tone(const nlohmann::json& s) {
 Document build(const DistData& d, const Chart& chart, const Chart& scaling) {
   const auto& plan = d.plan;
   const auto& request = plan["request"];
-  const int n = plan.value("world_size", 0), threads = plan.value("threads_per_rank", 0);
+  const int n = whole_or(plan, "world_size", 0), threads = whole_or(plan, "threads_per_rank", 0);
   Document doc;
   doc.title = fmt::format("versus distributed report — {} on {} ranks", plan.value("network", "?"), n);
   doc.subtitle = fmt::format("data-parallel {}: global batch {}, {} steps, {} (lr {}), seed {}, {} threads per rank, {}",
-                             plan.value("network", "?"), request.value("batch", 0), request.value("max_steps", 0),
+                             plan.value("network", "?"), whole_or(request, "batch", int64_t{0}), whole_or(request, "max_steps", int64_t{0}),
                              request["optimizer"].value("kind", "?"), request["optimizer"].value("learning_rate", 0.0),
-                             request.value("seed", 0), threads,
+                             whole_or(request, "seed", uint64_t{0}), threads,
                              plan.value("launcher", "local") == "local" ? "ranks as local processes on loopback"
                                                                           : "ranks started by " + plan.value("launcher", std::string("?")) +
                                                                                 hosts_of(plan));
@@ -183,7 +184,7 @@ Document build(const DistData& d, const Chart& chart, const Chart& scaling) {
   for (const auto& [backend, s] : plan["backends"].items()) cores = s.value("cores", cores), oversubscribed = oversubscribed || s.value("oversubscribed", false);
   KeyValues kv;
   kv.items.push_back({"job", fmt::format("{} ranks × {} threads, global batch {} split into {} per rank", n, threads,
-                                         request.value("batch", 0), request.value("batch", 0) / std::max(n, 1))});
+                                         whole_or(request, "batch", int64_t{0}), whole_or(request, "batch", int64_t{0}) / std::max(n, 1))});
   kv.items.push_back({"rendezvous", fmt::format("{} ({})", plan.value("host", "?"), plan.value("launcher", "local"))});
   kv.items.push_back({"machine", fmt::format("{} cores", cores)});
   summary.blocks.push_back(kv);
@@ -265,13 +266,13 @@ Document build(const DistData& d, const Chart& chart, const Chart& scaling) {
   for (const auto& [backend, jobs] : by_ranks.items())
     for (const auto& job : jobs) {
       if (job.value("status", "") != "ok") {
-        sweep.rows.push_back({{backend}, {std::to_string(job.value("world_size", 0))}, {job.value("status", "?"), Tone::bad},
+        sweep.rows.push_back({{backend}, {std::to_string(whole_or(job, "world_size", 0))}, {job.value("status", "?"), Tone::bad},
                               {"–"}, {"–"}, {"–"}, {"–"}, {"–"}, {"–"}});
         continue;
       }
       const auto num = [&](const char* key, auto fmt_fn) { return job.contains(key) ? fmt_fn(job[key].get<double>()) : std::string("–"); };
       sweep.rows.push_back({{backend},
-                            {std::to_string(job.value("world_size", 0))},
+                            {std::to_string(whole_or(job, "world_size", 0))},
                             {ms(job["median_step_seconds"])},
                             {num("throughput_samples_per_second", [](double v) { return format_sig(v); })},
                             {num("speedup", [](double v) { return fmt::format("{:.2f}×", v); })},
@@ -318,10 +319,10 @@ Document build(const DistData& d, const Chart& chart, const Chart& scaling) {
           {}};
   for (const auto& [backend, s] : plan["backends"].items()) {
     for (const auto& rank : s.value("ranks", nlohmann::json::array())) {
-      const int k = rank.value("rank", 0);
+      const int k = whole_or(rank, "rank", 0);
       nlohmann::json detail;
       for (const auto& pr : s.value("per_rank", nlohmann::json::array()))
-        if (pr.value("rank", -1) == k) detail = pr;
+        if (whole_or(pr, "rank", -1) == k) detail = pr;
       const bool good = rank.value("status", "") == "ok";
       r.rows.push_back({{backend},
                         {std::to_string(k)},
@@ -339,7 +340,7 @@ Document build(const DistData& d, const Chart& chart, const Chart& scaling) {
   KeyValues m;
   if (d.context.contains("machine")) {
     const auto& mc = d.context["machine"];
-    if (mc.contains("cpu")) m.items.push_back({"cpu", fmt::format("{} ({} cores)", mc["cpu"].value("model", "?"), mc["cpu"].value("logical_cores", 0))});
+    if (mc.contains("cpu")) m.items.push_back({"cpu", fmt::format("{} ({} cores)", mc["cpu"].value("model", "?"), whole_or(mc["cpu"], "logical_cores", 0))});
     m.items.push_back({"os", mc.value("os", "?")});
   }
   for (const auto& [id, run] : d.runs)
@@ -357,7 +358,7 @@ std::string render_csv(const DistData& d) {
   for (const auto& [backend, s] : d.plan["backends"].items()) {
     const nlohmann::json& summary = s;  // a named reference: clang 14 cannot capture a structured binding
     const auto get = [&](const char* k) { return summary.contains(k) ? val(summary[k]) : std::string(); };
-    csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", backend, s.value("status", ""), s.value("world_size", 0),
+    csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", backend, s.value("status", ""), whole_or(s, "world_size", 0),
                        get("median_step_seconds"), s.contains("single") ? val(s["single"].value("median_step_seconds", nlohmann::json())) : "",
                        s.contains("single_local") ? val(s["single_local"]["median_step_seconds"]) : "", get("speedup"),
                        get("scaling_efficiency"), get("overhead_fraction"), get("median_communication_seconds"),

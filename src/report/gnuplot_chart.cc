@@ -23,6 +23,7 @@
 
 #include "core/op_registry.h"
 #include "report/report_format.h"
+#include "core/json_number.h"
 
 extern char** environ;
 
@@ -164,7 +165,7 @@ std::string caption_for(const RowGroup& g, double peak, const nlohmann::json& co
   if (peak > 0)
     c += fmt::format(" Dashed line: the measured peak for {} thread{}, {} GFLOP/s (roofline: {} GFLOP/s with {} threads).",
                      g.threads, g.threads == 1 ? "" : "s", format_sig(peak),
-                     format_sig(context["roofline"].value("peak_gflops", 0.0)), context["roofline"].value("threads", 1));
+                     format_sig(context["roofline"].value("peak_gflops", 0.0)), whole_or(context["roofline"], "threads", 1));
   if (not_plotted > 0)
     c += fmt::format(" {} run{} without a timing (failed, unsupported or not run) are not plotted; see the table.",
                      not_plotted, not_plotted == 1 ? "" : "s");

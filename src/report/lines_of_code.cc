@@ -1,4 +1,5 @@
 #include "report/lines_of_code.h"
+#include "core/json_number.h"
 
 #include <set>
 #include <string>
@@ -56,7 +57,7 @@ std::optional<Section> lines_of_code_section(const nlohmann::json& network, cons
       model += loc.value(r, 0);
       row.push_back({has ? std::to_string(loc.value(r, 0)) : "not marked", has ? Tone::plain : Tone::warn});
     }
-    const int loss = loc.value("loss", 0), step = loc.value("train_step", 0);
+    const int loss = whole_or(loc, "loss", 0), step = whole_or(loc, "train_step", 0);
     model += loss;
     row.push_back({std::to_string(loss)});
     row.push_back({std::to_string(model) + (missing ? " +?" : "")});

@@ -7,6 +7,7 @@
 
 #include "core/compare_stats.h"
 #include "core/stats.h"
+#include "core/json_number.h"
 #include "report/report_format.h"
 
 namespace versus {
@@ -24,7 +25,7 @@ std::optional<Fed> fed(const nlohmann::json& doc) {
   double epoch_seconds = 0;
   for (const auto& e : doc["epochs"]) epoch_seconds += e.value("seconds", 0.0);
   const std::vector<double> steps = doc["step_seconds"].get<std::vector<double>>();
-  const auto warm = static_cast<size_t>(std::min<int64_t>(doc.value("warmup_steps", int64_t{1}), int64_t(steps.size())));
+  const auto warm = static_cast<size_t>(std::min<int64_t>(whole_or(doc, "warmup_steps", int64_t{1}), int64_t(steps.size())));
   if (steps.size() <= warm || epoch_seconds <= 0) return std::nullopt;
   const double warm_seconds = std::accumulate(steps.begin(), steps.begin() + static_cast<std::ptrdiff_t>(warm), 0.0);
   const double steady = std::accumulate(steps.begin() + static_cast<std::ptrdiff_t>(warm), steps.end(), 0.0);

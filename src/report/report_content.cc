@@ -16,6 +16,7 @@
 #include "report/framework_sections.h"
 #include "report/load_section.h"
 #include "report/report_format.h"
+#include "core/json_number.h"
 
 namespace versus {
 namespace {
@@ -91,7 +92,7 @@ KeyValues machine_facts(const ReportData& d) {
   const json& roof = member(d.context, "roofline");
   if (roof.is_object()) {
     kv.items.emplace_back("Measured peak", fmt::format("{} GFLOP/s with {} ({})", format_sig(roof.value("peak_gflops", 0.0)),
-                                                       plural(roof.value("threads", 1), "thread"), text_of(member(roof, "isa"))));
+                                                       plural(whole_or(roof, "threads", 1), "thread"), text_of(member(roof, "isa"))));
     kv.items.emplace_back("Measured bandwidth", fmt::format("{} GB/s", format_sig(roof.value("bandwidth_gbs", 0.0))));
     kv.items.emplace_back("Roofline method", text_of(member(roof, "method")));
   } else {

@@ -13,6 +13,7 @@
 #include "core/op_registry.h"
 #include "machine/warnings.h"
 #include "results/results_dir.h"
+#include "core/json_number.h"
 
 namespace versus {
 namespace {
@@ -277,7 +278,8 @@ ReportData load_report_data(const std::filesystem::path& results_dir) {
     for (const json& doc : docs)
       if (doc.contains("case") && doc["case"].is_object() && doc["case"].contains("threads") &&
           doc["case"]["threads"].is_number_integer())
-        max_threads = std::max(max_threads, doc["case"]["threads"].get<int>());
+        max_threads = std::max(max_threads, static_cast<int>(std::clamp<int64_t>(
+                                                    doc["case"]["threads"].is_number_unsigned() ? 1024 : doc["case"]["threads"].get<int64_t>(), 1, 1024)));
     data.environment_warnings = environment_warnings(data.context["machine"], max_threads);
   }
 
@@ -335,7 +337,7 @@ double peak_gflops_for(const nlohmann::json& context, int threads) {
   if (!context.contains("roofline") || !context["roofline"].is_object()) return 0;
   const json& roof = context["roofline"];
   const double peak = roof.value("peak_gflops", 0.0);
-  const int roof_threads = std::max(1, roof.value("threads", 1));
+  const int roof_threads = std::max(1, whole_or(roof, "threads", 1));
   // Same rule as the runner's roofline_fraction (execute.cc): more threads than the roofline was
   // measured with cannot raise the peak, it only oversubscribes the same cores.
   return peak * std::min(1.0, static_cast<double>(threads) / roof_threads);

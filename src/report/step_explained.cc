@@ -13,6 +13,7 @@
 
 #include "core/stats.h"
 #include "report/report_format.h"
+#include "core/json_number.h"
 
 namespace versus {
 namespace {
@@ -165,7 +166,7 @@ std::vector<StepExplanation> explain_steps(const std::vector<nlohmann::json>& tr
         e.missing.push_back(fmt::format("{} {} {}", c.value("op", "?"), dir, c.value("params", nlohmann::json::object()).dump()));
         continue;
       }
-      const int count = c.value("count", 1);
+      const int count = whole_or(c, "count", 1);
       // An update has no backward pass; any other op timed forward alone is marked so.
       const std::string op = c.value("op", "?");
       e.parts[op_family(op) + (trained || op == "sgd_update" ? "" : " (forward only)")] += count * *t;
@@ -223,7 +224,7 @@ Section step_explained_section(const std::vector<StepExplanation>& steps, const 
       "alone than inside the step: an op benchmark pays its framework's fixed cost per call (a session run, an engine "
       "wait) that a step pays once, a first dense layer's case still computes its input gradient, and an op's layout "
       "may differ from the network's (TensorFlow's NCHW convolution case transposes to NHWC; its networks run NHWC).",
-      explain.value("cases", nlohmann::json::array()).size(), explain.value("batch", 0))});
+      explain.value("cases", nlohmann::json::array()).size(), whole_or(explain, "batch", int64_t{0}))});
   if (!explain.value("not_measured", nlohmann::json::array()).empty()) {
     Bullets b{{}, Tone::muted};
     for (const auto& n : explain["not_measured"]) b.items.push_back("not in the catalogue, so in the remainder: " + n.get<std::string>());

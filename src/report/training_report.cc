@@ -26,6 +26,7 @@
 #include "report/training_verdicts.h"
 #include "results/results_dir.h"
 #include "results/schemas.h"
+#include "core/json_number.h"
 
 namespace versus {
 namespace {
@@ -63,7 +64,7 @@ bool parity_complete(const nlohmann::json& p) {
   if (!p.is_object() || !p.contains("step_losses") || !p["step_losses"].is_object() || p["step_losses"].size() < 2 ||
       !p.contains("step_relative_difference") || !p["step_relative_difference"].is_array())
     return false;
-  const size_t steps = p.value("steps", size_t{0});
+  const size_t steps = whole_or(p, "steps", size_t{0});
   if (p["step_relative_difference"].size() < steps) return false;
   for (const auto& [backend, losses] : p["step_losses"].items())
     if (!losses.is_array() || losses.size() < steps) return false;
@@ -101,7 +102,7 @@ TrainingData load(const fs::path& dir) {
     const fs::path ops = dir / d.plan["explain"].value("ops_folder", "");
     if (fs::is_directory(ops / "runs"))
       d.explained = explain_steps(d.runs, ResultsDir(ops).read_runs(kResultSchema, &unreadable), d.plan["explain"].value("cases", nlohmann::json::array()),
-                                  d.plan["explain"].value("threads", 0));
+                                  whole_or(d.plan["explain"], "threads", 0));
   }
   for (const auto& u : unreadable) std::fprintf(stderr, "versus: left out of the report: %s\n", u.c_str());
   return d;
@@ -295,9 +296,9 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
   doc.title = fmt::format("versus training report — {}", d.plan.value("network", "?"));
   doc.subtitle = fmt::format("{} on {}, {} epochs, batch {}, {} (lr {}), seed {}, {} threads",
                              d.plan.value("network", "?"), request["dataset"].value("name", "?"),
-                             request.value("epochs", 0), request.value("batch", 0),
+                             whole_or(request, "epochs", int64_t{0}), whole_or(request, "batch", int64_t{0}),
                              request["optimizer"].value("kind", "?"), request["optimizer"].value("learning_rate", 0.0),
-                             request.value("seed", 0), request.value("threads", 0));
+                             whole_or(request, "seed", uint64_t{0}), whole_or(request, "threads", 0));
 
   Section summary{"summary", "Summary", 2, {}};
   KeyValues kv;
@@ -306,9 +307,9 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
     if (ok(run) && !first_ok) first_ok = &run;
   if (first_ok) {
     const auto& ds = (*first_ok)["dataset"];
-    kv.items.push_back({"network", fmt::format("{} ({} parameters)", first_ok->value("network", "?"), first_ok->value("parameters", 0))});
-    kv.items.push_back({"dataset", fmt::format("{}: {} train / {} test samples, {}", ds.value("name", "?"), ds.value("train", 0),
-                                               ds.value("test", 0), ds.value("origin", "?"))});
+    kv.items.push_back({"network", fmt::format("{} ({} parameters)", first_ok->value("network", "?"), whole_or(*first_ok, "parameters", int64_t{0}))});
+    kv.items.push_back({"dataset", fmt::format("{}: {} train / {} test samples, {}", ds.value("name", "?"), whole_or(ds, "train", int64_t{0}),
+                                               whole_or(ds, "test", int64_t{0}), ds.value("origin", "?"))});
   }
   kv.items.push_back({"optimizer", optimizer_in_words(request["optimizer"])});
   std::set<std::string> weights, orders;
@@ -407,7 +408,7 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
     if (!ok(run) || !run.contains("inference")) continue;
     const auto& i = run["inference"];
     const std::vector<double> lat = doubles_at(i, "latency_seconds"), thr = doubles_at(i, "throughput_seconds");
-    const auto b = i.value("throughput_batch", 0);
+    const auto b = whole_or(i, "throughput_batch", int64_t{0});
     inf.rows.push_back({{run_label(run)}, {format_time(percentile(lat, 0.5))}, {format_time(percentile(lat, 0.99))},
                         {std::to_string(b)}, {thr.empty() ? "–" : format_sig(b / median(thr))}});
   }
@@ -424,12 +425,12 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
     s.blocks.push_back(Paragraph{fmt::format("Per-step training losses of every framework, from the same weights on the "
                                              "same batches. Largest relative difference {} at step {} ({}); tolerance {}.",
                                              format_sci(d.parity.value("largest_relative_difference", 0.0)),
-                                             d.parity.value("worst_step", 0), d.parity.value("worst_pair", std::string("–")),
+                                             whole_or(d.parity, "worst_step", 0), d.parity.value("worst_pair", std::string("–")),
                                              format_sci(d.parity.value("tolerance", 0.0)))});
     Table p{{"step"}, {true}, {}};
     for (const auto& [b, l] : d.parity["step_losses"].items()) p.header.push_back(b), p.numeric.push_back(true);
     p.header.push_back("relative difference"), p.numeric.push_back(true);
-    const size_t steps = d.parity.value("steps", size_t{0});
+    const size_t steps = whole_or(d.parity, "steps", size_t{0});
     const double tol = d.parity.value("tolerance", 0.0);
     for (size_t k = 0; k < steps; ++k) {
       if (k >= 5 && k + 3 < steps && (k + 1) % 10 != 0) continue;
@@ -453,7 +454,7 @@ Document build(const TrainingData& d, const std::vector<Chart>& charts) {
   KeyValues m;
   if (d.context.contains("machine")) {
     const auto& mc = d.context["machine"];
-    if (mc.contains("cpu")) m.items.push_back({"cpu", fmt::format("{} ({} cores)", mc["cpu"].value("model", "?"), mc["cpu"].value("logical_cores", 0))});
+    if (mc.contains("cpu")) m.items.push_back({"cpu", fmt::format("{} ({} cores)", mc["cpu"].value("model", "?"), whole_or(mc["cpu"], "logical_cores", 0))});
     m.items.push_back({"os", mc.value("os", "?")});
   }
   std::set<std::string> listed;
@@ -482,7 +483,7 @@ std::string render_training_csv(const TrainingData& d) {
       continue;
     }
     for (const auto& e : run["epochs"])
-      csv += fmt::format("{},ok,{},{},{},{},{},{}\n", run_label(run), e.value("epoch", 0), e.value("seconds", 0.0),
+      csv += fmt::format("{},ok,{},{},{},{},{},{}\n", run_label(run), whole_or(e, "epoch", 0), e.value("seconds", 0.0),
                          e.value("samples_per_second", 0.0), e.value("train_loss", 0.0),
                          e.contains("test_loss") ? fmt::format("{}", e["test_loss"].get<double>()) : "",
                          e.contains("test_accuracy") ? fmt::format("{}", e["test_accuracy"].get<double>()) : "");
@@ -553,7 +554,7 @@ ReportFiles write_unchecked(const fs::path& results_dir, const fs::path& out_dir
                                           "through data loading, training, evaluation and inference. The thread budget was "
                                           "{}: a curve below it is a framework leaving cores idle; one above it, threads "
                                           "beyond the budget (e.g. spinning inter-op pools).",
-                                          format_sig(sample_interval(d)), d.plan["request"].value("threads", 0)),
+                                          format_sig(sample_interval(d)), whole_or(d.plan["request"], "threads", 0)),
                               false, [](const nlohmann::json& run) { return timeline_points(run, true); }));
   charts.push_back(line_chart(d, "memory-timeline", "Memory over time", "seconds since the worker started",
                               "resident set (MiB)",

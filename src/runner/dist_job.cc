@@ -18,6 +18,7 @@
 #include "runner/execute.h"
 #include "runner/host_exchange.h"
 #include "runner/spawn.h"
+#include "core/json_number.h"
 
 namespace versus {
 namespace {
@@ -54,11 +55,11 @@ std::filesystem::path results_folder(const std::filesystem::path& out, const Net
 
 void print_summary(const std::string& backend, const nlohmann::json& j) {
   if (j.value("status", "") != "ok") {
-    std::printf("%-11s %5d %s: %s\n", backend.c_str(), j.value("world_size", 0), j.value("status", "").c_str(), j.value("reason", "").c_str());
+    std::printf("%-11s %5d %s: %s\n", backend.c_str(), whole_or(j, "world_size", 0), j.value("status", "").c_str(), j.value("reason", "").c_str());
     return;
   }
   const auto ms = [](const nlohmann::json& v) { return v.is_number() ? fmt::format("{:.2f}", v.get<double>() * 1e3) : std::string("-"); };
-  std::printf("%-11s %5d %9s %9s %9s %8s %7s %6.0f %%  %s\n", backend.c_str(), j.value("world_size", 0), ms(j["median_step_seconds"]).c_str(),
+  std::printf("%-11s %5d %9s %9s %9s %8s %7s %6.0f %%  %s\n", backend.c_str(), whole_or(j, "world_size", 0), ms(j["median_step_seconds"]).c_str(),
               ms(j["single"].value("median_step_seconds", nlohmann::json())).c_str(),
               ms(j.contains("single_local") ? j["single_local"]["median_step_seconds"] : nlohmann::json()).c_str(),
               j.contains("overhead_fraction") ? fmt::format("{:+.0f} %", j["overhead_fraction"].get<double>() * 100).c_str() : "-",
@@ -145,9 +146,9 @@ DistOutcome run_dist_job(const DistJob& job) {
         std::vector<nlohmann::json> docs =
             run_ranks(request, worker, spec, local_ranks, rank == 0, at, context, job.verbose, launch ? peer_failure : PeerFailure{});
         for (const auto& d : docs) {
-          dir.write_run(rank_file(job_id(backend, n), d.value("rank", 0)), d);
+          dir.write_run(rank_file(job_id(backend, n), whole_or(d, "rank", 0)), d);
           if (d.value("status", "") != "ok")
-            std::fprintf(stderr, "[%s] rank %d %s: %s\n", backend.c_str(), d.value("rank", 0), d.value("status", "").c_str(),
+            std::fprintf(stderr, "[%s] rank %d %s: %s\n", backend.c_str(), whole_or(d, "rank", 0), d.value("status", "").c_str(),
                          d.value("reason", "").c_str());
         }
         jobs[{backend, n}] = std::move(docs);

@@ -13,6 +13,7 @@
 #include "runner/execute.h"
 #include "runner/spawn.h"
 #include "runner/worker_reply.h"
+#include "core/json_number.h"
 
 namespace versus {
 
@@ -103,7 +104,7 @@ std::vector<nlohmann::json> run_ranks(const nlohmann::json& request, const Worke
     watcher = std::thread([&] {
       while (!ranks_done && !stop_ranks) {
         if (const nlohmann::json peer = peer_failure(); !peer.is_null()) {
-          failure.record(fmt::format("rank {}", peer.value("rank", -1)), peer);
+          failure.record(fmt::format("rank {}", whole_or(peer, "rank", -1)), peer);
           stop_ranks = true;
         }
         for (int i = 0; i < 5 && !ranks_done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -224,10 +225,10 @@ nlohmann::json summarize_job(const std::vector<nlohmann::json>& ranks, const nlo
   int failed_level = 4;
   for (const auto& r : ranks) {
     const std::string status = r.value("status", "error");
-    rank_status.push_back({{"rank", r.value("rank", 0)}, {"status", status}, {"reason", r.value("reason", "")}});
+    rank_status.push_back({{"rank", whole_or(r, "rank", 0)}, {"status", status}, {"reason", r.value("reason", "")}});
     if (status == "ok" || consequence_level(status) >= failed_level) continue;
     failed_level = consequence_level(status);
-    failed = fmt::format("rank {} {}: {}", r.value("rank", 0), status, r.value("reason", std::string()));
+    failed = fmt::format("rank {} {}: {}", whole_or(r, "rank", 0), status, r.value("reason", std::string()));
   }
   out["ranks"] = rank_status;
   if (ranks.empty() || !failed.empty()) {
@@ -261,7 +262,7 @@ nlohmann::json summarize_job(const std::vector<nlohmann::json>& ranks, const nlo
     const auto c = doubles(r["distributed"]["communication"], "communication_seconds");
     const double rank_comm = c.size() == step.size() ? median_after_first(c) : c.empty() ? std::nan("") : median(c);
     if (std::isfinite(rank_comm)) comm = std::max(comm, rank_comm), comm_measured = true;
-    per_rank.push_back({{"rank", r.value("rank", 0)}, {"median_step_seconds", median_after_first(step)},
+    per_rank.push_back({{"rank", whole_or(r, "rank", 0)}, {"median_step_seconds", median_after_first(step)},
                         {"median_communication_seconds", number_or_null(rank_comm)},
                         {"max_rss_mib", r["process"].value("max_rss_mib", 0.0)},
                         {"cpu_utilisation_cores", r.value("cpu_utilisation_cores", 0.0)}});
@@ -279,7 +280,7 @@ nlohmann::json summarize_job(const std::vector<nlohmann::json>& ranks, const nlo
   }
   out["throughput_samples_per_second"] = step > 0 ? static_cast<double>(batch) / step : 0.0;
   const nlohmann::json& comm_doc = ranks.front()["distributed"]["communication"];
-  out["payload_bytes_per_rank_per_step"] = comm_doc.value("payload_bytes", int64_t{0});
+  out["payload_bytes_per_rank_per_step"] = whole_or(comm_doc, "payload_bytes", int64_t{0});
   const nlohmann::json& first = ranks.front()["distributed"];
   if (first.contains("received_bytes") && steps > 0) {
     out["received_bytes_per_step"] = first["received_bytes"].get<double>() / static_cast<double>(steps);
@@ -301,7 +302,7 @@ nlohmann::json summarize_job(const std::vector<nlohmann::json>& ranks, const nlo
   }
   if (single_local.value("status", "") == "ok") {
     const double local = median_after_first(doubles(single_local, "step_seconds"));
-    out["single_local"] = {{"median_step_seconds", local}, {"batch", single_local.value("batch", int64_t{0})},
+    out["single_local"] = {{"median_step_seconds", local}, {"batch", whole_or(single_local, "batch", int64_t{0})},
                            {"step_quartiles_seconds", quartiles(doubles(single_local, "step_seconds"))}};
     // What being one of N costs over doing the same share alone: communication, waiting for
     // the slowest rank, and (oversubscribed) the cores the ranks take from each other.

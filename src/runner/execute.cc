@@ -19,6 +19,7 @@
 #include "runner/frontends.h"
 #include "runner/spawn.h"
 #include "runner/worker_reply.h"
+#include "core/json_number.h"
 
 namespace versus {
 namespace {
@@ -137,7 +138,7 @@ std::optional<double> roofline_bound(const CaseSpec& c, const nlohmann::json& co
   if (!context.contains("roofline") || !context["roofline"].is_object()) return std::nullopt;
   const nlohmann::json& r = context["roofline"];
   // The peak scales with the threads the case may use; bandwidth is shared by all cores.
-  const int roof_threads = std::max(1, r.value("threads", 1));
+  const int roof_threads = std::max(1, whole_or(r, "threads", 1));
   return std::min(r.value("peak_gflops", 0.0) * std::min(1.0, double(c.threads) / roof_threads),
                   r.value("bandwidth_gbs", 0.0) * flops / bytes);
 }

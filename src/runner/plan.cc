@@ -2,6 +2,7 @@
 
 
 #include <algorithm>
+#include <limits>
 #include <cctype>
 #include <cstdlib>
 #include <iterator>
@@ -109,7 +110,7 @@ void append_network_cases(nlohmann::json& suite, const std::string& file) {
         if (same == derived.end()) derived.push_back(c);
         else {
           (*same)["why"] = (*same)["why"].get<std::string>() + "; " + c["why"].get<std::string>();
-          (*same)["count"] = (*same).value("count", 1) + c.value("count", 1);
+          (*same)["count"] = whole_or(*same, "count", 1) + whole_or(c, "count", 1);
         }
       }
     } catch (const UserError& e) {
@@ -123,7 +124,7 @@ void append_network_cases(nlohmann::json& suite, const std::string& file) {
 std::string where_is_case(const nlohmann::json& suite, size_t index) {
   const nlohmann::json& lines = suite.contains("source_lines") ? suite["source_lines"] : nlohmann::json();
   if (suite.contains("source_file") && lines.is_array() && index < lines.size())
-    return fmt::format("{} line {}: ", suite["source_file"].get<std::string>(), lines[index].get<int>());
+    return fmt::format("{} line {}: ", suite["source_file"].get<std::string>(), lines[index].dump());
   return fmt::format("suite case {}: ", index + 1);
 }
 
@@ -282,9 +283,9 @@ SuitePlan expand_checked(const nlohmann::json& suite, VariantLookup variants_of,
   for (const auto& t : threads.is_array() ? threads : nlohmann::json::array({threads})) {
     if (!(t.is_string() && t.get<std::string>() == "cores") && !t.is_number_integer())
       throw UserError(fmt::format("threads must be whole numbers or \"cores\", got {}", t.dump()));
-    const int n = t.is_string() ? default_threads : t.get<int>();
-    if (n < 1 || n > 1024) throw UserError(fmt::format("threads must be 1..1024, got {}", n));
-    thread_counts.push_back(n);
+    const int64_t n = t.is_string() ? default_threads : t.is_number_unsigned() ? std::numeric_limits<int64_t>::max() : t.get<int64_t>();
+    if (n < 1 || n > 1024) throw UserError(fmt::format("threads must be 1..1024, got {}", t.dump()));
+    thread_counts.push_back(static_cast<int>(n));
   }
   const uint64_t seed = whole_number(suite, "seed", uint64_t{42});
   std::vector<std::string> devices;
@@ -380,10 +381,10 @@ void from_json(const nlohmann::json& j, SuitePlan& p) {
   p.name = j.at("name").get<std::string>();
   p.description = j.value("description", std::string());
   const auto& s = j.at("settings");
-  p.settings.processes = s.at("processes").get<int>();
+  p.settings.processes = whole_at<int>(s.at("processes"), "processes");
   p.settings.timeout_seconds = s.at("timeout_seconds").get<double>();
   p.settings.quick = s.at("quick").get<bool>();
-  p.settings.memory_limit_bytes = s.value("memory_limit_bytes", int64_t{0});  // absent before --memory-limit existed
+  p.settings.memory_limit_bytes = whole_or(s, "memory_limit_bytes", int64_t{0});  // absent before --memory-limit existed
   p.notes = j.value("notes", std::vector<std::string>{});
   p.cases = j.at("cases").get<std::vector<CaseSpec>>();
 }

@@ -14,6 +14,7 @@
 #include "runner/context.h"
 #include "runner/execute.h"
 #include "runner/interleave.h"
+#include "core/json_number.h"
 
 namespace versus {
 namespace {
@@ -121,11 +122,11 @@ SuiteTally run_suite(const ResultsDir& dir, const SuitePlan& plan, const nlohman
     if (verbose)
       for (const auto& p : doc["processes"])
         std::fprintf(stderr, "        pid %d: %s, wall %.2f s, cpu %.2f s, rss %.0f MiB, %zu samples x %lld iterations\n",
-                     p.value("pid", 0), p.value("status", "?").c_str(), p["process"]["wall_seconds"].get<double>(),
+                     whole_or(p, "pid", 0), p.value("status", "?").c_str(), p["process"]["wall_seconds"].get<double>(),
                      p["process"]["user_cpu_seconds"].get<double>() + p["process"]["system_cpu_seconds"].get<double>(),
                      p["process"]["max_rss_mib"].get<double>(),
                      p.contains("samples_seconds") ? p["samples_seconds"].size() : size_t{0},
-                     static_cast<long long>(p.value("iterations_per_sample", 0)));
+                     static_cast<long long>(whole_or(p, "iterations_per_sample", int64_t{0})));
   };
 
   for (int round = 0;; ++round) {

@@ -16,6 +16,7 @@
 #include "runner/frontends.h"
 #include "runner/spawn.h"
 #include "runner/worker_reply.h"
+#include "core/json_number.h"
 
 namespace versus {
 namespace {
@@ -27,19 +28,19 @@ std::string duration_text(double seconds) {
 
 // "torch: epoch 2/10, step 1200/9370, loss 0.412, ETA 1m20s" from a worker's progress line.
 void print_progress(const std::string& backend, const nlohmann::json& p) {
-  const auto step = p.value("step", int64_t{0}), steps = p.value("steps", int64_t{1});
+  const auto step = whole_or(p, "step", int64_t{0}), steps = whole_or(p, "steps", int64_t{1});
   const double elapsed = p.value("elapsed_seconds", 0.0);
   const std::string eta = step > 0 ? duration_text(elapsed / static_cast<double>(step) * static_cast<double>(steps - step)) : "?";
   if (p.contains("epoch_done")) {
     const auto& e = p["epoch_done"];
     std::string acc = e.contains("test_accuracy") ? fmt::format(", test accuracy {:.2f} %", e["test_accuracy"].get<double>() * 100) : "";
     std::fprintf(stderr, "  %-10s epoch %lld/%lld done in %.1f s, train loss %.4f%s%s\n", backend.c_str(),
-                 static_cast<long long>(p.value("epoch", int64_t{0})), static_cast<long long>(p.value("epochs", int64_t{0})),
+                 static_cast<long long>(whole_or(p, "epoch", int64_t{0})), static_cast<long long>(whole_or(p, "epochs", int64_t{0})),
                  e.value("seconds", 0.0), e.value("train_loss", 0.0), acc.c_str(),
                  step < steps ? (", ETA " + eta).c_str() : "");
   } else {
     std::fprintf(stderr, "  %-10s epoch %lld/%lld, step %lld/%lld, loss %.4f, ETA %s\n", backend.c_str(),
-                 static_cast<long long>(p.value("epoch", int64_t{0})), static_cast<long long>(p.value("epochs", int64_t{0})),
+                 static_cast<long long>(whole_or(p, "epoch", int64_t{0})), static_cast<long long>(whole_or(p, "epochs", int64_t{0})),
                  static_cast<long long>(step), static_cast<long long>(steps), p.value("loss", 0.0), eta.c_str());
   }
 }
@@ -269,7 +270,7 @@ nlohmann::json time_to_accuracy(const nlohmann::json& run, double target) {
   for (const auto& e : run.value("epochs", nlohmann::json::array())) {
     seconds += e.value("seconds", 0.0);
     if (e.value("test_accuracy", -1.0) >= target)
-      return {{"target", target}, {"seconds", seconds}, {"epoch", e.value("epoch", 0)}};
+      return {{"target", target}, {"seconds", seconds}, {"epoch", whole_or(e, "epoch", 0)}};
   }
   return {{"target", target}, {"seconds", nullptr}, {"epoch", nullptr}};
 }
