@@ -23,7 +23,7 @@ const std::map<std::string, nlohmann::json>& small_params() {
   static const std::map<std::string, nlohmann::json> params = {
       {"gemm", {{"m", 37}, {"n", 19}, {"k", 53}}},
       {"add", {{"n", 1001}}}, {"mul", {{"n", 1001}}}, {"relu", {{"n", 1001}}},
-      {"sigmoid", {{"n", 1001}}}, {"tanh", {{"n", 1001}}},
+      {"sigmoid", {{"n", 1001}}}, {"tanh", {{"n", 1001}}}, {"gelu", {{"n", 1001}}},
       {"softmax", {{"rows", 13}, {"cols", 101}}},
       {"softmax_cross_entropy", {{"batch", 13}, {"classes", 11}}},
       {"binary_cross_entropy", {{"n", 1001}}}, {"mse", {{"n", 1001}}},
@@ -34,6 +34,7 @@ const std::map<std::string, nlohmann::json>& small_params() {
       {"max_pool", {{"n", 2}, {"c", 3}, {"h", 12}, {"w", 10}, {"window", 2}, {"stride", 2}, {"pad", 0}}},
       {"avg_pool", {{"n", 2}, {"c", 3}, {"h", 12}, {"w", 10}, {"window", 2}, {"stride", 2}, {"pad", 0}}},
       {"batch_norm", {{"n", 4}, {"c", 3}, {"h", 5}, {"w", 7}}},
+      {"layer_norm", {{"rows", 13}, {"cols", 101}}},
       {"embedding", {{"vocab", 50}, {"dim", 8}, {"batch", 3}, {"seq", 7}}},
       {"lstm", {{"seq", 5}, {"batch", 3}, {"input", 7}, {"hidden", 6}}},
       {"transpose", {{"rows", 37}, {"cols", 53}}},
@@ -61,6 +62,11 @@ const std::multimap<std::string, nlohmann::json>& extra_params() {
       {"conv2d", {{"n", 2}, {"c", 3}, {"h", 13}, {"w", 11}, {"k", 5}, {"r", 3}, {"s", 3}, {"stride", 1}, {"pad", 1},
                   {"weight_grad_only", true}}},
       {"sgd_update", {{"n", 1001}, {"momentum", true}}},
+      // The tanh form, and each built from elementary ops beside the framework's own kernel.
+      {"gelu", {{"n", 1001}, {"approximate", "tanh"}}},
+      {"gelu", {{"n", 1001}, {"impl", "composed"}}},
+      {"gelu", {{"n", 1001}, {"approximate", "tanh"}, {"impl", "composed"}}},
+      {"layer_norm", {{"rows", 13}, {"cols", 101}, {"impl", "composed"}}},
       // Every dispatch mode, in every backend: each runs the modes it has and refuses the others.
       {"dispatch", {{"mode", "graph"}}}, {"dispatch", {{"mode", "eager"}}},
       {"dispatch", {{"mode", "imperative"}}}, {"dispatch", {{"mode", "cachedop"}}},

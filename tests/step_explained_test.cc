@@ -79,6 +79,11 @@ TEST(StepExplained, ProfiledOperationNamesMapToFamiliesAndTheRestIsListedAsOther
   EXPECT_EQ(profiled_family("autograd::engine::evaluate_function: AddmmBackward0"), "dense (gemm)");
   EXPECT_EQ(profiled_family("autograd::engine::evaluate_function: MaxPool2DWithIndicesBackward0"), "pool");
   EXPECT_EQ(profiled_family("aten::relu"), "activation");
+  EXPECT_EQ(profiled_family("autograd::engine::evaluate_function: GeluBackward0"), "activation");
+  EXPECT_EQ(profiled_family("aten::native_layer_norm"), "layer norm");
+  EXPECT_EQ(profiled_family("LayerNorm"), "layer norm");
+  EXPECT_EQ(op_family("gelu"), "activation");
+  EXPECT_EQ(op_family("layer_norm"), "layer norm");
   EXPECT_EQ(profiled_family("autograd::engine::evaluate_function: NllLossBackward0"), "loss");
   EXPECT_EQ(profiled_family("autograd::engine::evaluate_function: torch::autograd::AccumulateGrad"), "gradient accumulation");
   EXPECT_EQ(profiled_family("optimizer.step"), "optimizer update");

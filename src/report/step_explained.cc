@@ -108,9 +108,10 @@ std::string op_family(const std::string& op) {
   if (op == "gemm") return "dense (gemm)";
   if (op == "conv2d") return "conv";
   if (op == "max_pool" || op == "avg_pool") return "pool";
-  if (op == "relu" || op == "sigmoid" || op == "tanh") return "activation";
+  if (op == "relu" || op == "sigmoid" || op == "tanh" || op == "gelu") return "activation";
   if (op == "softmax_cross_entropy" || op == "binary_cross_entropy") return "loss";
   if (op == "batch_norm") return "batch norm";
+  if (op == "layer_norm") return "layer norm";
   if (op == "embedding" || op == "lstm") return op;
   if (op == "add") return "residual add";
   if (op == "sgd_update") return "optimizer update";
@@ -129,9 +130,12 @@ std::string profiled_family(const std::string& name) {
   if (has("biasadd")) return "bias add";  // TF adds a layer's bias as an op of its own
   if (has("addmm") || has("matmul") || has("linear") || has("::mm") || has("fullyconnected")) return "dense (gemm)";
   if (has("pool")) return "pool";
-  if (has("relu") || has("sigmoid") || has("tanh") || has("threshold") || has("activation")) return "activation";
+  if (has("relu") || has("sigmoid") || has("tanh") || has("threshold") || has("activation") || has("gelu") || ends("erf") ||
+      ends("erfc"))
+    return "activation";
   if (has("cross_entropy") || has("crossentropy") || has("nll") || has("softmax")) return "loss";
   if (has("batch_norm") || has("batchnorm")) return "batch norm";
+  if (has("layer_norm") || has("layernorm")) return "layer norm";
   if (has("embedding")) return "embedding";
   if (has("lstm") || has("rnn_layer") || has("mkldnnrnn")) return "lstm";  // torch 2.x: aten::mkldnn_rnn_layer
   // Moving or re-viewing data, and the copies in and out of a TF session run (_Arg, _Retval, _Recv, _Send).

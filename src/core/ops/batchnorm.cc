@@ -21,6 +21,7 @@
 
 #include "core/errors.h"
 #include "core/op_registry.h"
+#include "core/ops/norm_stats.h"
 #include "core/ops/op_tensors.h"
 #include "core/ops/params.h"
 #include "core/ops/scaled_check.h"
@@ -29,11 +30,7 @@
 namespace versus {
 namespace {
 
-// Per-channel statistics of X in float64.
-struct ChannelStats {
-  double mean = 0, var = 0, inv_std = 0, abs_mean = 0, q = 0;
-  double r() const { return abs_mean * inv_std + q / 2 + 1; }
-};
+using ChannelStats = NormStats;
 
 struct Layout {
   int64_t n, c, plane;  // plane = h·w
@@ -47,22 +44,8 @@ void for_channel(const Layout& l, int64_t ch, Fn&& fn) {
 }
 
 ChannelStats stats(const Layout& l, int64_t ch, const std::vector<float>& x) {
-  ChannelStats st;
-  const double m = static_cast<double>(l.n * l.plane);
-  double sum = 0, abs_sum = 0, sq_sum = 0;
-  for_channel(l, ch, [&](int64_t i) {
-    sum += x[i];
-    abs_sum += std::fabs(x[i]);
-    sq_sum += static_cast<double>(x[i]) * x[i];
-  });
-  st.mean = sum / m;
-  double dev = 0;
-  for_channel(l, ch, [&](int64_t i) { dev += (x[i] - st.mean) * (x[i] - st.mean); });
-  st.var = dev / m;
-  st.inv_std = 1 / std::sqrt(st.var + kBatchNormEps);
-  st.abs_mean = abs_sum / m;
-  st.q = (sq_sum / m + 2 * std::fabs(st.mean) * st.abs_mean) / (st.var + kBatchNormEps);
-  return st;
+  return norm_stats(x, static_cast<double>(l.n * l.plane), kBatchNormEps,
+                    [&](auto&& fn) { for_channel(l, ch, fn); });
 }
 
 Layout layout(const BatchNormParams& p) { return {p.n, p.c, p.h * p.w}; }
@@ -133,7 +116,7 @@ class BatchNormOp final : public OpDef {
     const Layout l = layout(p);
     const auto& x = in[0].data;
     const double m = static_cast<double>(p.per_channel());
-    const double tol = 1.01 * (std::min(m, 8 * std::sqrt(m)) + 8) * kUnitRoundoff;
+    const double tol = norm_tolerance(m);
     const bool backward = c.direction == "backward";
     std::vector<ScaledOutput> outs;
     for (const HostTensor& r : refs) outs.push_back({&r, std::vector<double>(r.data.size()), tol});
