@@ -37,6 +37,7 @@ const std::map<std::string, nlohmann::json>& small_params() {
       {"layer_norm", {{"rows", 13}, {"cols", 101}}},
       {"embedding", {{"vocab", 50}, {"dim", 8}, {"batch", 3}, {"seq", 7}}},
       {"lstm", {{"seq", 5}, {"batch", 3}, {"input", 7}, {"hidden", 6}}},
+      {"attention", {{"batch", 2}, {"heads", 3}, {"seq", 13}, {"head_dim", 5}}},
       {"transpose", {{"rows", 37}, {"cols", 53}}},
       {"nchw_to_nhwc", {{"n", 2}, {"c", 3}, {"h", 5}, {"w", 7}}},
       {"dispatch", {{"mode", "call"}}},
@@ -67,6 +68,12 @@ const std::multimap<std::string, nlohmann::json>& extra_params() {
       {"gelu", {{"n", 1001}, {"impl", "composed"}}},
       {"gelu", {{"n", 1001}, {"approximate", "tanh"}, {"impl", "composed"}}},
       {"layer_norm", {{"rows", 13}, {"cols", 101}, {"impl", "composed"}}},
+      // Each mask, fused and composed.
+      {"attention", {{"batch", 2}, {"heads", 3}, {"seq", 13}, {"head_dim", 5}, {"mask", "causal"}}},
+      {"attention", {{"batch", 5}, {"heads", 3}, {"seq", 13}, {"head_dim", 5}, {"mask", "padding"}}},
+      {"attention", {{"batch", 2}, {"heads", 3}, {"seq", 13}, {"head_dim", 5}, {"impl", "composed"}}},
+      {"attention", {{"batch", 2}, {"heads", 3}, {"seq", 13}, {"head_dim", 5}, {"mask", "causal"}, {"impl", "composed"}}},
+      {"attention", {{"batch", 5}, {"heads", 3}, {"seq", 13}, {"head_dim", 5}, {"mask", "padding"}, {"impl", "composed"}}},
       // Every dispatch mode, in every backend: each runs the modes it has and refuses the others.
       {"dispatch", {{"mode", "graph"}}}, {"dispatch", {{"mode", "eager"}}},
       {"dispatch", {{"mode", "imperative"}}}, {"dispatch", {{"mode", "cachedop"}}},

@@ -84,6 +84,9 @@ TEST(StepExplained, ProfiledOperationNamesMapToFamiliesAndTheRestIsListedAsOther
   EXPECT_EQ(profiled_family("LayerNorm"), "layer norm");
   EXPECT_EQ(op_family("gelu"), "activation");
   EXPECT_EQ(op_family("layer_norm"), "layer norm");
+  EXPECT_EQ(op_family("attention"), "attention");
+  EXPECT_EQ(profiled_family("aten::_scaled_dot_product_flash_attention_for_cpu"), "attention");
+  EXPECT_EQ(profiled_family("_contrib_interleaved_matmul_selfatt_qk"), "attention");
   EXPECT_EQ(profiled_family("autograd::engine::evaluate_function: NllLossBackward0"), "loss");
   EXPECT_EQ(profiled_family("autograd::engine::evaluate_function: torch::autograd::AccumulateGrad"), "gradient accumulation");
   EXPECT_EQ(profiled_family("optimizer.step"), "optimizer update");

@@ -29,6 +29,7 @@ const OpDef& batch_norm_op();             // core/ops/batchnorm.cc
 const OpDef& layer_norm_op();             // core/ops/layer_norm.cc
 const OpDef& embedding_op();              // core/ops/embedding.cc
 const OpDef& lstm_op();                   // core/ops/lstm.cc
+const OpDef& attention_op();              // core/ops/attention.cc
 const OpDef& dispatch_op();               // core/ops/dispatch.cc
 const OpDef& transpose_op();              // core/ops/layout_copy.cc
 const OpDef& nchw_to_nhwc_op();
@@ -43,7 +44,7 @@ std::vector<const OpDef*> all_ops() {
           &reduce_sum_op(), &reduce_mean_op(),
           &dot_op(), &gemv_op(), &batched_gemm_op(),
           &conv2d_op(), &max_pool_op(), &avg_pool_op(), &batch_norm_op(), &layer_norm_op(), &embedding_op(),
-          &lstm_op(), &dispatch_op(),
+          &lstm_op(), &attention_op(), &dispatch_op(),
           &transpose_op(), &nchw_to_nhwc_op(), &sgd_update_op(),
           &load_op()};
 }

@@ -112,6 +112,7 @@ std::string op_family(const std::string& op) {
   if (op == "softmax_cross_entropy" || op == "binary_cross_entropy") return "loss";
   if (op == "batch_norm") return "batch norm";
   if (op == "layer_norm") return "layer norm";
+  if (op == "attention") return "attention";
   if (op == "embedding" || op == "lstm") return op;
   if (op == "add") return "residual add";
   if (op == "sgd_update") return "optimizer update";
@@ -128,6 +129,7 @@ std::string profiled_family(const std::string& name) {
   if (has("accumulategrad")) return "gradient accumulation";
   if (has("conv")) return "conv";
   if (has("biasadd")) return "bias add";  // TF adds a layer's bias as an op of its own
+  if (has("attention") || has("selfatt")) return "attention";  // torch SDPA kernels, MXNet's interleaved ones
   if (has("addmm") || has("matmul") || has("linear") || has("::mm") || has("fullyconnected")) return "dense (gemm)";
   if (has("pool")) return "pool";
   if (has("relu") || has("sigmoid") || has("tanh") || has("threshold") || has("activation") || has("gelu") || ends("erf") ||

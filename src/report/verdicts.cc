@@ -26,7 +26,7 @@ std::string family_of(const std::string& op) {
   if (op == "gemm" || op == "dot" || op == "gemv" || op == "batched_gemm") return "matrix products";
   if (op == "conv2d" || op == "max_pool" || op == "avg_pool" || op == "batch_norm") return "convolution layers";
   if (op == "add" || op == "mul" || op == "relu" || op == "sigmoid" || op == "tanh" || op == "gelu") return "element-wise ops";
-  if (op == "layer_norm") return "transformer layers";
+  if (op == "layer_norm" || op == "attention") return "transformer layers";
   if (op == "embedding") return "embeddings";
   return "softmax, losses and reductions";
 }
