@@ -217,11 +217,7 @@ std::string script_for(const RowGroup& g, const std::vector<Series>& series, dou
       y_hi = std::max(y_hi, r->gflops_ci_high.value_or(*r->gflops));
       sizes.insert(r->size);
     }
-  std::string gp;
-  gp += "set encoding utf8\n";
-  gp += fmt::format("set terminal svg size 900,560 dynamic noenhanced font 'sans,13' background rgb 'white'\n");
-  gp += fmt::format("set output {}\n", quoted(svg_path.string()));
-  gp += fmt::format("set title {}\n", quoted(chart_title(g)));
+  std::string gp = gnuplot_header(svg_path, chart_title(g));
   gp += "set xlabel 'size s = ∛(m·n·k)   (= m = n = k for square shapes; log2 axis)'\n";
   gp += "set ylabel 'GFLOP/s   (median; bars: 95 % CI; higher is better)'\n";
   gp += "set logscale x 2\n";
@@ -233,10 +229,7 @@ std::string script_for(const RowGroup& g, const std::vector<Series>& series, dou
     gp += fmt::format("set xtics ({})\n", tics);
   }
   gp += "set grid xtics ytics lc rgb '#d8d8d8' lw 1 dt 1\n";
-  gp += "set border 3 lc rgb '#444444'\nset tics nomirror\n";
-  // Below the plot, the legend leaves the plot its full width however many backends there are.
-  gp += "set key below center horizontal Left reverse samplen 2 width 2 spacing 1.2 height 1.5\n";
-  gp += "set bars 1.5\n";
+  gp += kGnuplotFrame;
 
   // A fraction of an octave to each side: bars stay apart, positions stay readable.
   std::string plot = plot_series(series, dir, "size median ci_low ci_high (GFLOP/s)", 2.0, 0.035, [](const RunRow& r) {
@@ -294,20 +287,14 @@ std::string time_script_for(const RowGroup& g, const std::vector<Series>& series
       y_lo = std::min(y_lo, r->ci_low.value_or(*r->median)), y_hi = std::max(y_hi, r->ci_high.value_or(*r->median));
     }
   const TimeUnit u = time_unit_for(std::sqrt(y_lo * y_hi));
-  std::string gp;
-  gp += "set encoding utf8\n";
-  gp += "set terminal svg size 900,560 dynamic noenhanced font 'sans,13' background rgb 'white'\n";
-  gp += fmt::format("set output {}\n", quoted(svg_path.string()));
-  gp += fmt::format("set title {}\n", quoted(chart_title(g)));
+  std::string gp = gnuplot_header(svg_path, chart_title(g));
   gp += fmt::format("set xlabel {}\n", quoted(fmt::format("work per iteration ({}; log axis)", unit)));
   gp += fmt::format("set ylabel {}\n", quoted(fmt::format("time per iteration, {} (median; bars: 95 % CI; log axis)", u.name)));
   gp += "set logscale xy 10\nset format x '%.0s%c'\n";
   gp += fmt::format("set xrange [{}:{}]\n", x_lo / 2, x_hi * 2);
   gp += fmt::format("set yrange [{}:{}]\n", y_lo * u.scale / 1.5, y_hi * u.scale * 1.5);
   gp += "set grid xtics ytics mxtics mytics lc rgb '#e4e4e4' lw 1 dt 1\n";
-  gp += "set border 3 lc rgb '#444444'\nset tics nomirror\n";
-  gp += "set key below center horizontal Left reverse samplen 2 width 2 spacing 1.2 height 1.5\n";
-  gp += "set bars 1.5\n";
+  gp += kGnuplotFrame;
   // A small fraction of a decade to each side.
   const std::string plot =
       plot_series(series, dir, fmt::format("work median ci_low ci_high ({})", u.name), 10.0, 0.012, [u](const RunRow& r) {
@@ -320,6 +307,12 @@ std::string time_script_for(const RowGroup& g, const std::vector<Series>& series
 }  // namespace
 
 std::string gnuplot_quoted(const std::string& s) { return quoted(s); }
+
+std::string gnuplot_header(const fs::path& svg, const std::string& title, int height) {
+  return fmt::format("set encoding utf8\nset terminal svg size 900,{} dynamic noenhanced font 'sans,13' background rgb 'white'\n"
+                     "set output {}\nset title {}\n",
+                     height, quoted(svg.string()), quoted(title));
+}
 
 SeriesStyle style_for(const ReportData& data, const std::string& label) {
   std::set<std::string> labels;

@@ -30,6 +30,14 @@ struct SeriesStyle {
 SeriesStyle style_for(const ReportData& data, const std::string& label);
 // The style of the index-th series (wraps around the palette).
 SeriesStyle style_at(int index);
+// The first lines of every chart's script: UTF-8, an SVG terminal `height` pixels high writing to
+// `svg`, and the title.
+std::string gnuplot_header(const std::filesystem::path& svg, const std::string& title, int height = 560);
+// The look the op charts share: light grid, axes left and bottom, the legend below the plot
+// (it leaves the plot its full width however many series there are), wide error-bar caps.
+inline constexpr const char* kGnuplotFrame =
+    "set border 3 lc rgb '#444444'\nset tics nomirror\n"
+    "set key below center horizontal Left reverse samplen 2 width 2 spacing 1.2 height 1.5\nset bars 1.5\n";
 // gnuplot single-quoted string literal.
 std::string gnuplot_quoted(const std::string& s);
 // Runs `script` (which must `set output` to `svg_path`) and fills c.svg, or c.note on failure.

@@ -2,6 +2,7 @@
 
 #include "report/framework_sections.h"
 #include "report/roofline_chart.h"
+#include "report/sequence_chart.h"
 
 #include <fmt/format.h>
 
@@ -46,6 +47,7 @@ ReportFiles write_report(const std::filesystem::path& results_dir, const std::fi
     prepare_report_folder(out_dir);
     std::vector<Chart> charts = make_charts(data);
     for (Chart& c : make_roofline_charts(data)) charts.push_back(std::move(c));
+    for (Chart& c : make_sequence_charts(data)) charts.push_back(std::move(c));
     if (auto c = make_dispatch_chart(data)) charts.push_back(std::move(*c));
     return write_report_files(out_dir, charts, build_document(data, charts), render_csv(data));
   } catch (const nlohmann::json::exception& e) {
