@@ -164,8 +164,8 @@ RunRow row_from_document(const json& doc) {
     r.cv_threshold = number_at(s, "unstable_cv_threshold");
     r.unstable = bool_at(s, "unstable");
     r.ci_half_width = number_at(s, "ci_half_width"), r.ci_half_width_target = number_at(s, "ci_half_width_target");
-    if (auto n = number_at(s, "extra_processes")) r.extra_processes = static_cast<int>(*n);
-    if (auto n = number_at(s, "count")) r.samples = static_cast<int64_t>(*n);
+    r.extra_processes = whole_or(s, "extra_processes", r.extra_processes);
+    r.samples = whole_or(s, "count", r.samples);
   }
   if (doc.contains("gflops")) {
     r.gflops = number_at(doc["gflops"], "median");
