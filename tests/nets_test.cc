@@ -192,6 +192,32 @@ TEST(Layout, ConversionsPutEveryElementWhereTheTargetLayoutExpectsIt) {
   EXPECT_EQ(layout::transpose2d(mt).data, m.data);
 }
 
+TEST(Layout, AttentionProjectionsFuseAsTorchAndInterleaveAsMxnetAndSplitBack) {
+  HostTensor q = iota({4, 2}), k = iota({4, 2}), v = iota({4, 2});
+  for (float& x : k.data) x += 100;
+  for (float& x : v.data) x += 200;
+  // torch's in_proj_weight: all of q's rows, then k's, then v's.
+  const HostTensor stacked = layout::fuse_qkv(q, k, v);
+  EXPECT_EQ(stacked.shape, (Shape{12, 2}));
+  EXPECT_EQ(stacked.data[4 * 2], 100);  // k's row 0 after q's 4 rows
+  EXPECT_EQ(stacked.data[8 * 2 + 1], 201);
+  // Two heads of width 2: head 0's q rows 0-1, k rows 0-1, v rows 0-1, then head 1's.
+  const HostTensor interleaved = layout::fuse_qkv(q, k, v, 2);
+  EXPECT_EQ(interleaved.data[2 * 2], 100);     // head 0, k row 0
+  EXPECT_EQ(interleaved.data[6 * 2], 4);       // head 1, q row 2
+  EXPECT_EQ(interleaved.data[11 * 2 + 1], 207);  // head 1, v row 3 (rows 6-11: q2 q3 k2 k3 v2 v3)
+  for (int64_t heads : {1, 2, 4}) {
+    const std::vector<HostTensor> back = layout::split_qkv(layout::fuse_qkv(q, k, v, heads), heads);
+    EXPECT_EQ(back[0].data, q.data) << heads;
+    EXPECT_EQ(back[1].data, k.data) << heads;
+    EXPECT_EQ(back[2].data, v.data) << heads;
+    EXPECT_EQ(back[2].shape, v.shape);
+  }
+  const HostTensor bias = iota({4});
+  EXPECT_EQ(layout::split_qkv(layout::fuse_qkv(bias, bias, bias, 2), 2)[1].data, bias.data);
+  EXPECT_THROW(layout::fuse_qkv(q, k, v, 3), std::invalid_argument);
+}
+
 TEST(Layout, LstmGateBlocksReorderAndRestore) {
   const HostTensor b = iota({8});  // H = 2: i i f f g g o o
   const std::vector<int> icfo = {0, 2, 1, 3};

@@ -79,4 +79,49 @@ HostTensor restore_gates(const HostTensor& t, const std::vector<int>& order) {
   return reorder_gates(t, inverse);
 }
 
+namespace {
+
+// Rows of `width` per part, `row` the number of elements in one row (width for a weight, 1 for a bias).
+struct QkvShape {
+  int64_t width, row, heads;
+  // Offset of row r of part p (0 q, 1 k, 2 v) in the fused tensor.
+  int64_t fused_row(int64_t p, int64_t r) const {
+    const int64_t per_head = width / heads;
+    return (r / per_head * 3 + p) * per_head + r % per_head;
+  }
+};
+
+QkvShape qkv_shape(const HostTensor& part, int64_t heads) {
+  if (part.shape.empty() || part.shape.size() > 2) throw std::invalid_argument("fuse_qkv: a weight [width, width] or a bias [width]");
+  const int64_t width = part.shape[0];
+  if (heads < 1 || width % heads != 0) throw std::invalid_argument("fuse_qkv: heads must divide the width");
+  return {width, part.shape.size() == 2 ? part.shape[1] : 1, heads};
+}
+
+}  // namespace
+
+HostTensor fuse_qkv(const HostTensor& q, const HostTensor& k, const HostTensor& v, int64_t heads) {
+  if (q.shape != k.shape || q.shape != v.shape) throw std::invalid_argument("fuse_qkv: q, k and v differ in shape");
+  const QkvShape s = qkv_shape(q, heads);
+  HostTensor out{q.name, q.shape, std::vector<float>(3 * q.data.size())};
+  out.shape[0] *= 3;
+  const HostTensor* parts[] = {&q, &k, &v};
+  for (int64_t p = 0; p < 3; ++p)
+    for (int64_t r = 0; r < s.width; ++r)
+      std::copy_n(parts[p]->data.begin() + r * s.row, s.row, out.data.begin() + s.fused_row(p, r) * s.row);
+  return out;
+}
+
+std::vector<HostTensor> split_qkv(const HostTensor& fused, int64_t heads) {
+  if (fused.shape.empty() || fused.shape[0] % 3 != 0) throw std::invalid_argument("split_qkv: the first axis is not 3·width");
+  HostTensor part{fused.name, fused.shape, std::vector<float>(fused.data.size() / 3)};
+  part.shape[0] /= 3;
+  const QkvShape s = qkv_shape(part, heads);
+  std::vector<HostTensor> out(3, part);
+  for (int64_t p = 0; p < 3; ++p)
+    for (int64_t r = 0; r < s.width; ++r)
+      std::copy_n(fused.data.begin() + s.fused_row(p, r) * s.row, s.row, out[p].data.begin() + r * s.row);
+  return out;
+}
+
 }  // namespace versus::layout

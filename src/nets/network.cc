@@ -99,6 +99,11 @@ class LayerParser {
         {"embedding", {"dim", "vocab"}},
         {"lstm", {"hidden"}},
         {"residual", {"body", "shortcut"}},
+        {"positional_embedding", {"positions"}},
+        {"layer_norm", {"epsilon"}},
+        {"gelu", {"approximate"}},
+        {"multi_head_attention", {"heads"}},
+        {"mean_pool", {}},
     };
     static const std::set<std::string> none;
     const auto it = keys.find(type);
@@ -153,17 +158,22 @@ class LayerParser {
     if (!names_.insert(l.name).second) fail(l, "the layer name is used twice");
     l.in_shape = in;
     const auto& allowed = keys_for(l.type);
-    if (allowed.empty() && !(l.type == "relu" || l.type == "sigmoid" || l.type == "tanh" || l.type == "flatten"))
-      fail(l, "unknown layer type: use dense, conv2d, max_pool, avg_pool, relu, sigmoid, tanh, flatten, "
-              "batch_norm, embedding, lstm or residual");
+    if (allowed.empty() && !(l.type == "relu" || l.type == "sigmoid" || l.type == "tanh" || l.type == "flatten" ||
+                             l.type == "mean_pool"))
+      fail(l, "unknown layer type: use dense, conv2d, max_pool, avg_pool, relu, sigmoid, tanh, gelu, flatten, "
+              "batch_norm, layer_norm, embedding, positional_embedding, lstm, multi_head_attention, mean_pool or residual");
     for (const auto& [key, value] : doc.items())
       if (key != "type" && key != "name" && !allowed.count(key)) fail(l, fmt::format("unknown setting '{}'", key));
 
     if (l.type == "dense") {
-      if (in.size() != 1) fail(l, fmt::format("needs a flat input (add a flatten layer), got [{}]", fmt::join(in, ", ")));
+      // A flat input, or a sequence [time, features] transformed position by position.
+      if (in.size() != 1 && !(in.size() == 2 && net_.input_kind == "tokens"))
+        fail(l, fmt::format("needs a flat input (add a flatten layer) or a [time, features] sequence, got [{}]",
+                            fmt::join(in, ", ")));
       l.units = positive(doc, l, "units");
-      l.out_shape = {l.units};
-      add_param(l, "weight", {l.units, in[0]}, Init::kGlorotUniform, in[0], l.units);
+      l.out_shape = in;
+      l.out_shape.back() = l.units;
+      add_param(l, "weight", {l.units, in.back()}, Init::kGlorotUniform, in.back(), l.units);
       add_param(l, "bias", {l.units}, Init::kZeros);
     } else if (l.type == "conv2d") {
       l.units = positive(doc, l, "filters");
@@ -183,6 +193,40 @@ class LayerParser {
       windowed_output(l);
     } else if (l.type == "relu" || l.type == "sigmoid" || l.type == "tanh") {
       l.out_shape = in;
+    } else if (l.type == "gelu") {
+      const std::string form = doc.value("approximate", std::string("none"));
+      if (form != "none" && form != "tanh") fail(l, fmt::format("'approximate' must be \"none\" or \"tanh\", got \"{}\"", form));
+      l.approximate_tanh = form == "tanh";
+      l.out_shape = in;
+    } else if (l.type == "layer_norm") {
+      l.epsilon = doc.value("epsilon", l.epsilon);
+      if (!(l.epsilon > 0)) fail(l, "needs epsilon > 0");
+      l.out_shape = in;
+      add_param(l, "gamma", {in.back()}, Init::kOnes);
+      add_param(l, "beta", {in.back()}, Init::kZeros);
+    } else if (l.type == "positional_embedding") {
+      if (in.size() != 2) fail(l, fmt::format("needs a [time, features] input (after an embedding), got [{}]", fmt::join(in, ", ")));
+      l.vocab = positive(doc, l, "positions", in[0]);
+      if (in[0] > l.vocab)
+        fail(l, fmt::format("the sequence of {} tokens is longer than the positions table ({} positions): raise "
+                            "\"positions\" or shorten the input", in[0], l.vocab));
+      l.out_shape = in;
+      add_param(l, "weight", {l.vocab, in[1]}, Init::kUniform005);
+    } else if (l.type == "multi_head_attention") {
+      if (in.size() != 2 || net_.input_kind != "tokens")
+        fail(l, fmt::format("needs a [time, features] sequence of a token input, got [{}]", fmt::join(in, ", ")));
+      l.units = positive(doc, l, "heads");
+      const int64_t width = in[1];
+      if (width % l.units != 0)
+        fail(l, fmt::format("{} heads do not divide the width {}: each head takes width / heads features", l.units, width));
+      l.out_shape = in;
+      for (const char* p : {"q", "k", "v", "o"}) {
+        add_param(l, fmt::format("w{}", p), {width, width}, Init::kGlorotUniform, width, width);
+        add_param(l, fmt::format("b{}", p), {width}, Init::kZeros);
+      }
+    } else if (l.type == "mean_pool") {
+      if (in.size() != 2) fail(l, fmt::format("needs a [time, features] input, got [{}]", fmt::join(in, ", ")));
+      l.out_shape = {in[1]};
     } else if (l.type == "flatten") {
       l.out_shape = {elements(l, in)};
     } else if (l.type == "batch_norm") {

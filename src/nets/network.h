@@ -14,6 +14,17 @@
 //                (PyTorch's and cuDNN's); the layer returns the last time step's h
 //   flatten      C·H·W order (NCHW's)
 //   pooling      zero padding, never counted: max ignores it, avg divides by the real elements
+// The transformer's layers work on a token input's sequences [time, features]; token id 0 is
+// padding (as Keras's pad_sequences writes it) and is masked wherever positions meet:
+//   dense        on a sequence: the same weight at every position
+//   positional_embedding  weight [positions, features] (learned), row t added at position t
+//   layer_norm   over the last axis; gamma [features], beta [features]
+//   gelu         X·Φ(X), or the tanh approximation ("approximate": "tanh")
+//   multi_head_attention  self-attention with `heads` heads of width/heads features:
+//                wq, bq, wk, bk, wv, bv, wo, bo, each projection [width, width] (OI) as dense;
+//                separate, not fused: frameworks that fuse them convert (nets/layout.h);
+//                softmax(Q·Kᵀ/√(width/heads)) with padding keys masked, then ·V and wo
+//   mean_pool    [time, features] -> [features], the mean over the non-padding positions
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -37,14 +48,17 @@ struct ParamSpec {
 };
 
 struct Layer {
-  std::string type;   // dense conv2d max_pool avg_pool relu sigmoid tanh flatten batch_norm
-                      // embedding lstm residual
+  std::string type;   // dense conv2d max_pool avg_pool relu sigmoid tanh gelu flatten batch_norm
+                      // layer_norm embedding positional_embedding lstm multi_head_attention
+                      // mean_pool residual
   std::string name;   // unique: "<type><n>", or the file's "name"
   Shape in_shape, out_shape;  // per sample, without the batch axis
-  int64_t units = 0;          // dense: outputs; conv2d: filters; lstm: hidden size
+  int64_t units = 0;          // dense: outputs; conv2d: filters; lstm: hidden size; attention: heads
   int64_t kernel = 0, stride = 1, padding = 0;  // conv2d and pooling (square)
-  int64_t vocab = 0;          // embedding (units = dim)
-  double epsilon = 1e-5, momentum = 0.9;  // batch_norm: running = momentum·running + (1-momentum)·batch
+  int64_t vocab = 0;          // embedding (units = dim); positional_embedding: positions
+  bool approximate_tanh = false;  // gelu
+  double epsilon = 1e-5, momentum = 0.9;  // batch_norm: running = momentum·running + (1-momentum)·batch;
+                                          // layer_norm: epsilon
   std::vector<Layer> body, shortcut;  // residual: out = body(x) + shortcut(x) (empty = identity)
   std::vector<int> params;    // indices into Network::params, in the order listed above
 };

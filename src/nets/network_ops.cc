@@ -61,8 +61,9 @@ class CaseCollector {
   void layer(const Layer& l) {
     const Shape& in = l.in_shape;
     if (l.type == "dense") {
-      // y = x·Wᵀ with W stored [units, in], as every framework keeps it.
-      nlohmann::json params = {{"m", batch_}, {"n", l.units}, {"k", in[0]}, {"trans_b", true}};
+      // y = x·Wᵀ with W stored [units, in], as every framework keeps it; on a sequence, every
+      // position of every sample is a row.
+      nlohmann::json params = {{"m", batch_ * elements(in) / in.back()}, {"n", l.units}, {"k", in.back()}, {"trans_b", true}};
       if (reads_network_input_) params["b_grad_only"] = true;
       add("gemm", std::move(params), why(l));
     } else if (l.type == "conv2d") {
@@ -82,6 +83,23 @@ class CaseCollector {
     } else if (l.type == "lstm" && in.size() == 2) {
       // The network's [T, features] per example is the op's time-major [seq, batch, input].
       add("lstm", {{"seq", in[0]}, {"batch", batch_}, {"input", in[1]}, {"hidden", l.units}}, why(l));
+    } else if (l.type == "gelu") {
+      nlohmann::json params = {{"n", batch_ * elements(in)}};
+      if (l.approximate_tanh) params["approximate"] = "tanh";
+      add("gelu", std::move(params), why(l));
+    } else if (l.type == "layer_norm") {
+      add("layer_norm", {{"rows", batch_ * elements(in) / in.back()}, {"cols", in.back()}}, why(l));
+    } else if (l.type == "positional_embedding") {
+      add("add", {{"n", batch_ * elements(in)}}, why(l) + ": the positions added");
+    } else if (l.type == "multi_head_attention") {
+      const int64_t width = in[1];
+      for (const char* p : {"query", "key", "value", "output"})
+        add("gemm", {{"m", batch_ * in[0]}, {"n", width}, {"k", width}, {"trans_b", true}}, why(l) + " " + p + " projection");
+      add("attention", {{"batch", batch_}, {"heads", l.units}, {"seq", in[0]}, {"head_dim", width / l.units}, {"mask", "padding"}},
+          why(l));
+    } else if (l.type == "mean_pool") {
+      // The mean over time of each feature: a row reduction of the transposed [features, time].
+      add("reduce_mean", {{"rows", batch_ * in[1]}, {"cols", in[0]}}, why(l) + " (over time)");
     } else if (l.type == "residual") {
       walk(l.body);
       walk(l.shortcut);
