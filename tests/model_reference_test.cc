@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <functional>
 #include <cctype>
+#include <limits>
 #include <map>
 #include <optional>
 #include <memory>
@@ -89,8 +90,12 @@ class Reference {
     Shape s = x.shape;
     P in = make_node(s);
     std::copy(x.data.begin(), x.data.end(), in->v.begin());
+    tokens_ = in;  // a token input's ids: id 0 is padding, masked by attention and mean_pool
     return layers(net_.layers, in, training);
   }
+
+  // Whether position t of sample b holds a real token (not padding, id 0).
+  bool real(int64_t b, int64_t t) const { return tokens_->v[b * tokens_->shape[1] + t] != 0; }
 
   P layers(const std::vector<Layer>& ls, P x, bool training) {
     for (const Layer& l : ls) x = layer(l, x, training);
@@ -151,14 +156,31 @@ class Reference {
       });
     } else if (l.type == "lstm") {
       lstm(l, x, y);
+    } else if (l.type == "gelu") {
+      gelu(l, x, y);
+    } else if (l.type == "layer_norm") {
+      layer_norm(l, x, y);
+    } else if (l.type == "positional_embedding") {
+      const int64_t rows = x->shape[0], per = static_cast<int64_t>(n) / rows;
+      for (int64_t b = 0; b < rows; ++b)
+        for (int64_t i = 0; i < per; ++i) y->v[b * per + i] = x->v[b * per + i] + W(l, 0)[i];
+      tape_.push_back([this, &l, x, y, rows, per] {
+        for (int64_t b = 0; b < rows; ++b)
+          for (int64_t i = 0; i < per; ++i) x->g[b * per + i] += y->g[b * per + i], dW(l, 0)[i] += y->g[b * per + i];
+      });
+    } else if (l.type == "multi_head_attention") {
+      attention(l, x, y);
+    } else if (l.type == "mean_pool") {
+      mean_pool(x, y);
     } else {
       ADD_FAILURE() << "reference has no layer " << l.type;
     }
     return y;
   }
 
+  // Rows are the samples, or every position of every sample of a sequence.
   void dense(const Layer& l, P x, P y) {
-    const int64_t B = x->shape[0], in = x->shape[1], units = l.units;
+    const int64_t in = x->shape.back(), B = static_cast<int64_t>(x->v.size()) / in, units = l.units;
     for (int64_t b = 0; b < B; ++b)
       for (int64_t o = 0; o < units; ++o) {
         double s = W(l, 1)[o];
@@ -303,6 +325,153 @@ class Reference {
     });
   }
 
+  void gelu(const Layer& l, P x, P y) {
+    constexpr double c = 0.7978845608028654, k = 0.044715;
+    const bool tanh_form = l.approximate_tanh;
+    auto f = [tanh_form](double v) {
+      return tanh_form ? 0.5 * v * (1 + std::tanh(c * (v + k * v * v * v))) : 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+    };
+    auto df = [tanh_form](double v) {
+      if (!tanh_form) return 0.5 * (1 + std::erf(v / std::sqrt(2.0))) + v * std::exp(-v * v / 2) / std::sqrt(2 * M_PI);
+      const double t = std::tanh(c * (v + k * v * v * v));
+      return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * c * (1 + 3 * k * v * v);
+    };
+    for (size_t i = 0; i < x->v.size(); ++i) y->v[i] = f(x->v[i]);
+    tape_.push_back([x, y, df] {
+      for (size_t i = 0; i < x->v.size(); ++i) x->g[i] += y->g[i] * df(x->v[i]);
+    });
+  }
+
+  // Over the last axis, per row.
+  void layer_norm(const Layer& l, P x, P y) {
+    const int64_t D = x->shape.back(), rows = static_cast<int64_t>(x->v.size()) / D;
+    auto xhat = std::make_shared<std::vector<double>>(x->v.size());
+    auto inv = std::make_shared<std::vector<double>>(rows);
+    for (int64_t r = 0; r < rows; ++r) {
+      double mean = 0, var = 0;
+      for (int64_t d = 0; d < D; ++d) mean += x->v[r * D + d];
+      mean /= D;
+      for (int64_t d = 0; d < D; ++d) var += std::pow(x->v[r * D + d] - mean, 2);
+      (*inv)[r] = 1 / std::sqrt(var / D + l.epsilon);
+      for (int64_t d = 0; d < D; ++d) {
+        (*xhat)[r * D + d] = (x->v[r * D + d] - mean) * (*inv)[r];
+        y->v[r * D + d] = W(l, 0)[d] * (*xhat)[r * D + d] + W(l, 1)[d];
+      }
+    }
+    tape_.push_back([this, &l, x, y, xhat, inv, D, rows] {
+      for (int64_t r = 0; r < rows; ++r) {
+        double sum_g = 0, sum_gx = 0;
+        for (int64_t d = 0; d < D; ++d) {
+          const double g = y->g[r * D + d] * W(l, 0)[d];
+          sum_g += g, sum_gx += g * (*xhat)[r * D + d];
+          dW(l, 0)[d] += y->g[r * D + d] * (*xhat)[r * D + d];
+          dW(l, 1)[d] += y->g[r * D + d];
+        }
+        for (int64_t d = 0; d < D; ++d) {
+          const double g = y->g[r * D + d] * W(l, 0)[d];
+          x->g[r * D + d] += (*inv)[r] * (g - sum_g / D - (*xhat)[r * D + d] * sum_gx / D);
+        }
+      }
+    });
+  }
+
+  // y = x·Wᵀ + b over [rows, D] with parameters (W, b) = params i, i+1 of `l`, on the tape.
+  P projection(const Layer& l, size_t i, P x) {
+    const int64_t D = x->shape.back();
+    P y = make_node(x->shape);
+    const int64_t rows = static_cast<int64_t>(x->v.size()) / D;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t o = 0; o < D; ++o) {
+        double s = W(l, i + 1)[o];
+        for (int64_t k = 0; k < D; ++k) s += x->v[r * D + k] * W(l, i)[o * D + k];
+        y->v[r * D + o] = s;
+      }
+    tape_.push_back([this, &l, i, x, y, rows, D] {
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t o = 0; o < D; ++o) {
+          const double g = y->g[r * D + o];
+          dW(l, i + 1)[o] += g;
+          for (int64_t k = 0; k < D; ++k) dW(l, i)[o * D + k] += g * x->v[r * D + k], x->g[r * D + k] += g * W(l, i)[o * D + k];
+        }
+    });
+    return y;
+  }
+
+  // Self-attention over [B, T, D], padding keys masked; heads split D.
+  void attention(const Layer& l, P x, P y) {
+    const int64_t B = x->shape[0], T = x->shape[1], D = x->shape[2], H = l.units, dh = D / H;
+    const P q = projection(l, 0, x), k = projection(l, 2, x), v = projection(l, 4, x);
+    const P o = make_node(x->shape);
+    auto p = std::make_shared<std::vector<double>>(static_cast<size_t>(B * H * T * T));
+    const double scale = 1 / std::sqrt(static_cast<double>(dh));
+    auto at = [=](int64_t b, int64_t t, int64_t h, int64_t e) { return (b * T + t) * D + h * dh + e; };
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t h = 0; h < H; ++h)
+        for (int64_t i = 0; i < T; ++i) {
+          double* row = &(*p)[((b * H + h) * T + i) * T];
+          double m = -1e300, z = 0;
+          for (int64_t j = 0; j < T; ++j) {
+            if (!real(b, j)) continue;
+            double sdot = 0;
+            for (int64_t e = 0; e < dh; ++e) sdot += q->v[at(b, i, h, e)] * k->v[at(b, j, h, e)];
+            row[j] = sdot * scale, m = std::max(m, row[j]);
+          }
+          for (int64_t j = 0; j < T; ++j) z += row[j] = real(b, j) ? std::exp(row[j] - m) : 0.0;
+          for (int64_t j = 0; j < T; ++j) row[j] /= z;
+          for (int64_t e = 0; e < dh; ++e) {
+            double sum = 0;
+            for (int64_t j = 0; j < T; ++j) sum += row[j] * v->v[at(b, j, h, e)];
+            o->v[at(b, i, h, e)] = sum;
+          }
+        }
+    tape_.push_back([q, k, v, o, p, B, T, H, dh, scale, at] {
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t h = 0; h < H; ++h)
+          for (int64_t i = 0; i < T; ++i) {
+            const double* row = &(*p)[((b * H + h) * T + i) * T];
+            std::vector<double> dp(static_cast<size_t>(T));
+            double delta = 0;
+            for (int64_t j = 0; j < T; ++j) {
+              for (int64_t e = 0; e < dh; ++e) {
+                dp[j] += o->g[at(b, i, h, e)] * v->v[at(b, j, h, e)];
+                v->g[at(b, j, h, e)] += row[j] * o->g[at(b, i, h, e)];
+              }
+              delta += row[j] * dp[j];
+            }
+            for (int64_t j = 0; j < T; ++j) {
+              const double ds = row[j] * (dp[j] - delta) * scale;
+              for (int64_t e = 0; e < dh; ++e) {
+                q->g[at(b, i, h, e)] += ds * k->v[at(b, j, h, e)];
+                k->g[at(b, j, h, e)] += ds * q->v[at(b, i, h, e)];
+              }
+            }
+          }
+    });
+    const P out = projection(l, 6, o);
+    y->v = out->v;
+    tape_.push_back([y, out] {
+      for (size_t i = 0; i < y->v.size(); ++i) out->g[i] += y->g[i];
+    });
+  }
+
+  // [B, T, D] -> [B, D]: the mean over the real (non-padding) positions.
+  void mean_pool(P x, P y) {
+    const int64_t B = x->shape[0], T = x->shape[1], D = x->shape[2];
+    auto count = std::make_shared<std::vector<double>>(B, 0.0);
+    for (int64_t b = 0; b < B; ++b) {
+      for (int64_t t = 0; t < T; ++t) (*count)[b] += real(b, t);
+      for (int64_t t = 0; t < T; ++t)
+        if (real(b, t))
+          for (int64_t d = 0; d < D; ++d) y->v[b * D + d] += x->v[(b * T + t) * D + d] / (*count)[b];
+    }
+    tape_.push_back([this, x, y, count, B, T, D] {
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t t = 0; t < T; ++t)
+          if (real(b, t))
+            for (int64_t d = 0; d < D; ++d) x->g[(b * T + t) * D + d] += y->g[b * D + d] / (*count)[b];
+    });
+  }
+
   // Neutral gate order i, f, g, o; from h = c = 0; returns the last h.
   void lstm(const Layer& l, P x, P y) {
     const int64_t B = x->shape[0], T = x->shape[1], F = x->shape[2], H = l.units;
@@ -421,6 +590,7 @@ class Reference {
   std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> running_;
   std::vector<std::function<void()>> tape_;
   int64_t step_ = 0;
+  P tokens_;
 };
 
 // ---- Running the worker and the reference on the same request --------------------------------
@@ -613,6 +783,17 @@ const json kLstm = json::parse(R"({
   "loss": "sigmoid_cross_entropy",
   "layers": [{"type": "embedding", "dim": 5}, {"type": "lstm", "hidden": 6}, {"type": "dense", "units": 1}]})");
 
+// A pre-norm encoder block (#21): learned positions, self-attention over 2 heads with padding keys
+// (id 0) masked, a GELU feed-forward, layer norms, residuals, and the masked mean over time.
+const json kTransformer = json::parse(R"({
+  "name": "tiny_transformer", "input": {"kind": "tokens", "shape": [7], "vocab": 11},
+  "loss": "sigmoid_cross_entropy",
+  "layers": [{"type": "embedding", "dim": 8}, {"type": "positional_embedding"},
+             {"type": "residual", "body": [{"type": "layer_norm"}, {"type": "multi_head_attention", "heads": 2}]},
+             {"type": "residual", "body": [{"type": "layer_norm"}, {"type": "dense", "units": 16}, {"type": "gelu"},
+                                           {"type": "dense", "units": 8}]},
+             {"type": "layer_norm"}, {"type": "mean_pool"}, {"type": "dense", "units": 1}]})");
+
 // Every framework against the same float64 trainer: per-step losses, the test loss through
 // predict (batch-norm on running statistics) and the final parameters, within 1e-3.
 class ModelReference : public ::testing::TestWithParam<std::string> {};
@@ -719,6 +900,30 @@ TEST(ModelReferenceShipped, ShippedNetworksMatchFloat64Reference) {
     std::printf("%s: ", name.c_str());
     expect_parity(backend ? backend : "tensorflow", load_network(name).source_json, {{"kind", "sgd"}, {"learning_rate", 0.01}},
                   /*must_learn=*/false);
+  }
+}
+
+// The transformer's layers in the frameworks that translate them so far (#21: torch); the others
+// say which layer they cannot build instead of training something else.
+TEST(TransformerReference, TorchTrainsTheEncoderBlockAsTheFloat64Reference) {
+  expect_parity("torch", kTransformer, kSgd);
+  expect_parity("torch", kTransformer, kMomentum);
+  // Adam: the losses, not the parameters. The key bias bk has an exactly zero gradient (adding a
+  // constant to every key's score of a query leaves its softmax unchanged), so float64 keeps it at
+  // 0 while Adam's m/√v scales float32's rounding noise in it up to learning-rate-sized steps.
+  json req = request(kTransformer, kAdam);
+  expect_parity_of("torch", req, /*must_learn=*/true, 1e-3, std::numeric_limits<double>::infinity());
+}
+
+TEST(TransformerReference, FrameworksWithoutTheLayersSayWhich) {
+  for (const char* backend : {"tensorflow", "mxnet"}) {
+    if (!testing::worker_built(backend)) {
+      if (std::getenv("VERSUS_REQUIRE_ALL_WORKERS")) ADD_FAILURE() << "worker " << backend << " was not built";
+      continue;
+    }
+    const json got = run_worker(backend, request(kTransformer, kSgd));
+    EXPECT_EQ(got.value("status", ""), "unsupported") << backend << ": " << got.dump().substr(0, 500);
+    EXPECT_NE(got.value("reason", "").find("positional_embedding"), std::string::npos) << got.dump().substr(0, 500);
   }
 }
 

@@ -1,5 +1,4 @@
 #include "machine/roofline.h"
-#include "core/json_number.h"
 
 #include <algorithm>
 #include <atomic>
@@ -8,6 +7,8 @@
 #include <memory>
 #include <thread>
 #include <vector>
+
+#include "core/json_number.h"
 
 namespace versus {
 namespace {

@@ -1,10 +1,11 @@
 #include "report/lines_of_code.h"
-#include "core/json_number.h"
 
 #include <set>
 #include <string>
 
 #include <fmt/format.h>
+
+#include "core/json_number.h"
 
 namespace versus {
 namespace {
@@ -12,7 +13,7 @@ namespace {
 // A layer type's region name in the workers' sources.
 std::string region_of(const std::string& type) {
   if (type == "max_pool" || type == "avg_pool") return "layer pool";
-  if (type == "relu" || type == "sigmoid" || type == "tanh") return "layer activation";
+  if (type == "relu" || type == "sigmoid" || type == "tanh" || type == "gelu") return "layer activation";
   return "layer " + type;
 }
 

@@ -1,7 +1,8 @@
 // Each neutral layer becomes the torch::nn module a PyTorch user would write for it. Torch's own
 // layouts are the neutral ones (NCHW, Linear [out, in], OIHW, LSTM gates i,f,g,o with w_ih,
-// w_hh, b_ih, b_hh), so the initial parameters are copied in unconverted. Three small modules
-// adapt what nn has no exact module for: residual blocks, float token ids, LSTM's last h.
+// w_hh, b_ih, b_hh), so the initial parameters are copied in unconverted. Small modules adapt
+// what nn has no exact module for: residual blocks, float token ids, LSTM's last h, learned
+// positions, self-attention with separate projections and the padding mask, a masked mean.
 #include "backends/torch/model/layers.h"
 
 #include <fmt/format.h>
@@ -33,19 +34,93 @@ class ResidualImpl : public torch::nn::Module {
 // loc: end
 TORCH_MODULE(Residual);
 
+// Which positions of the current batch hold real tokens (id 0 is padding, nets/network.h): set by
+// the token embedding, read by attention and mean pooling further down the Sequential, as a
+// model's forward(ids) would pass its key_padding_mask along.
+struct TokenMask {
+  torch::Tensor real;  // [batch, time], bool
+};
+
 // The harness passes token ids as float values; nn::Embedding indexes with int64.
 // loc: begin layer embedding
 class TokenEmbeddingImpl : public torch::nn::Module {
  public:
-  explicit TokenEmbeddingImpl(torch::nn::EmbeddingOptions options)
-      : embedding(register_module("embedding", torch::nn::Embedding(options))) {}
+  TokenEmbeddingImpl(torch::nn::EmbeddingOptions options, std::shared_ptr<TokenMask> mask)
+      : embedding(register_module("embedding", torch::nn::Embedding(options))), mask_(std::move(mask)) {}
 
-  torch::Tensor forward(const torch::Tensor& ids) { return embedding(ids.to(torch::kLong)); }
+  torch::Tensor forward(const torch::Tensor& ids) {
+    mask_->real = ids.ne(0);
+    return embedding(ids.to(torch::kLong));
+  }
 
   torch::nn::Embedding embedding;
+
+ private:
+  std::shared_ptr<TokenMask> mask_;
 };
 // loc: end
 TORCH_MODULE(TokenEmbedding);
+
+// Learned positions: row t of the table added at position t.
+// loc: begin layer positional_embedding
+class PositionalEmbeddingImpl : public torch::nn::Module {
+ public:
+  PositionalEmbeddingImpl(int64_t positions, int64_t width)
+      : weight(register_parameter("weight", torch::empty({positions, width}))) {}
+
+  torch::Tensor forward(const torch::Tensor& x) { return x + weight.slice(0, 0, x.size(1)); }
+
+  torch::Tensor weight;
+};
+// loc: end
+TORCH_MODULE(PositionalEmbedding);
+
+// Self-attention as nn.MultiheadAttention computes it, with separate q, k, v projections (the
+// neutral layout) and F.scaled_dot_product_attention; padding keys masked.
+// loc: begin layer multi_head_attention
+class SelfAttentionImpl : public torch::nn::Module {
+ public:
+  SelfAttentionImpl(int64_t width, int64_t heads, std::shared_ptr<TokenMask> mask)
+      : q(register_module("q", torch::nn::Linear(width, width))),
+        k(register_module("k", torch::nn::Linear(width, width))),
+        v(register_module("v", torch::nn::Linear(width, width))),
+        o(register_module("o", torch::nn::Linear(width, width))),
+        heads_(heads),
+        mask_(std::move(mask)) {}
+
+  torch::Tensor forward(const torch::Tensor& x) {
+    const int64_t batch = x.size(0), time = x.size(1), width = x.size(2);
+    auto split = [&](const torch::Tensor& t) { return t.view({batch, time, heads_, width / heads_}).transpose(1, 2); };
+    const torch::Tensor keep = mask_->real.view({batch, 1, 1, time});
+    const torch::Tensor out = torch::scaled_dot_product_attention(split(q(x)), split(k(x)), split(v(x)), keep);
+    return o(out.transpose(1, 2).reshape({batch, time, width}));
+  }
+
+  torch::nn::Linear q, k, v, o;
+
+ private:
+  int64_t heads_;
+  std::shared_ptr<TokenMask> mask_;
+};
+// loc: end
+TORCH_MODULE(SelfAttention);
+
+// [batch, time, features] -> [batch, features]: the mean over the real positions.
+// loc: begin layer mean_pool
+class MaskedMeanPoolImpl : public torch::nn::Module {
+ public:
+  explicit MaskedMeanPoolImpl(std::shared_ptr<TokenMask> mask) : mask_(std::move(mask)) {}
+
+  torch::Tensor forward(const torch::Tensor& x) {
+    const torch::Tensor real = mask_->real.unsqueeze(-1).to(x.dtype());
+    return (x * real).sum(1) / real.sum(1);
+  }
+
+ private:
+  std::shared_ptr<TokenMask> mask_;
+};
+// loc: end
+TORCH_MODULE(MaskedMeanPool);
 
 // The fused nn::LSTM over [batch, time, features]; the layer's output is the last step's h.
 // loc: begin layer lstm
@@ -152,6 +227,9 @@ class Builder {
     } else if (l.type == "sigmoid") {
       expect_params(0, 0);
       push(nn::Sigmoid());
+    } else if (l.type == "gelu") {
+      expect_params(0, 0);
+      push(nn::GELU(nn::GELUOptions().approximate(l.approximate_tanh ? "tanh" : "none")));
     } else if (l.type == "tanh") {
       expect_params(0, 0);
       push(nn::Tanh());
@@ -190,7 +268,7 @@ class Builder {
       // loc: begin layer embedding
     } else if (l.type == "embedding") {
       expect_params(1, 1);
-      TokenEmbedding m(nn::EmbeddingOptions(l.vocab, l.units));
+      TokenEmbedding m(nn::EmbeddingOptions(l.vocab, l.units), mask_);
       m->to(device_);
       bind(l, {m->embedding->weight});
       push(m);
@@ -212,6 +290,35 @@ class Builder {
       }
       bind(l, tensors);
       push(m);
+      // loc: end
+      // loc: begin layer layer_norm
+    } else if (l.type == "layer_norm") {
+      expect_params(2, 2);
+      nn::LayerNorm m(nn::LayerNormOptions({l.in_shape.back()}).eps(l.epsilon));
+      m->to(device_);
+      bind(l, {m->weight, m->bias});
+      push(m);
+      // loc: end
+      // loc: begin layer positional_embedding
+    } else if (l.type == "positional_embedding") {
+      expect_params(1, 1);
+      PositionalEmbedding m(l.vocab, l.in_shape.back());
+      m->to(device_);
+      bind(l, {m->weight});
+      push(m);
+      // loc: end
+      // loc: begin layer multi_head_attention
+    } else if (l.type == "multi_head_attention") {
+      expect_params(8, 8);
+      SelfAttention m(l.in_shape.back(), l.units, mask_);
+      m->to(device_);
+      bind(l, {m->q->weight, m->q->bias, m->k->weight, m->k->bias, m->v->weight, m->v->bias, m->o->weight, m->o->bias});
+      push(m);
+      // loc: end
+      // loc: begin layer mean_pool
+    } else if (l.type == "mean_pool") {
+      expect_params(0, 0);
+      push(MaskedMeanPool(mask_));
       // loc: end
       // loc: begin layer residual
     } else if (l.type == "residual") {
@@ -246,6 +353,7 @@ class Builder {
   const std::vector<HostTensor>& initial_;
   torch::Device device_;
   std::vector<torch::Tensor> params_;
+  std::shared_ptr<TokenMask> mask_ = std::make_shared<TokenMask>();
 };
 
 }  // namespace
