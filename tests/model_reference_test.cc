@@ -905,18 +905,21 @@ TEST(ModelReferenceShipped, ShippedNetworksMatchFloat64Reference) {
 
 // The transformer's layers in the frameworks that translate them so far (#21: torch); the others
 // say which layer they cannot build instead of training something else.
-TEST(TransformerReference, TorchTrainsTheEncoderBlockAsTheFloat64Reference) {
-  expect_parity("torch", kTransformer, kSgd);
-  expect_parity("torch", kTransformer, kMomentum);
+class TransformerReference : public ::testing::TestWithParam<std::string> {};
+TEST_P(TransformerReference, TrainsTheEncoderBlockAsTheFloat64Reference) {
+  expect_parity(GetParam(), kTransformer, kSgd);
+  expect_parity(GetParam(), kTransformer, kMomentum);
   // Adam: the losses, not the parameters. The key bias bk has an exactly zero gradient (adding a
   // constant to every key's score of a query leaves its softmax unchanged), so float64 keeps it at
   // 0 while Adam's m/√v scales float32's rounding noise in it up to learning-rate-sized steps.
   json req = request(kTransformer, kAdam);
-  expect_parity_of("torch", req, /*must_learn=*/true, 1e-3, std::numeric_limits<double>::infinity());
+  expect_parity_of(GetParam(), req, /*must_learn=*/true, 1e-3, std::numeric_limits<double>::infinity());
 }
+INSTANTIATE_TEST_SUITE_P(Frameworks, TransformerReference, ::testing::Values("mxnet", "torch"),
+                         [](const auto& info) { return info.param; });
 
-TEST(TransformerReference, FrameworksWithoutTheLayersSayWhich) {
-  for (const char* backend : {"tensorflow", "mxnet"}) {
+TEST(TransformerLayers, FrameworksWithoutThemSayWhich) {
+  for (const char* backend : {"tensorflow"}) {
     if (!testing::worker_built(backend)) {
       if (std::getenv("VERSUS_REQUIRE_ALL_WORKERS")) ADD_FAILURE() << "worker " << backend << " was not built";
       continue;
