@@ -915,15 +915,13 @@ TEST_P(TransformerReference, TrainsTheEncoderBlockAsTheFloat64Reference) {
   json req = request(kTransformer, kAdam);
   expect_parity_of(GetParam(), req, /*must_learn=*/true, 1e-3, std::numeric_limits<double>::infinity());
 }
-INSTANTIATE_TEST_SUITE_P(Frameworks, TransformerReference, ::testing::Values("mxnet", "torch"),
+INSTANTIATE_TEST_SUITE_P(Frameworks, TransformerReference, ::testing::Values("tensorflow", "mxnet", "torch"),
                          [](const auto& info) { return info.param; });
 
-TEST(TransformerLayers, FrameworksWithoutThemSayWhich) {
-  for (const char* backend : {"tensorflow"}) {
-    if (!testing::worker_built(backend)) {
-      if (std::getenv("VERSUS_REQUIRE_ALL_WORKERS")) ADD_FAILURE() << "worker " << backend << " was not built";
-      continue;
-    }
+// The Python tier has no builders for the transformer's layers yet: each frontend says which
+// layer it cannot build instead of training something else.
+TEST(TransformerLayers, PythonFrontendsSayWhichLayerTheyCannotBuild) {
+  for (const char* backend : {"tensorflow:keras", "mxnet:gluon", "torch:python"}) {
     const json got = run_worker(backend, request(kTransformer, kSgd));
     EXPECT_EQ(got.value("status", ""), "unsupported") << backend << ": " << got.dump().substr(0, 500);
     EXPECT_NE(got.value("reason", "").find("positional_embedding"), std::string::npos) << got.dump().substr(0, 500);

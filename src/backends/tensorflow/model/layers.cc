@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <cmath>
 #include <limits>
 
 #include "backends/tensorflow/layout.h"
@@ -41,6 +42,7 @@ void collect_layouts(const std::vector<Layer>& layers, std::vector<ParamConversi
       }
       if (l.type == "conv2d" && i == 0) p.layout = ParamLayout::kHwio;
       if (l.type == "lstm" && i < 2) p.layout = ParamLayout::kTransposed;
+      if (l.type == "multi_head_attention" && i % 2 == 0) p.layout = ParamLayout::kTransposed;  // [in, out]
       out.at(static_cast<size_t>(l.params[i])) = p;
     }
     if (l.type == "dense") flattened.clear();
@@ -158,12 +160,21 @@ Activation ForwardPass::layer(const Layer& l, Activation x) {
   if (l.type == "embedding") return embedding(l, x);
   if (l.type == "lstm") return lstm(l, x);
   if (l.type == "residual") return residual(l, x);
+  // loc: begin layer activation
+  if (l.type == "gelu") return gelu(l, x);
+  // loc: end
+  if (l.type == "layer_norm") return layer_norm(l, x);
+  if (l.type == "positional_embedding") return positional_embedding(l, x);
+  if (l.type == "multi_head_attention") return attention(l, x);
+  if (l.type == "mean_pool") return mean_pool(l, x);
   unsupported(l, "unknown layer type");
 }
 
 // loc: begin layer dense
 // y = x·W + b with W [in, out], as keras Dense.
 Activation ForwardPass::dense(const Layer& l, const Activation& x) {
+  if (x.shape.size() == 2 && !x.nhwc)  // a sequence: the same weight at every position
+    return {project(x.t, x.shape[0], x.shape[1], l.units, param(l, 0), l.params.size() > 1 ? &param(l, 1) : nullptr), l.out_shape, false};
   if (x.shape.size() != 1) unsupported(l, "dense takes [batch, features]; flatten first");
   TF_Output y = g_.op("MatMul", {x.t, param(l, 0).value});
   if (l.params.size() > 1) y = g_.op("BiasAdd", {y, param(l, 1).value});
@@ -287,10 +298,18 @@ RunningStats& ForwardPass::running(const Layer& l, int64_t channels) {
 }
 // loc: end
 
+TF_Output ForwardPass::project(TF_Output x, int64_t time, int64_t in, int64_t out, const Variable& w, const Variable* b) {
+  TF_Output y = g_.op("MatMul", {g_.reshape(x, {-1, dim32(in)}), w.value});
+  if (b) y = g_.op("BiasAdd", {y, b->value});
+  return g_.reshape(y, {-1, dim32(time), dim32(out)});
+}
+
 // loc: begin layer embedding
-// GatherV2 on the ids cast to int32, what keras Embedding emits.
+// GatherV2 on the ids cast to int32, what keras Embedding emits; with mask_zero, Keras keeps
+// ids != 0 as the mask the layers below read (real_tokens_).
 Activation ForwardPass::embedding(const Layer& l, const Activation& x) {
   if (x.nhwc || x.shape.size() != 1) unsupported(l, "embedding takes token ids [T]");
+  real_tokens_ = g_.op("Cast", {g_.op("NotEqual", {x.t, g_.scalar(0)})}, [](Desc d) { TF_SetAttrType(d, "DstT", TF_FLOAT); });
   const TF_Output ids = g_.op("Cast", {x.t}, [](Desc d) { TF_SetAttrType(d, "DstT", TF_INT32); });
   return {g_.op("GatherV2", {param(l, 0).value, ids, g_.scalar_int32(0)}), l.out_shape, false};
 }
@@ -326,6 +345,83 @@ Activation ForwardPass::lstm(const Layer& l, const Activation& x) {
     h = g_.op("Mul", {o, g_.op("Tanh", {c})});
   }
   return {h, l.out_shape, false};
+}
+// loc: end
+
+// loc: begin layer activation
+// GELU as tf.nn.gelu computes it, 0.5·x·(1 + erf(x/√2)), or the tanh form. tf.nn.gelu writes
+// the erf form as erfc(-x/√2), whose op has no C++ gradient (the gelu op's backward says so):
+// 1 + erf(z) is the same function, and Erf has one.
+Activation ForwardPass::gelu(const Layer& l, const Activation& x) {
+  const TF_Output half_x = g_.op("Mul", {g_.scalar(0.5f), x.t});
+  if (!l.approximate_tanh) {
+    const TF_Output erf = g_.op("Erf", {g_.op("Mul", {x.t, g_.scalar(0.70710678118654752f)})});
+    return {g_.op("Mul", {half_x, g_.op("AddV2", {g_.scalar(1), erf})}), x.shape, x.nhwc};
+  }
+  const TF_Output cubic = g_.op("Mul", {g_.scalar(0.044715f), g_.op("Pow", {x.t, g_.scalar(3)})});
+  const TF_Output inner = g_.op("Mul", {g_.scalar(0.7978845608028654f), g_.op("AddV2", {x.t, cubic})});
+  return {g_.op("Mul", {half_x, g_.op("AddV2", {g_.scalar(1), g_.op("Tanh", {inner})})}), x.shape, x.nhwc};
+}
+// loc: end
+
+// loc: begin layer layer_norm
+// What keras LayerNormalization builds: tf.nn.moments over the last axis (the variance against
+// StopGradient(mean)), inv = rsqrt(var + eps)·γ, y = x·inv + (β - mean·inv).
+Activation ForwardPass::layer_norm(const Layer& l, const Activation& x) {
+  const auto keep = [](Desc d) { TF_SetAttrBool(d, "keep_dims", 1); };
+  const TF_Output last = g_.const_int32({-1});
+  const TF_Output mean = g_.op("Mean", {x.t, last}, keep);
+  const TF_Output var = g_.op("Mean", {g_.op("SquaredDifference", {x.t, g_.op("StopGradient", {mean})}), last}, keep);
+  const TF_Output inv = g_.op("Mul", {g_.op("Rsqrt", {g_.op("AddV2", {var, g_.scalar(static_cast<float>(l.epsilon))})}),
+                                      param(l, 0).value});
+  const TF_Output res = g_.op("AddV2", {g_.op("Mul", {g_.op("Neg", {mean}), inv}), param(l, 1).value});
+  return {g_.op("AddV2", {g_.op("Mul", {x.t, inv}), res}), x.shape, x.nhwc};
+}
+// loc: end
+
+// loc: begin layer positional_embedding
+// The table's first T rows (a Gather of positions 0..T-1, as keras_nlp's PositionEmbedding slices)
+// added to every sequence.
+Activation ForwardPass::positional_embedding(const Layer& l, const Activation& x) {
+  if (x.shape.size() != 2) unsupported(l, "takes sequences [T, features]");
+  std::vector<int32_t> positions(static_cast<size_t>(x.shape[0]));
+  for (size_t t = 0; t < positions.size(); ++t) positions[t] = static_cast<int32_t>(t);
+  const TF_Output rows = g_.op("GatherV2", {param(l, 0).value, g_.const_int32(positions), g_.scalar_int32(0)});
+  return {g_.op("AddV2", {x.t, rows}), x.shape, false};
+}
+// loc: end
+
+// loc: begin layer multi_head_attention
+// What keras MultiHeadAttention computes, with one MatMul per projection: q, k, v [batch, heads,
+// T, d]; the query scaled by 1/√d; BatchMatMulV2(q, k, adj_y); padding keys (1 - mask)·-1e9 as
+// its Softmax layer adds them; BatchMatMulV2(P, v); heads joined; the output projection.
+Activation ForwardPass::attention(const Layer& l, const Activation& x) {
+  if (x.shape.size() != 2 || !real_tokens_.oper) unsupported(l, "takes a token input's sequences [T, width]");
+  const int64_t time = x.shape[0], width = x.shape[1], heads = l.units, d = width / heads;
+  const auto split = [&](size_t i) {
+    const TF_Output p = project(x.t, time, width, width, param(l, i), &param(l, i + 1));
+    return g_.transpose(g_.reshape(p, {-1, dim32(time), dim32(heads), dim32(d)}), {0, 2, 1, 3});
+  };
+  const TF_Output q = g_.op("Mul", {split(0), g_.scalar(static_cast<float>(1 / std::sqrt(static_cast<double>(d))))});
+  const TF_Output k = split(2), v = split(4);
+  const auto adj_y = [](Desc desc) { TF_SetAttrBool(desc, "adj_y", 1); };
+  const TF_Output adder = g_.reshape(g_.op("Mul", {g_.op("Sub", {g_.scalar(1), real_tokens_}), g_.scalar(-1e9f)}),
+                                     {-1, 1, 1, dim32(time)});
+  const TF_Output scores = g_.op("AddV2", {g_.op("BatchMatMulV2", {q, k}, adj_y), adder});
+  const TF_Output out = g_.op("BatchMatMulV2", {g_.op("Softmax", {scores}), v});
+  const TF_Output joined = g_.reshape(g_.transpose(out, {0, 2, 1, 3}), {-1, dim32(time), dim32(width)});
+  return {project(joined, time, width, width, param(l, 6), &param(l, 7)), x.shape, false};
+}
+// loc: end
+
+// loc: begin layer mean_pool
+// keras GlobalAveragePooling1D with a mask: the masked sum over time ÷ the real positions.
+Activation ForwardPass::mean_pool(const Layer& l, const Activation& x) {
+  if (x.shape.size() != 2 || !real_tokens_.oper) unsupported(l, "takes a token input's sequences [T, features]");
+  const TF_Output mask = g_.op("ExpandDims", {real_tokens_, g_.scalar_int32(2)});
+  const TF_Output sum = g_.op("Sum", {g_.op("Mul", {x.t, mask}), g_.const_int32({1})});
+  const TF_Output count = g_.op("Sum", {real_tokens_, g_.const_int32({1})}, [](Desc d) { TF_SetAttrBool(d, "keep_dims", 1); });
+  return {g_.op("RealDiv", {sum, count}), l.out_shape, false};
 }
 // loc: end
 

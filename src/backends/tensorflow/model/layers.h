@@ -67,6 +67,13 @@ class ForwardPass {
   Activation embedding(const Layer& l, const Activation& x);
   Activation lstm(const Layer& l, const Activation& x);
   Activation residual(const Layer& l, const Activation& x);
+  Activation layer_norm(const Layer& l, const Activation& x);
+  Activation gelu(const Layer& l, const Activation& x);
+  Activation positional_embedding(const Layer& l, const Activation& x);
+  Activation attention(const Layer& l, const Activation& x);
+  Activation mean_pool(const Layer& l, const Activation& x);
+  // x [batch, time, in] -> [batch, time, out]: x·W + b at every position (keras Dense on 3-D).
+  TF_Output project(TF_Output x, int64_t time, int64_t in, int64_t out, const Variable& w, const Variable* b);
   const Variable& param(const Layer& l, size_t i) const;
   RunningStats& running(const Layer& l, int64_t channels);
 
@@ -75,6 +82,7 @@ class ForwardPass {
   std::map<std::string, RunningStats>& running_;
   bool training_;
   std::vector<TF_Operation*> updates_;
+  TF_Output real_tokens_{};  // [batch, time]: 1 where the input holds a token, 0 at padding (id 0)
 };
 
 }  // namespace versus::tf
