@@ -45,8 +45,11 @@ TEST(Networks, ShippedNetworksParseWithTheirKnownParameterCounts) {
   EXPECT_EQ(resnet50.parameter_count(), 25557032 + 26560);
   EXPECT_EQ(resnet50.layers[3].out_shape, (Shape{64, 56, 56}));  // stem: 7×7/2 conv, 3×3/2 max-pool
   EXPECT_EQ(resnet50.layers[resnet50.layers.size() - 3].out_shape, (Shape{2048, 1, 1}));  // 7×7 average pool
+  // Transformer: embedding, positions, 2 blocks of (ln, 4 projections, ln, 128→512→128), ln, dense 1.
+  const int64_t block = 256 + 4 * (128 * 128 + 128) + 256 + (128 * 512 + 512) + (512 * 128 + 128);
+  EXPECT_EQ(load_network("transformer").parameter_count(), 20000 * 128 + 128 * 128 + 2 * block + 256 + 129);
   for (const auto& name : available_networks()) EXPECT_NO_THROW(load_network(name)) << name;
-  EXPECT_GE(available_networks().size(), 8u);
+  EXPECT_GE(available_networks().size(), 10u);
 }
 
 TEST(Networks, BadDescriptionsAreRejectedNamingTheLayerAndTheProblem) {
