@@ -1,7 +1,8 @@
 // write_synthetic_dataset: stand-ins in the real file formats, so the real readers always run.
 // Images are class prototypes (a few Gaussian blobs per channel) shifted, rescaled and noised;
-// reviews mix class-specific sentiment words into skewed neutral filler. A small network learns
-// either to high accuracy; the bytes depend only on the seed and the counts.
+// reviews mix sentiment phrases into skewed neutral filler, and only their order tells the class
+// (review_text): a bag of words cannot, an LSTM or a transformer can. The bytes depend only on
+// the seed and the counts.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -152,18 +153,22 @@ std::string review_text(Rng& rng, int label) {
   static const std::vector<std::string> negative = {
       "awful",  "terrible", "boring",   "waste",     "worst", "dull",          "poorly", "horrible",
       "stupid", "mess",     "annoying", "pointless", "lame",  "disappointing", "bad",    "unwatchable"};
-  const auto& own = label ? positive : negative;
-  const auto& other = label ? negative : positive;
+  // Every sentiment phrase agrees with the label: a word of the label's polarity as it is ("great"
+  // in a positive review), or one of the other polarity negated ("not awful"). Each word and "not"
+  // is then as frequent in one class as in the other, so counting words says nothing about the
+  // label; whether "not" comes right before a word does. (#21: the task a transformer's attention
+  // over neighbouring positions can learn and a bag of words cannot.)
   const int64_t length = 15 + below(rng, 50);
   std::string text;
   bool sentence_start = true;
   for (int64_t t = 0; t < length; ++t) {
     const float u = rng.uniform(0.0f, 1.0f);
     std::string word;
-    if (u < 0.12f) {
-      word = own[static_cast<size_t>(below(rng, static_cast<int64_t>(own.size())))];
-    } else if (u < 0.15f) {
-      word = other[static_cast<size_t>(below(rng, static_cast<int64_t>(other.size())))];
+    if (u < 0.15f) {
+      const bool positive_word = below(rng, 2) == 1;
+      const auto& words = positive_word ? positive : negative;
+      word = words[static_cast<size_t>(below(rng, static_cast<int64_t>(words.size())))];
+      if (positive_word != (label == 1)) word = "not " + word;
     } else {
       const float v = rng.uniform(0.0f, 1.0f);  // squared: a few filler words are common, most rare
       word = neutral_word(static_cast<int64_t>(v * v * 1000.0f));
@@ -248,11 +253,15 @@ void write_synthetic_dataset(const std::string& name, const std::filesystem::pat
                     name, dir.string(), name, data::kSyntheticMarker));
   fs::create_directories(dir);
   // The marker goes first: a run cut short leaves a directory that is still known to be ours.
+  // Its first line is the dataset's origin in every result: for reviews, what the task is.
+  const std::string task = name == "imdb" ? "; the label is told by word order only (\"not\" before a sentiment word "
+                                            "flips it): a bag of words scores chance"
+                                          : "";
   write_file_atomically(marker,
-                        fmt::format("versus data synth {}, seed {}, {} train + {} test samples\n"
+                        fmt::format("versus data synth {}, seed {}, {} train + {} test samples{}\n"
                                     "Synthetic data in the real file format, written by versus; not the "
                                     "real dataset.\n",
-                                    name, seed, train_count, test_count));
+                                    name, seed, train_count, test_count, task));
   if (name == "fashion-mnist" || name == "mnist")
     write_idx(dir, seed ^ (name == "mnist" ? 0x6d6e697374ULL : 0), train_count, test_count);
   else if (name == "cifar10")
