@@ -1,8 +1,8 @@
 // write_synthetic_dataset: stand-ins in the real file formats, so the real readers always run.
 // Images are class prototypes (a few Gaussian blobs per channel) shifted, rescaled and noised;
-// reviews mix sentiment phrases into skewed neutral filler, and only their order tells the class
-// (review_text): a bag of words cannot, an LSTM or a transformer can. The bytes depend only on
-// the seed and the counts.
+// reviews mix sentiment words of one polarity into skewed neutral filler, flipped by a "not"
+// anywhere in the review (review_text): a linear bag of words cannot tell the class, a model that
+// relates words to each other can. The bytes depend only on the seed and the counts.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -153,22 +153,25 @@ std::string review_text(Rng& rng, int label) {
   static const std::vector<std::string> negative = {
       "awful",  "terrible", "boring",   "waste",     "worst", "dull",          "poorly", "horrible",
       "stupid", "mess",     "annoying", "pointless", "lame",  "disappointing", "bad",    "unwatchable"};
-  // Every sentiment phrase agrees with the label: a word of the label's polarity as it is ("great"
-  // in a positive review), or one of the other polarity negated ("not awful"). Each word and "not"
-  // is then as frequent in one class as in the other, so counting words says nothing about the
-  // label; whether "not" comes right before a word does. (#21: the task a transformer's attention
-  // over neighbouring positions can learn and a bag of words cannot.)
+  // Every sentiment word of a review has one polarity, drawn at random; the label is that polarity,
+  // flipped when the review also holds a "not" (anywhere in it). Each word, "not" included, is then
+  // as frequent in one class as in the other: no sum of per-word scores (a linear bag of words,
+  // which any model that pools before it combines tokens is) says anything about the label; a model
+  // that relates the sentiment words to a "not" far from them does. (#21: what attention can learn.)
+  const bool positive_words = below(rng, 2) == 1;
+  const auto& words = positive_words ? positive : negative;
+  const bool negated = positive_words != (label == 1);
   const int64_t length = 15 + below(rng, 50);
+  const int64_t not_at = negated ? below(rng, length) : -1, first_sentiment = below(rng, length);
   std::string text;
   bool sentence_start = true;
   for (int64_t t = 0; t < length; ++t) {
     const float u = rng.uniform(0.0f, 1.0f);
     std::string word;
-    if (u < 0.15f) {
-      const bool positive_word = below(rng, 2) == 1;
-      const auto& words = positive_word ? positive : negative;
+    if (t == not_at) {
+      word = "not";
+    } else if (u < 0.12f || t == first_sentiment) {  // at least one sentiment word
       word = words[static_cast<size_t>(below(rng, static_cast<int64_t>(words.size())))];
-      if (positive_word != (label == 1)) word = "not " + word;
     } else {
       const float v = rng.uniform(0.0f, 1.0f);  // squared: a few filler words are common, most rare
       word = neutral_word(static_cast<int64_t>(v * v * 1000.0f));
@@ -254,8 +257,8 @@ void write_synthetic_dataset(const std::string& name, const std::filesystem::pat
   fs::create_directories(dir);
   // The marker goes first: a run cut short leaves a directory that is still known to be ours.
   // Its first line is the dataset's origin in every result: for reviews, what the task is.
-  const std::string task = name == "imdb" ? "; the label is told by word order only (\"not\" before a sentiment word "
-                                            "flips it): a bag of words scores chance"
+  const std::string task = name == "imdb" ? "; the label is the sentiment words' polarity, flipped by a \"not\" "
+                                            "anywhere in the review: a linear bag of words scores chance"
                                           : "";
   write_file_atomically(marker,
                         fmt::format("versus data synth {}, seed {}, {} train + {} test samples{}\n"
