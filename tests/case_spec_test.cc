@@ -54,6 +54,20 @@ TEST(Plan, SizesExpandToSquaresTimesBackendsTimesVariants) {
   EXPECT_EQ(plan.settings.processes, 3);
 }
 
+// A suite read from a file: nlohmann stores a non-negative number parsed from text as unsigned,
+// which the thread counts must take like any other whole number.
+TEST(Plan, ThreadCountsParsedFromTextExpand) {
+  const nlohmann::json suite = nlohmann::json::parse(
+      R"({"name": "t", "backends": ["native"], "threads": [1, 2], "cases": [{"op": "gemm", "sizes": [8]}]})");
+  ASSERT_TRUE(suite["threads"][0].is_number_unsigned());
+  const SuitePlan plan = expand_suite(suite, two_variants, 2);
+  ASSERT_EQ(plan.cases.size(), 4u);  // 2 thread counts × 2 native variants
+  EXPECT_EQ(plan.cases[0].threads, 1);
+  EXPECT_EQ(plan.cases[2].threads, 2);
+  const nlohmann::json huge = nlohmann::json::parse(R"({"threads": 18446744073709551615, "cases": [{"op": "gemm", "sizes": [8]}]})");
+  EXPECT_THROW(expand_suite(huge, two_variants, 2), UserError);
+}
+
 // Variant "b" has no relu (as native's openblas has no element-wise kernels).
 std::vector<std::string> b_lacks_relu(const std::string&, const std::string& op) {
   if (op == "relu") return {"a"};

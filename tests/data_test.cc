@@ -174,7 +174,8 @@ TEST(SyntheticData, ImdbRoundTripsThroughTheAclImdbTextTree) {
   }
   // Learnable only by relating words: scoring each test review by how far its words lean positive
   // in training (a linear bag of words) is near chance; the same scores learned separately for
-  // reviews with and without one token c (the best c on the training set: "not") classify most.
+  // reviews with and without one frequent token c (the c that fits the training set best, which the
+  // generator's rule makes "not") classify most.
   const auto id_at = [](const Split& s, int64_t i, int64_t t) { return static_cast<size_t>(s.samples[i * 80 + t]); };
   const auto holds = [&](const Split& s, int64_t i, size_t c) {
     for (int64_t t = 0; t < 80; ++t)

@@ -1,5 +1,5 @@
-// Whole numbers read from JSON: nlohmann casts 1e300 to an int with undefined behaviour, so every
-// integer versus reads from a document passes core/json_number.h. The report must turn a number no
+// Whole numbers read from JSON: nlohmann casts 1e300 to an int with undefined behaviour, so the
+// integers of the documents report, compare and --resume read pass core/json_number.h. The report must turn a number no
 // writer of versus puts in a results folder into a one-line error naming the folder and the key.
 #include <gtest/gtest.h>
 

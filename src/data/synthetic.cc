@@ -162,7 +162,9 @@ std::string review_text(Rng& rng, int label) {
   const auto& words = positive_words ? positive : negative;
   const bool negated = positive_words != (label == 1);
   const int64_t length = 15 + below(rng, 50);
-  const int64_t not_at = negated ? below(rng, length) : -1, first_sentiment = below(rng, length);
+  const int64_t not_at = negated ? below(rng, length) : -1;
+  int64_t first_sentiment = below(rng, length);
+  if (first_sentiment == not_at) first_sentiment = (first_sentiment + 1) % length;  // length >= 15
   std::string text;
   bool sentence_start = true;
   for (int64_t t = 0; t < length; ++t) {

@@ -93,6 +93,8 @@ struct QkvShape {
 
 QkvShape qkv_shape(const HostTensor& part, int64_t heads) {
   if (part.shape.empty() || part.shape.size() > 2) throw std::invalid_argument("fuse_qkv: a weight [width, width] or a bias [width]");
+  if (static_cast<int64_t>(part.data.size()) != part.elements())
+    throw std::invalid_argument("fuse_qkv: " + part.name + " holds " + std::to_string(part.data.size()) + " values, not its shape's");
   const int64_t width = part.shape[0];
   if (heads < 1 || width % heads != 0) throw std::invalid_argument("fuse_qkv: heads must divide the width");
   return {width, part.shape.size() == 2 ? part.shape[1] : 1, heads};

@@ -23,7 +23,8 @@ HostTensor reorder_gates(const HostTensor& t, const std::vector<int>& order);
 HostTensor restore_gates(const HostTensor& t, const std::vector<int>& order);
 
 // Attention projections: the neutral wq, wk, wv ([width, width] each, or biases [width]) stacked
-// along the first axis. `heads` = 1: q rows, then k, then v — torch's nn.MultiheadAttention
+// along the first axis, for a backend that fuses them (none does yet: each builds four separate
+// projections, as the neutral layout keeps them). `heads` = 1: q rows, then k, then v — torch's nn.MultiheadAttention
 // in_proj_weight / in_proj_bias [3·width, ...]. `heads` > 1: interleaved per head, head h's q, k,
 // v rows together ([heads, 3, width/heads, ...]) — MXNet's interleaved self-attention kernels
 // (GluonNLP's fused QKV projection). split_qkv is the inverse; both check the shapes agree.

@@ -22,7 +22,8 @@
 //   gelu         X·Φ(X), or the tanh approximation ("approximate": "tanh")
 //   multi_head_attention  self-attention with `heads` heads of width/heads features:
 //                wq, bq, wk, bk, wv, bv, wo, bo, each projection [width, width] (OI) as dense;
-//                separate, not fused: frameworks that fuse them convert (nets/layout.h);
+//                separate, not fused (nets/layout.h converts to torch's in_proj and MXNet's
+//                interleaved layouts, for a backend that fuses them);
 //                softmax(Q·Kᵀ/√(width/heads)) with padding keys masked, then ·V and wo
 //   mean_pool    [time, features] -> [features], the mean over the non-padding positions
 #pragma once

@@ -278,8 +278,11 @@ ReportData load_report_data(const std::filesystem::path& results_dir) {
     for (const json& doc : docs)
       if (doc.contains("case") && doc["case"].is_object() && doc["case"].contains("threads") &&
           doc["case"]["threads"].is_number_integer())
+        // Unsigned when read from a file; past int64 it counts as the most a suite allows.
         max_threads = std::max(max_threads, static_cast<int>(std::clamp<int64_t>(
-                                                    doc["case"]["threads"].is_number_unsigned() ? 1024 : doc["case"]["threads"].get<int64_t>(), 1, 1024)));
+                                                whole_number_problem<int64_t>(doc["case"]["threads"]).empty()
+                                                    ? doc["case"]["threads"].get<int64_t>() : 1024,
+                                                1, 1024)));
     data.environment_warnings = environment_warnings(data.context["machine"], max_threads);
   }
 

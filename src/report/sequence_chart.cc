@@ -53,8 +53,16 @@ std::vector<SeqSeries> series_of(const RowGroup& g, Measure measure) {
   std::vector<SeqSeries> out;
   for (auto& [title, s] : by_title) {
     std::sort(s.points.begin(), s.points.end(), [](const SeqPoint& a, const SeqPoint& b) { return a.seq < b.seq; });
-    if (s.points.size() >= 2) out.push_back(std::move(s));
+    out.push_back(std::move(s));
   }
+  return out;
+}
+
+// The series a chart can draw: two lengths or more.
+std::vector<SeqSeries> plottable(const std::vector<SeqSeries>& all) {
+  std::vector<SeqSeries> out;
+  for (const SeqSeries& s : all)
+    if (s.points.size() >= 2) out.push_back(s);
   return out;
 }
 
@@ -99,6 +107,7 @@ std::string script(const RowGroup& g, const std::vector<SeqSeries>& series, bool
   return gp + plot + "\n";
 }
 
+// `series`: every series of the group, drawn or not, so that a failed length is always named.
 std::string caption(const RowGroup& g, const std::vector<SeqSeries>& series, bool memory) {
   std::string c = fmt::format(
       "{}: {} against the sequence length, log-log. The dashed line grows as seq²: a series parallel to it is in the "
@@ -133,11 +142,12 @@ std::vector<Chart> make_sequence_charts(const ReportData& data) {
   for (const RowGroup& g : group_rows(data)) {
     if (g.op != "attention") continue;
     for (const bool memory : {false, true}) {
-      const std::vector<SeqSeries> series = series_of(g, memory ? memory_point : time_point);
+      const std::vector<SeqSeries> all = series_of(g, memory ? memory_point : time_point);
+      const std::vector<SeqSeries> series = plottable(all);
       if (series.empty()) continue;
       const std::string kind = memory ? "memory" : "time";
       Chart c{g.key(), fmt::format("{} — {} against sequence length", g.title(), kind),
-              fmt::format("chart-{}-seq-{}.svg", g.key(), kind), caption(g, series, memory), "", ""};
+              fmt::format("chart-{}-seq-{}.svg", g.key(), kind), caption(g, all, memory), "", ""};
       render_chart(c, [&](const std::filesystem::path& dir, const std::filesystem::path& svg) {
         return script(g, series, memory, dir, svg);
       });

@@ -283,7 +283,11 @@ SuitePlan expand_checked(const nlohmann::json& suite, VariantLookup variants_of,
   for (const auto& t : threads.is_array() ? threads : nlohmann::json::array({threads})) {
     if (!(t.is_string() && t.get<std::string>() == "cores") && !t.is_number_integer())
       throw UserError(fmt::format("threads must be whole numbers or \"cores\", got {}", t.dump()));
-    const int64_t n = t.is_string() ? default_threads : t.is_number_unsigned() ? std::numeric_limits<int64_t>::max() : t.get<int64_t>();
+    // A number parsed from a file is stored unsigned when it is not negative: whole_number_problem
+    // reads either kind, and refuses an integer past int64 instead of wrapping it.
+    const int64_t n = t.is_string() ? default_threads
+                      : whole_number_problem<int64_t>(t).empty() ? t.get<int64_t>()
+                                                                  : std::numeric_limits<int64_t>::max();
     if (n < 1 || n > 1024) throw UserError(fmt::format("threads must be 1..1024, got {}", t.dump()));
     thread_counts.push_back(static_cast<int>(n));
   }

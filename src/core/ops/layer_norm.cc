@@ -9,8 +9,8 @@
 // LayerNorm, what keras.layers.LayerNormalization builds, oneDNN's layer normalization primitive);
 // "composed" — mean, variance, rsqrt and the affine map from elementary ops.
 // The error analysis is batch_norm's with the roles of rows and channels swapped (norm_stats.h):
-// the statistics sum cols values per row, dGamma and dBeta sum rows values per column, so the
-// tolerance is that of the longer sum.
+// the statistics sum cols values per row, so Y and dX have the tolerance of a cols-term sum;
+// dGamma and dBeta also sum rows values per column, so theirs is that of the longer sum.
 #include "core/ops/layer_norm.h"
 
 #include <cmath>
@@ -103,9 +103,11 @@ class LayerNormOp final : public OpDef {
     const Shape s = parse(c.params);
     const bool backward = c.direction == "backward";
     check_inputs(in, s, backward);
-    const double tol = norm_tolerance(static_cast<double>(std::max(s.rows, s.cols)));
+    // Y and dX come from sums over a row (cols terms); dGamma and dBeta from sums over rows.
     std::vector<ScaledOutput> outs;
-    for (const HostTensor& r : refs) outs.push_back({&r, std::vector<double>(r.data.size()), tol});
+    for (size_t o = 0; o < refs.size(); ++o)
+      outs.push_back({&refs[o], std::vector<double>(refs[o].data.size()),
+                      norm_tolerance(static_cast<double>(o == 0 ? s.cols : std::max(s.rows, s.cols)))});
     const auto& x = in[0].data;
     const double m = static_cast<double>(s.cols);
     for (int64_t i = 0; i < s.rows; ++i) {
