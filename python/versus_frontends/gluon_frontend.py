@@ -6,6 +6,7 @@ import time
 import numpy as np
 
 from .protocol import Unsupported
+from .token_mask import TokenMask, needs_token_mask
 
 
 def set_threads(threads):
@@ -54,12 +55,83 @@ def blocks():
             return self.body(x) + self.shortcut(x)
     # loc: end
 
-    def block_for(layer):
-        """One neutral layer as a Gluon block, and its parameters in the neutral order."""
+    # loc: begin layer embedding
+    class TokenEmbedding(gluon.HybridBlock):
+        """nn.Embedding, setting the batch's token mask (ids != 0) where a later layer reads it."""
+        def __init__(self, vocab, dim, mask):
+            super().__init__()
+            with self.name_scope():
+                self.embedding = nn.Embedding(vocab, dim)
+            self.mask = mask
+
+        def hybrid_forward(self, F, ids):
+            if self.mask is not None:
+                self.mask.real = ids != 0  # a float 0/1 array (a symbol while hybridized)
+            return self.embedding(ids)
+    # loc: end
+
+    # loc: begin layer positional_embedding
+    class LearnedPositions(gluon.HybridBlock):
+        """Rows 0..time of the table added position by position (time is the network's: static)."""
+        def __init__(self, positions, time, width):
+            super().__init__()
+            self.time = time
+            with self.name_scope():
+                self.weight = self.params.get("weight", shape=(positions, width))
+
+        def hybrid_forward(self, F, x, weight):
+            return F.broadcast_add(x, F.expand_dims(F.slice_axis(weight, axis=0, begin=0, end=self.time), axis=0))
+    # loc: end
+
+    # loc: begin layer activation
+    class TanhGelu(gluon.HybridBlock):
+        """0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))): MXNet 1.9 has no tanh-GELU kernel."""
+        def hybrid_forward(self, F, x):
+            return 0.5 * x * (1 + F.tanh(0.7978845608028654 * (x + 0.044715 * x ** 3)))
+    # loc: end
+
+    # loc: begin layer multi_head_attention
+    class SelfAttention(gluon.HybridBlock):
+        """Self-attention as a Gluon user writes it without GluonNLP (and as the C++ tier does):
+        q, k, v and output projections, batch_dot over [batch·heads, time, head width], softmax
+        with (real − 1)·1e9 added at the padding keys."""
+        def __init__(self, width, heads, mask):
+            super().__init__()
+            self.heads, self.scale, self.mask = heads, 1 / (width // heads) ** 0.5, mask
+            with self.name_scope():
+                self.q, self.k, self.v, self.o = (nn.Dense(width, flatten=False, in_units=width) for _ in range(4))
+
+        def hybrid_forward(self, F, x):
+            def by_head(t):  # [batch, time, width] -> [batch·heads, time, d]
+                t = F.transpose(F.reshape(t, shape=(0, 0, self.heads, -1)), axes=(0, 2, 1, 3))
+                return F.reshape(t, shape=(-3, 0, 0))
+            q, k, v = by_head(self.q(x)), by_head(self.k(x)), by_head(self.v(x))
+            scores = F.reshape(F.batch_dot(q, k, transpose_b=True) * self.scale, shape=(-4, -1, self.heads, 0, 0))
+            padding = F.reshape((self.mask.real - 1) * 1e9, shape=(0, 1, 1, -1))  # [batch, 1, 1, time]
+            probs = F.reshape(F.softmax(F.broadcast_add(scores, padding), axis=-1), shape=(-3, 0, 0))
+            out = F.reshape(F.batch_dot(probs, v), shape=(-4, -1, self.heads, 0, 0))
+            return self.o(F.reshape(F.transpose(out, axes=(0, 2, 1, 3)), shape=(0, 0, -3)))
+    # loc: end
+
+    # loc: begin layer mean_pool
+    class MaskedMean(gluon.HybridBlock):
+        """[batch, time, features] -> [batch, features]: the mean over the real positions."""
+        def __init__(self, mask):
+            super().__init__()
+            self.mask = mask
+
+        def hybrid_forward(self, F, x):
+            real = F.expand_dims(self.mask.real, axis=2)
+            return F.broadcast_div(F.sum(F.broadcast_mul(x, real), axis=1), F.sum(real, axis=1))
+    # loc: end
+
+    def block_for(layer, mask):
+        """One neutral layer as a Gluon block, and its parameters in the neutral order; mask: the
+        network's TokenMask, None where no layer reads it."""
         kind = layer["type"]
         # loc: begin layer dense
-        if kind == "dense":
-            b = nn.Dense(layer["units"], in_units=layer["in_shape"][0])
+        if kind == "dense":  # over a flat input, or each position of a sequence
+            b = nn.Dense(layer["units"], flatten=len(layer["in_shape"]) == 1, in_units=layer["in_shape"][-1])
             return b, [b.weight, b.bias]
         # loc: end
         # loc: begin layer conv2d
@@ -79,6 +151,8 @@ def blocks():
         # loc: begin layer activation
         if kind in ("relu", "sigmoid", "tanh"):
             return nn.Activation(kind), []
+        if kind == "gelu":  # nn.GELU is the erf form
+            return (TanhGelu() if layer["approximate"] == "tanh" else nn.GELU()), []
         # loc: end
         # loc: begin layer flatten
         if kind == "flatten":
@@ -91,8 +165,27 @@ def blocks():
         # loc: end
         # loc: begin layer embedding
         if kind == "embedding":
-            b = nn.Embedding(layer["vocab"], layer["units"])
+            b = TokenEmbedding(layer["vocab"], layer["units"], mask)
+            return b, [b.embedding.weight]
+        # loc: end
+        # loc: begin layer positional_embedding
+        if kind == "positional_embedding":
+            b = LearnedPositions(layer["positions"], *layer["in_shape"])
             return b, [b.weight]
+        # loc: end
+        # loc: begin layer layer_norm
+        if kind == "layer_norm":
+            b = nn.LayerNorm(epsilon=layer["epsilon"], in_channels=layer["in_shape"][-1])
+            return b, [b.gamma, b.beta]
+        # loc: end
+        # loc: begin layer multi_head_attention
+        if kind == "multi_head_attention":
+            b = SelfAttention(layer["in_shape"][-1], layer["heads"], mask)
+            return b, [p for d in (b.q, b.k, b.v, b.o) for p in (d.weight, d.bias)]
+        # loc: end
+        # loc: begin layer mean_pool
+        if kind == "mean_pool":
+            return MaskedMean(mask), []
         # loc: end
         # loc: begin layer lstm
         if kind == "lstm":
@@ -104,16 +197,16 @@ def blocks():
         # loc: end
         # loc: begin layer residual
         if kind == "residual":
-            body, body_params = sequential(layer["body"])
-            shortcut, shortcut_params = sequential(layer["shortcut"])
+            body, body_params = sequential(layer["body"], mask)
+            shortcut, shortcut_params = sequential(layer["shortcut"], mask)
             return Residual(body, shortcut), body_params + shortcut_params
         # loc: end
         raise Unsupported(f"Gluon has no builder in versus for layer type '{kind}' ({layer['name']})")
 
-    def sequential(layers):
+    def sequential(layers, mask):
         seq, params = nn.HybridSequential(), []
         for layer in layers:
-            b, p = block_for(layer)
+            b, p = block_for(layer, mask)
             seq.add(b)
             params += p
         return seq, params  # an empty HybridSequential is the identity
@@ -147,7 +240,8 @@ class Model:
         if device != "cpu":
             raise Unsupported("mxnet (Gluon) runs on the CPU only here (the mxnet wheel is a CPU build)")
         self.mx = mx
-        self.net, self.params = blocks()(network["layers"])
+        layers = network["layers"]
+        self.net, self.params = blocks()(layers, TokenMask() if needs_token_mask(layers) else None)
         self.net.initialize(mx.init.Zero())
         for p, value in zip(self.params, initial):
             p.set_data(mx.nd.array(value))

@@ -3,7 +3,13 @@ model.compile and model.fit, channels-last images (Keras's default layout).
 
 Layouts (nets/network.h's neutral ones to Keras's): a dense kernel is [in, units], a conv kernel
 [k, k, in, out] (HWIO), and the first dense layer after a flatten of an NHWC tensor reads its inputs
-in H·W·C order, so its rows are permuted from the neutral C·H·W order.
+in H·W·C order, so its rows are permuted from the neutral C·H·W order. MultiHeadAttention's
+projections are EinsumDense kernels: q, k and v [width, heads, head width] with biases [heads, head
+width], the output [heads, head width, width]; the neutral ones are [out, in] matrices.
+
+Padding (token id 0) is masked explicitly: ids != 0 from the model's input, handed to
+MultiHeadAttention as its attention_mask and to GlobalAveragePooling1D as its mask, rather than by
+Embedding(mask_zero=True)'s implicit propagation, which would also mask the padded queries.
 """
 import os
 import time
@@ -11,6 +17,7 @@ import time
 import numpy as np
 
 from .protocol import Unsupported
+from .token_mask import needs_token_mask
 
 _threads = 1
 
@@ -51,14 +58,29 @@ def same_padding_matches(layer):
     return True
 
 
+def learned_positions(keras, positions, time, width):
+    """Row t of a [positions, width] table added at position t (Keras has no such layer in its core;
+    keras_hub's PositionEmbedding is this)."""
+    class LearnedPositions(keras.layers.Layer):
+        def build(self, input_shape):
+            self.table = self.add_weight(shape=(positions, width), initializer="zeros", name="table")
+
+        def call(self, x):
+            return x + self.table[:time]
+
+    return LearnedPositions()
+
+
 class Builder:
     """Keras layers for the neutral ones, and how each layer's neutral parameters become its weights."""
 
-    def __init__(self):
+    def __init__(self, needs_mask):
         import keras
         self.keras = keras
         self.assignments = []  # (keras layer, [neutral param indices], kind, extra)
         self.non_negative = False  # the previous layer's outputs are ≥ 0 (after a ReLU)
+        self.needs_mask = needs_mask
+        self.real_tokens = None  # [batch, time] bool, set at the embedding where a layer reads it
 
     def apply(self, layer, x):
         layers, kind = self.keras.layers, layer["type"]
@@ -98,6 +120,9 @@ class Builder:
         # loc: begin layer activation
         if kind in ("relu", "sigmoid", "tanh"):
             return layers.Activation(kind)(x)
+        if kind == "gelu":
+            approximate = layer["approximate"] == "tanh"
+            return layers.Activation(lambda t: self.keras.activations.gelu(t, approximate=approximate))(x)
         # loc: end
         # loc: begin layer flatten
         if kind == "flatten":
@@ -116,7 +141,33 @@ class Builder:
         if kind == "embedding":
             k = layers.Embedding(layer["vocab"], layer["units"])
             self.assignments.append((k, layer["params"], "embedding", None))
+            if self.needs_mask:
+                self.real_tokens = self.keras.ops.not_equal(x, 0)
             return k(x)
+        # loc: end
+        # loc: begin layer positional_embedding
+        if kind == "positional_embedding":
+            k = learned_positions(self.keras, layer["positions"], *layer["in_shape"])
+            self.assignments.append((k, layer["params"], "positional_embedding", None))
+            return k(x)
+        # loc: end
+        # loc: begin layer layer_norm
+        if kind == "layer_norm":
+            k = layers.LayerNormalization(epsilon=layer["epsilon"])
+            self.assignments.append((k, layer["params"], "layer_norm", None))
+            return k(x)
+        # loc: end
+        # loc: begin layer multi_head_attention
+        if kind == "multi_head_attention":
+            heads = layer["heads"]
+            k = layers.MultiHeadAttention(heads, key_dim=layer["in_shape"][-1] // heads)
+            self.assignments.append((k, layer["params"], "multi_head_attention", heads))
+            # [batch, 1, keys]: every query sees the real keys (Keras broadcasts it over queries and heads)
+            return k(x, x, attention_mask=self.keras.ops.expand_dims(self.real_tokens, 1))
+        # loc: end
+        # loc: begin layer mean_pool
+        if kind == "mean_pool":
+            return layers.GlobalAveragePooling1D()(x, mask=self.real_tokens)
         # loc: end
         # loc: begin layer lstm
         if kind == "lstm":
@@ -151,8 +202,30 @@ def hwc_to_chw(vector, shape):
     return vector.reshape(h, w, c).transpose(2, 0, 1).reshape(-1)
 
 
-def to_keras(kind, values, flatten):
-    """Neutral parameter arrays to the layer's Keras weights."""
+def attention_to_keras(values, heads):
+    """wq, bq, wk, bk, wv, bv ([out, in] and [out]) and wo, bo to MultiHeadAttention's weights."""
+    out = []
+    for w, b in zip(values[0:6:2], values[1:6:2]):
+        width = w.shape[1]
+        out += [w.T.reshape(width, heads, -1), b.reshape(heads, -1)]
+    wo, bo = values[6], values[7]
+    return out + [wo.T.reshape(heads, -1, wo.shape[0]), bo]
+
+
+def attention_from_keras(weights):
+    out = []
+    for kernel, bias in zip(weights[0:6:2], weights[1:6:2]):
+        out += [kernel.reshape(kernel.shape[0], -1).T, bias.reshape(-1)]
+    kernel, bias = weights[6], weights[7]
+    return out + [kernel.reshape(-1, kernel.shape[-1]).T, bias]
+
+
+def to_keras(kind, values, extra):
+    """Neutral parameter arrays to the layer's Keras weights; extra: the [C, H, W] shape a dense or
+    batch norm reads flattened (None if it does not), or an attention's heads."""
+    if kind == "multi_head_attention":
+        return attention_to_keras(values, heads=extra)
+    flatten = extra
     if kind == "dense":
         w, b = values
         if flatten is not None:  # rows in C·H·W order -> H·W·C
@@ -169,7 +242,10 @@ def to_keras(kind, values, flatten):
     return list(values)
 
 
-def from_keras(kind, weights, flatten):
+def from_keras(kind, weights, extra):
+    if kind == "multi_head_attention":
+        return attention_from_keras(weights)
+    flatten = extra
     if kind == "dense":
         w, b = weights[0].T, weights[1]
         if flatten is not None:
@@ -239,7 +315,7 @@ class Model:
         if keras.backend.backend() != "tensorflow":
             raise Unsupported(f"Keras runs on '{keras.backend.backend()}' here, not TensorFlow (KERAS_BACKEND)")
         keras.config.set_image_data_format("channels_last")  # what the layout conversions assume
-        builder = Builder()
+        builder = Builder(needs_token_mask(network["layers"]))
         shape = network["input_shape"]
         if network["input_kind"] == "image":
             shape = [shape[1], shape[2], shape[0]]
@@ -254,6 +330,13 @@ class Model:
         self.sigmoid = network["loss"] == "sigmoid_cross_entropy"
         self.param_count = len(initial)
         kind = optimizer["kind"]
+        self.parity_exemption = None
+        if kind == "adam" and any(k == "embedding" for _, _, k, _ in self.assignments):
+            self.parity_exemption = (
+                "Keras's Adam squares an Embedding's sparse gradient (a tf.IndexedSlices row per token occurrence) "
+                "before the rows of a repeated token are summed: v gains the sum of the squares, the network's Adam "
+                "(TensorFlow's C++ tier, MXNet's, torch's) the square of the sum, for every token that occurs more "
+                "than once in a batch")
         if kind == "adam":
             opt = keras.optimizers.Adam(optimizer["learning_rate"], beta_1=optimizer["beta1"],
                                         beta_2=optimizer["beta2"], epsilon=optimizer["epsilon"])
@@ -290,8 +373,11 @@ class Model:
         return out
 
     def mode_report(self):
-        return {"api": "keras.Model.fit", "jit_compile": bool(self.model.jit_compile),
-                "run_eagerly": bool(self.model.run_eagerly)}
+        report = {"api": "keras.Model.fit", "jit_compile": bool(self.model.jit_compile),
+                  "run_eagerly": bool(self.model.run_eagerly)}
+        if self.parity_exemption:
+            report["optimizer_note"] = self.parity_exemption
+        return report
 
 
 def build(network, initial, optimizer, mode, device):

@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from .protocol import Unsupported
+from .token_mask import TokenMask, needs_token_mask
 
 
 def describe():
@@ -70,22 +71,80 @@ class Residual(nn.Module):
 
 # loc: begin layer embedding
 class TokenIds(nn.Module):
-    """Token ids arrive as floats (the harness's one tensor type); nn.Embedding takes integers."""
-    def __init__(self, embedding):
+    """Token ids arrive as floats (the harness's one tensor type); nn.Embedding takes integers. Sets
+    the batch's token mask where a later layer reads it."""
+    def __init__(self, embedding, mask):
         super().__init__()
-        self.embedding = embedding
+        self.embedding, self.mask = embedding, mask
 
     def forward(self, x):
+        if self.mask is not None:
+            self.mask.real = x != 0
         return self.embedding(x.long())
 # loc: end
 
 
-def module_for(layer):
-    """One neutral layer as a torch.nn module, and its parameters in the neutral order."""
+# loc: begin layer positional_embedding
+class LearnedPositions(nn.Module):
+    """Row t of the table added at position t."""
+    def __init__(self, positions, width):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(positions, width))
+
+    def forward(self, x):
+        return x + self.weight[:x.shape[1]]
+# loc: end
+
+
+# loc: begin layer multi_head_attention
+class SelfAttention(nn.Module):
+    """nn.MultiheadAttention with the sequence as its query, key and value, padding keys masked.
+    need_weights=False: the path that runs F.scaled_dot_product_attention (the weights are not
+    materialised and averaged over heads)."""
+    def __init__(self, width, heads, mask):
+        super().__init__()
+        self.attention, self.mask = nn.MultiheadAttention(width, heads, batch_first=True), mask
+
+    def forward(self, x):
+        return self.attention(x, x, x, key_padding_mask=~self.mask.real, need_weights=False)[0]
+# loc: end
+
+
+# loc: begin layer mean_pool
+class MaskedMean(nn.Module):
+    """[batch, time, features] -> [batch, features]: the mean over the real positions."""
+    def __init__(self, mask):
+        super().__init__()
+        self.mask = mask
+
+    def forward(self, x):
+        real = self.mask.real.unsqueeze(-1).to(x.dtype)
+        return (x * real).sum(1) / real.sum(1)
+# loc: end
+
+
+class Rows:
+    """A neutral parameter held as rows of a fused torch one: nn.MultiheadAttention packs the q, k
+    and v projections into in_proj_weight [3·width, width] and in_proj_bias (nets/layout.h's
+    fuse_qkv); a neutral wq is its rows 0..width."""
+    def __init__(self, fused, begin, end):
+        self.fused, self.begin, self.end = fused, begin, end
+
+    def view(self):
+        return self.fused[self.begin:self.end]
+
+
+def tensor_of(slot):
+    return slot.view() if isinstance(slot, Rows) else slot
+
+
+def module_for(layer, mask):
+    """One neutral layer as a torch.nn module, and its parameters in the neutral order (tensors, or
+    Rows of a fused one); mask: the network's TokenMask, None where no layer reads it."""
     kind = layer["type"]
     # loc: begin layer dense
-    if kind == "dense":
-        m = nn.Linear(layer["in_shape"][0], layer["units"])
+    if kind == "dense":  # over a flat input, or each position of a sequence
+        m = nn.Linear(layer["in_shape"][-1], layer["units"])
         return m, [m.weight, m.bias]
     # loc: end
     # loc: begin layer conv2d
@@ -104,6 +163,8 @@ def module_for(layer):
     # loc: begin layer activation
     if kind in ("relu", "sigmoid", "tanh"):
         return {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}[kind](), []
+    if kind == "gelu":
+        return nn.GELU(approximate=layer["approximate"]), []
     # loc: end
     # loc: begin layer flatten
     if kind == "flatten":
@@ -119,7 +180,31 @@ def module_for(layer):
     # loc: begin layer embedding
     if kind == "embedding":
         m = nn.Embedding(layer["vocab"], layer["units"])
-        return TokenIds(m), [m.weight]
+        return TokenIds(m, mask), [m.weight]
+    # loc: end
+    # loc: begin layer positional_embedding
+    if kind == "positional_embedding":
+        m = LearnedPositions(layer["positions"], layer["in_shape"][-1])
+        return m, [m.weight]
+    # loc: end
+    # loc: begin layer layer_norm
+    if kind == "layer_norm":
+        m = nn.LayerNorm(layer["in_shape"][-1], eps=layer["epsilon"])
+        return m, [m.weight, m.bias]
+    # loc: end
+    # loc: begin layer multi_head_attention
+    if kind == "multi_head_attention":
+        width = layer["in_shape"][-1]
+        m = SelfAttention(width, layer["heads"], mask)
+        a = m.attention
+        q, k, v = (slice(i * width, (i + 1) * width) for i in range(3))
+        fused = [Rows(a.in_proj_weight, r.start, r.stop) for r in (q, k, v)]
+        biases = [Rows(a.in_proj_bias, r.start, r.stop) for r in (q, k, v)]
+        return m, [fused[0], biases[0], fused[1], biases[1], fused[2], biases[2], a.out_proj.weight, a.out_proj.bias]
+    # loc: end
+    # loc: begin layer mean_pool
+    if kind == "mean_pool":
+        return MaskedMean(mask), []
     # loc: end
     # loc: begin layer lstm
     if kind == "lstm":
@@ -128,17 +213,17 @@ def module_for(layer):
     # loc: end
     # loc: begin layer residual
     if kind == "residual":
-        body, body_params = sequential(layer["body"])
-        shortcut, shortcut_params = sequential(layer["shortcut"])
+        body, body_params = sequential(layer["body"], mask)
+        shortcut, shortcut_params = sequential(layer["shortcut"], mask)
         return Residual(body, shortcut), body_params + shortcut_params
     # loc: end
     raise Unsupported(f"torch (Python) has no builder for layer type '{kind}' ({layer['name']})")
 
 
-def sequential(layers):
+def sequential(layers, mask):
     modules, params = [], []
     for layer in layers:
-        m, p = module_for(layer)
+        m, p = module_for(layer, mask)
         modules.append(m)
         params += p
     return nn.Sequential(*modules), params  # an empty Sequential is the identity
@@ -151,10 +236,11 @@ class Model:
         if device not in ("cpu", "cuda") or (device == "cuda" and not torch.cuda.is_available()):
             raise Unsupported(f"torch (Python) has no device '{device}' here")
         self.device = torch.device(device)
-        self.net, self.params = sequential(network["layers"])
+        layers = network["layers"]
+        self.net, self.params = sequential(layers, TokenMask() if needs_token_mask(layers) else None)
         with torch.no_grad():
             for p, value in zip(self.params, initial):
-                p.copy_(torch.tensor(value))  # a copy: the harness's arrays are read-only views
+                tensor_of(p).copy_(torch.tensor(value))  # a copy: the harness's arrays are read-only views
         self.net.to(self.device).train()
         self.sigmoid = network["loss"] == "sigmoid_cross_entropy"
         self.mode = mode
@@ -208,7 +294,7 @@ class Model:
         return out
 
     def parameters(self):
-        return [p.detach().cpu().numpy() for p in self.params]
+        return [tensor_of(p).detach().cpu().numpy() for p in self.params]
 
     def mode_report(self):
         report = {"api": "torch.nn + torch.optim (Python)", "compiled": self.mode == "compile"}

@@ -283,6 +283,13 @@ Shape shape_from(const nlohmann::json& j, const std::string& what) {
 
 }  // namespace
 
+bool needs_token_mask(const std::vector<Layer>& layers) {
+  return std::any_of(layers.begin(), layers.end(), [](const Layer& l) {
+    return l.type == "multi_head_attention" || l.type == "mean_pool" || needs_token_mask(l.body) ||
+           needs_token_mask(l.shortcut);
+  });
+}
+
 Network parse_network(const nlohmann::json& doc) {
   if (!doc.is_object()) throw UserError("a network file must hold one JSON object");
   Network net;

@@ -95,6 +95,10 @@ struct Network {
 
 // Parses and checks a network document; throws UserError naming the layer and the problem.
 Network parse_network(const nlohmann::json& doc);
+// Whether a layer reads the token mask (which positions hold real tokens, id 0 being padding):
+// attention and mean pooling do. The embedding computes it only then, so the other token
+// networks (the LSTMs) pay no extra op in their timed steps.
+bool needs_token_mask(const std::vector<Layer>& layers);
 // networks/<name>.json, or a path to a .json file.
 Network load_network(const std::string& name_or_path);
 std::filesystem::path networks_directory();  // $VERSUS_NETWORKS_DIR, else <source>/networks

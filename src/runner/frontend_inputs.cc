@@ -54,6 +54,10 @@ nlohmann::json layer_json(const Layer& l) {
   nlohmann::json j = {{"type", l.type}, {"name", l.name}, {"in_shape", l.in_shape}, {"out_shape", l.out_shape},
                       {"params", l.params}};
   if (l.type == "dense" || l.type == "conv2d" || l.type == "lstm" || l.type == "embedding") j["units"] = l.units;
+  if (l.type == "multi_head_attention") j["heads"] = l.units;
+  if (l.type == "positional_embedding") j["positions"] = l.vocab;
+  if (l.type == "layer_norm") j["epsilon"] = l.epsilon;
+  if (l.type == "gelu") j["approximate"] = l.approximate_tanh ? "tanh" : "none";
   if (l.type == "conv2d" || l.type == "max_pool" || l.type == "avg_pool")
     j.update({{"kernel", l.kernel}, {"stride", l.stride}, {"padding", l.padding}});
   if (l.type == "embedding") j["vocab"] = l.vocab;

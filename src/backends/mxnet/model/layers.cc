@@ -114,7 +114,7 @@ class TokenEmbeddingBlock final : public Block {
                    {weight, nullptr}),
         mask_(std::move(mask)) {}
   Array forward(const Array& ids) override {
-    mask_->real = call("_not_equal_scalar", {ids.get()}, {{"scalar", "0"}});
+    if (mask_) mask_->real = call("_not_equal_scalar", {ids.get()}, {{"scalar", "0"}});
     return embedding_.forward(ids);
   }
 
@@ -376,7 +376,8 @@ std::unique_ptr<Block> build_sequence(const std::vector<Layer>& layers, ParamSto
 }  // namespace
 
 std::unique_ptr<Block> build_sequence(const std::vector<Layer>& layers, ParamStore& params) {
-  return build_sequence(layers, params, std::make_shared<TokenMask>());
+  // The mask only where a layer reads it (nets/network.h's needs_token_mask).
+  return build_sequence(layers, params, needs_token_mask(layers) ? std::make_shared<TokenMask>() : nullptr);
 }
 
 }  // namespace versus::mx

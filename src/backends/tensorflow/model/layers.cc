@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "backends/tensorflow/layout.h"
+#include "backends/tensorflow/transformer_graphs.h"
 #include "core/errors.h"
 #include "nets/layout.h"
 
@@ -353,29 +354,15 @@ Activation ForwardPass::lstm(const Layer& l, const Activation& x) {
 // the erf form as erfc(-x/√2), whose op has no C++ gradient (the gelu op's backward says so):
 // 1 + erf(z) is the same function, and Erf has one.
 Activation ForwardPass::gelu(const Layer& l, const Activation& x) {
-  const TF_Output half_x = g_.op("Mul", {g_.scalar(0.5f), x.t});
-  if (!l.approximate_tanh) {
-    const TF_Output erf = g_.op("Erf", {g_.op("Mul", {x.t, g_.scalar(0.70710678118654752f)})});
-    return {g_.op("Mul", {half_x, g_.op("AddV2", {g_.scalar(1), erf})}), x.shape, x.nhwc};
-  }
-  const TF_Output cubic = g_.op("Mul", {g_.scalar(0.044715f), g_.op("Pow", {x.t, g_.scalar(3)})});
-  const TF_Output inner = g_.op("Mul", {g_.scalar(0.7978845608028654f), g_.op("AddV2", {x.t, cubic})});
-  return {g_.op("Mul", {half_x, g_.op("AddV2", {g_.scalar(1), g_.op("Tanh", {inner})})}), x.shape, x.nhwc};
+  return {gelu_graph(g_, x.t, l.approximate_tanh ? GeluGraph::kTanh : GeluGraph::kErf), x.shape, x.nhwc};
 }
 // loc: end
 
 // loc: begin layer layer_norm
-// What keras LayerNormalization builds: tf.nn.moments over the last axis (the variance against
-// StopGradient(mean)), inv = rsqrt(var + eps)·γ, y = x·inv + (β - mean·inv).
+// What keras LayerNormalization builds (transformer_graphs.h).
 Activation ForwardPass::layer_norm(const Layer& l, const Activation& x) {
-  const auto keep = [](Desc d) { TF_SetAttrBool(d, "keep_dims", 1); };
-  const TF_Output last = g_.const_int32({-1});
-  const TF_Output mean = g_.op("Mean", {x.t, last}, keep);
-  const TF_Output var = g_.op("Mean", {g_.op("SquaredDifference", {x.t, g_.op("StopGradient", {mean})}), last}, keep);
-  const TF_Output inv = g_.op("Mul", {g_.op("Rsqrt", {g_.op("AddV2", {var, g_.scalar(static_cast<float>(l.epsilon))})}),
-                                      param(l, 0).value});
-  const TF_Output res = g_.op("AddV2", {g_.op("Mul", {g_.op("Neg", {mean}), inv}), param(l, 1).value});
-  return {g_.op("AddV2", {g_.op("Mul", {x.t, inv}), res}), x.shape, x.nhwc};
+  return {keras_layer_norm_graph(g_, x.t, param(l, 0).value, param(l, 1).value, static_cast<float>(l.epsilon)),
+          x.shape, x.nhwc};
 }
 // loc: end
 

@@ -6,9 +6,8 @@
 //                   SquaredDifference against StopGradient(mean), Mean) and x·inv + (β - mean·inv)
 //                   with inv = Rsqrt(var + eps)·γ.
 //   impl composed   the textbook formulas: 0.5·x·(1 + Erf(x/√2)); (x - mean)·Rsqrt(var + eps)·γ + β.
-#include <cmath>
-
 #include "backends/tensorflow/graph_builder.h"
+#include "backends/tensorflow/transformer_graphs.h"
 #include "core/ops/gelu.h"
 #include "core/ops/layer_norm.h"
 #include "worker/op_table.h"
@@ -17,18 +16,7 @@ namespace versus::tf {
 namespace {
 
 TF_Output gelu(GraphBuilder& g, const GeluParams& p, TF_Output x) {
-  const TF_Output half_x = g.op("Mul", {g.scalar(0.5f), x});
-  if (p.tanh) {
-    const TF_Output cubic = g.op("Mul", {g.scalar(static_cast<float>(kGeluTanhCoeff)), g.op("Pow", {x, g.scalar(3)})});
-    const TF_Output inner = g.op("Mul", {g.scalar(static_cast<float>(kGeluSqrt2OverPi)), g.op("AddV2", {x, cubic})});
-    return g.op("Mul", {half_x, g.op("AddV2", {g.scalar(1), g.op("Tanh", {inner})})});
-  }
-  if (p.composed) {
-    const TF_Output erf = g.op("Erf", {g.op("Mul", {x, g.scalar(static_cast<float>(M_SQRT1_2))})});
-    return g.op("Mul", {half_x, g.op("AddV2", {g.scalar(1), erf})});
-  }
-  const TF_Output erfc = g.op("Erfc", {g.op("Mul", {g.op("Neg", {x}), g.scalar(static_cast<float>(M_SQRT1_2))})});
-  return g.op("Mul", {half_x, erfc});
+  return gelu_graph(g, x, p.tanh ? GeluGraph::kTanh : p.composed ? GeluGraph::kErf : GeluGraph::kErfc);
 }
 
 std::unique_ptr<OpInstance> prepare_gelu(const CaseSpec& c, const std::vector<HostTensor>& in, const TfContext& ctx) {
@@ -45,18 +33,13 @@ TF_Output mean_last_axis(GraphBuilder& g, TF_Output x) {
 }
 
 TF_Output layer_norm(GraphBuilder& g, const LayerNormParams& p, TF_Output x, TF_Output gamma, TF_Output beta) {
-  const TF_Output eps = g.scalar(static_cast<float>(kLayerNormEps));
+  const auto eps = static_cast<float>(kLayerNormEps);
+  if (!p.composed) return keras_layer_norm_graph(g, x, gamma, beta, eps);
   const TF_Output mean = mean_last_axis(g, x);
-  if (p.composed) {
-    const TF_Output centred = g.op("Sub", {x, mean});
-    const TF_Output var = mean_last_axis(g, g.op("Square", {centred}));
-    const TF_Output xhat = g.op("Mul", {centred, g.op("Rsqrt", {g.op("AddV2", {var, eps})})});
-    return g.op("AddV2", {g.op("Mul", {xhat, gamma}), beta});
-  }
-  const TF_Output var = mean_last_axis(g, g.op("SquaredDifference", {x, g.op("StopGradient", {mean})}));
-  const TF_Output inv = g.op("Mul", {g.op("Rsqrt", {g.op("AddV2", {var, eps})}), gamma});
-  const TF_Output res = g.op("AddV2", {g.op("Mul", {g.op("Neg", {mean}), inv}), beta});
-  return g.op("AddV2", {g.op("Mul", {x, inv}), res});
+  const TF_Output centred = g.op("Sub", {x, mean});
+  const TF_Output var = mean_last_axis(g, g.op("Square", {centred}));
+  const TF_Output xhat = g.op("Mul", {centred, g.op("Rsqrt", {g.op("AddV2", {var, g.scalar(eps)})})});
+  return g.op("AddV2", {g.op("Mul", {xhat, gamma}), beta});
 }
 
 std::unique_ptr<OpInstance> prepare_layer_norm(const CaseSpec& c, const std::vector<HostTensor>& in,

@@ -41,7 +41,8 @@ struct TokenMask {
   torch::Tensor real;  // [batch, time], bool
 };
 
-// The harness passes token ids as float values; nn::Embedding indexes with int64.
+// The harness passes token ids as float values; nn::Embedding indexes with int64. The mask is
+// set only where a later layer reads it (nets/network.h's needs_token_mask), else it is null.
 // loc: begin layer embedding
 class TokenEmbeddingImpl : public torch::nn::Module {
  public:
@@ -49,7 +50,7 @@ class TokenEmbeddingImpl : public torch::nn::Module {
       : embedding(register_module("embedding", torch::nn::Embedding(options))), mask_(std::move(mask)) {}
 
   torch::Tensor forward(const torch::Tensor& ids) {
-    mask_->real = ids.ne(0);
+    if (mask_) mask_->real = ids.ne(0);
     return embedding(ids.to(torch::kLong));
   }
 
@@ -152,7 +153,10 @@ std::string shape_text(const std::vector<int64_t>& s) {
 class Builder {
  public:
   Builder(const Network& net, const std::vector<HostTensor>& initial, const torch::Device& device)
-      : initial_(initial), device_(device), params_(net.params.size()) {
+      : initial_(initial),
+        device_(device),
+        params_(net.params.size()),
+        mask_(needs_token_mask(net.layers) ? std::make_shared<TokenMask>() : nullptr) {
     if (initial.size() != net.params.size())
       throw std::invalid_argument(
           fmt::format("torch: network '{}' has {} parameters but {} initial tensors were given", net.name,
@@ -353,7 +357,7 @@ class Builder {
   const std::vector<HostTensor>& initial_;
   torch::Device device_;
   std::vector<torch::Tensor> params_;
-  std::shared_ptr<TokenMask> mask_ = std::make_shared<TokenMask>();
+  std::shared_ptr<TokenMask> mask_;  // null where no layer reads it
 };
 
 }  // namespace
