@@ -58,6 +58,7 @@ def same_padding_matches(layer):
     return True
 
 
+# loc: begin layer positional_embedding
 def learned_positions(keras, positions, time, width):
     """Row t of a [positions, width] table added at position t (Keras has no such layer in its core;
     keras_hub's PositionEmbedding is this)."""
@@ -69,6 +70,7 @@ def learned_positions(keras, positions, time, width):
             return x + self.table[:time]
 
     return LearnedPositions()
+# loc: end
 
 
 class Builder:
