@@ -65,6 +65,23 @@ TEST(TransformerNetwork, ParsesWithEveryShapeAndParameter) {
   EXPECT_EQ(net.layers[net.layers.size() - 2].out_shape, (Shape{128}));  // mean_pool over time
 }
 
+// Only networks with a layer that reads the padding mask have their embedding compute it (found
+// inside residual bodies too); the LSTMs' timed steps do without that op.
+TEST(TransformerNetwork, OnlyAttentionAndMeanPoolingNeedTheTokenMask) {
+  EXPECT_TRUE(needs_token_mask(parse_network(encoder(two_blocks())).layers));
+  json attention_in_a_residual_only = encoder(block());
+  auto& layers = attention_in_a_residual_only["layers"];
+  layers[layers.size() - 2] = {{"type", "flatten"}};  // in place of the mean_pool
+  EXPECT_TRUE(needs_token_mask(parse_network(attention_in_a_residual_only).layers));
+  const json tokens = {{"kind", "tokens"}, {"shape", {20}}, {"vocab", 50}};
+  const json bag = {{"name", "bag"}, {"input", tokens}, {"loss", "sigmoid_cross_entropy"},
+                    {"layers", {{{"type", "embedding"}, {"dim", 8}}, {{"type", "mean_pool"}}, {{"type", "dense"}, {"units", 1}}}}};
+  EXPECT_TRUE(needs_token_mask(parse_network(bag).layers));
+  const json lstm = {{"name", "lstm"}, {"input", tokens}, {"loss", "sigmoid_cross_entropy"},
+                     {"layers", {{{"type", "embedding"}, {"dim", 8}}, {{"type", "lstm"}, {"hidden", 4}}, {{"type", "dense"}, {"units", 1}}}}};
+  EXPECT_FALSE(needs_token_mask(parse_network(lstm).layers));
+}
+
 TEST(TransformerNetwork, TrainingStepOpCasesComeFromTheFile) {
   const json ops = network_op_cases(parse_network(encoder(two_blocks())), 32);
   auto find = [&](const std::string& op) {
