@@ -13,7 +13,6 @@
 #include <cctype>
 #include <limits>
 #include <map>
-#include <set>
 #include <optional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -66,7 +65,6 @@ class Reference {
     for (const HostTensor& t : initial) {
       w_.emplace_back(t.data.begin(), t.data.end());
       dw_.emplace_back(t.data.size(), 0.0);
-      occurrence_squares_.emplace_back(t.data.size(), 0.0);
       slot1_.emplace_back(t.data.size(), 0.0);
       slot2_.emplace_back(t.data.size(), 0.0);
     }
@@ -74,7 +72,7 @@ class Reference {
 
   double train_step(const HostTensor& x, const std::vector<float>& labels) {
     for (auto& d : dw_) std::fill(d.begin(), d.end(), 0.0);
-    for (auto& d : occurrence_squares_) std::fill(d.begin(), d.end(), 0.0);
+    for (auto& entry : occurrence_squares_) std::fill(entry.second.begin(), entry.second.end(), 0.0);
     tape_.clear();
     const P logits = run(x, true);
     const double loss = loss_and_seed(*logits, labels);
@@ -156,14 +154,17 @@ class Reference {
       const int64_t dim = l.units;
       for (size_t i = 0; i < n; ++i)
         for (int64_t d = 0; d < dim; ++d) y->v[i * dim + d] = W(l, 0)[static_cast<size_t>(x->v[i]) * dim + d];
-      sparse_gradient_.insert(static_cast<size_t>(l.params.at(0)));
-      tape_.push_back([this, &l, x, y, n, dim] {
-        std::vector<double>& squares = occurrence_squares_.at(static_cast<size_t>(l.params.at(0)));
+      std::vector<double>* squares = nullptr;
+      if (keras_sparse_second_moment_) {
+        const auto param = static_cast<size_t>(l.params.at(0));
+        squares = &occurrence_squares_.try_emplace(param, w_.at(param).size(), 0.0).first->second;
+      }
+      tape_.push_back([this, &l, x, y, n, dim, squares] {
         for (size_t i = 0; i < n; ++i)
           for (int64_t d = 0; d < dim; ++d) {
             const size_t at = static_cast<size_t>(x->v[i]) * dim + d;
             dW(l, 0)[at] += y->g[i * dim + d];
-            squares[at] += y->g[i * dim + d] * y->g[i * dim + d];
+            if (squares) (*squares)[at] += y->g[i * dim + d] * y->g[i * dim + d];
           }
       });
     } else if (l.type == "lstm") {
@@ -576,10 +577,11 @@ class Reference {
 
   void update() {
     ++step_;
-    for (size_t p = 0; p < w_.size(); ++p)
+    for (size_t p = 0; p < w_.size(); ++p) {
+      const auto keras_squares = occurrence_squares_.find(p);
       for (size_t i = 0; i < w_[p].size(); ++i) {
         const double g = dw_[p][i];
-        const double g2 = keras_sparse_second_moment_ && sparse_gradient_.count(p) ? occurrence_squares_[p][i] : g * g;
+        const double g2 = keras_squares != occurrence_squares_.end() ? keras_squares->second[i] : g * g;
         double& w = w_[p][i];
         if (opt_.kind == "sgd") {
           w -= opt_.learning_rate * g;
@@ -595,13 +597,14 @@ class Reference {
                m / (std::sqrt(v) + opt_.epsilon);
         }
       }
+    }
   }
 
   const Network& net_;
   OptimizerSpec opt_;
   std::vector<std::vector<double>> w_, dw_, slot1_, slot2_;
-  std::vector<std::vector<double>> occurrence_squares_;  // Σ g² per token occurrence (embeddings)
-  std::set<size_t> sparse_gradient_;                     // the embeddings' parameter indices
+  // Keras's rule only: per embedding parameter, Σ g² over its rows' token occurrences this step.
+  std::map<size_t, std::vector<double>> occurrence_squares_;
   std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> running_;
   std::vector<std::function<void()>> tape_;
   int64_t step_ = 0;
@@ -954,6 +957,14 @@ TEST_P(PythonTierTransformer, TrainsTheEncoderBlockAsTheFloat64Reference) {
 INSTANTIATE_TEST_SUITE_P(Frontends, PythonTierTransformer,
                          ::testing::Values("tensorflow:keras", "mxnet:gluon", "mxnet:gluon-hybridized", "torch:python"),
                          mode_test_name);
+
+// The other modes compile or run eagerly what the same builders make: the encoder block once each.
+TEST(PythonTierModes, KerasEagerAndXlaAndTorchCompileComputeTheTransformer) {
+  for (const char* mode : {"tensorflow:keras-eager", "tensorflow:keras-xla", "torch:compile"}) {
+    SCOPED_TRACE(mode);
+    expect_parity(mode, kTransformer, kSgd);
+  }
+}
 
 TEST(TensorflowModel, UnsupportedLayerIsReportedNotFaked) {
   if (!testing::worker_built("tensorflow")) GTEST_SKIP() << "versus-worker-tensorflow is not built";

@@ -8,8 +8,9 @@ projections are EinsumDense kernels: q, k and v [width, heads, head width] with 
 width], the output [heads, head width, width]; the neutral ones are [out, in] matrices.
 
 Padding (token id 0) is masked explicitly: ids != 0 from the model's input, handed to
-MultiHeadAttention as its attention_mask and to GlobalAveragePooling1D as its mask, rather than by
-Embedding(mask_zero=True)'s implicit propagation, which would also mask the padded queries.
+MultiHeadAttention as its attention_mask and to GlobalAveragePooling1D as its mask. A choice:
+Embedding(mask_zero=True)'s implicit propagation would also mask the padded queries, whose outputs
+the masked mean drops anyway; the explicit mask is the C++ tiers' (keys only), visibly.
 """
 import os
 import time
@@ -61,7 +62,7 @@ def same_padding_matches(layer):
 # loc: begin layer positional_embedding
 def learned_positions(keras, positions, time, width):
     """Row t of a [positions, width] table added at position t (Keras has no such layer in its core;
-    keras_hub's PositionEmbedding is this)."""
+    keras_hub's PositionEmbedding returns the table for the user to add)."""
     class LearnedPositions(keras.layers.Layer):
         def build(self, input_shape):
             self.table = self.add_weight(shape=(positions, width), initializer="zeros", name="table")

@@ -1,6 +1,8 @@
 // The transformer's element-wise and normalisation graphs, written once for both of TensorFlow's
 // graph builders: the op cases' GraphBuilder (ops/transformer_blocks.cc) and the models'
-// ModelGraph (model/layers.cc). Both offer op(type, {inputs}, attrs) and scalar(float).
+// ModelGraph (model/layers.cc). Both offer op(type, {inputs}, attrs) and scalar(float). The
+// models' parts are marked regions, counted as the TensorFlow worker's lines of code (the op
+// cases' Erfc form is left outside).
 #pragma once
 
 #include <tensorflow/c/c_api.h>
@@ -17,6 +19,7 @@ namespace versus::tf {
 // 0.5·x·(1 + Tanh(√(2/π)·(x + 0.044715·Pow(x, 3)))).
 enum class GeluGraph { kErfc, kErf, kTanh };
 
+// loc: begin layer activation
 template <typename Graph>
 TF_Output gelu_graph(Graph& g, TF_Output x, GeluGraph form) {
   const TF_Output half_x = g.op("Mul", {g.scalar(0.5f), x});
@@ -29,6 +32,7 @@ TF_Output gelu_graph(Graph& g, TF_Output x, GeluGraph form) {
     const TF_Output erf = g.op("Erf", {g.op("Mul", {x, g.scalar(static_cast<float>(M_SQRT1_2))})});
     return g.op("Mul", {half_x, g.op("AddV2", {g.scalar(1), erf})});
   }
+  // loc: end
   const TF_Output erfc = g.op("Erfc", {g.op("Mul", {g.op("Neg", {x}), g.scalar(static_cast<float>(M_SQRT1_2))})});
   return g.op("Mul", {half_x, erfc});
 }
@@ -36,6 +40,7 @@ TF_Output gelu_graph(Graph& g, TF_Output x, GeluGraph form) {
 // What keras.layers.LayerNormalization builds over the last axis: tf.nn.moments (Mean, and the
 // variance as the Mean of SquaredDifference against StopGradient(mean)), inv = Rsqrt(var + eps)·γ,
 // y = x·inv + (β - mean·inv).
+// loc: begin layer layer_norm
 template <typename Graph>
 TF_Output keras_layer_norm_graph(Graph& g, TF_Output x, TF_Output gamma, TF_Output beta, float epsilon) {
   const auto keep = [](Desc d) { TF_SetAttrBool(d, "keep_dims", 1); };
@@ -46,5 +51,6 @@ TF_Output keras_layer_norm_graph(Graph& g, TF_Output x, TF_Output gamma, TF_Outp
   const TF_Output res = g.op("AddV2", {g.op("Mul", {g.op("Neg", {mean}), inv}), beta});
   return g.op("AddV2", {g.op("Mul", {x, inv}), res});
 }
+// loc: end
 
 }  // namespace versus::tf
