@@ -6,7 +6,7 @@ import time
 import numpy as np
 
 from .protocol import Unsupported
-from .token_mask import TokenMask, needs_token_mask
+from .token_mask import TokenMask
 
 
 def set_threads(threads):
@@ -240,8 +240,7 @@ class Model:
         if device != "cpu":
             raise Unsupported("mxnet (Gluon) runs on the CPU only here (the mxnet wheel is a CPU build)")
         self.mx = mx
-        layers = network["layers"]
-        self.net, self.params = blocks()(layers, TokenMask() if needs_token_mask(layers) else None)
+        self.net, self.params = blocks()(network["layers"], TokenMask() if network["token_mask"] else None)
         self.net.initialize(mx.init.Zero())
         for p, value in zip(self.params, initial):
             p.set_data(mx.nd.array(value))

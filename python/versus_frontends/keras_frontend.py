@@ -18,7 +18,6 @@ import time
 import numpy as np
 
 from .protocol import Unsupported
-from .token_mask import needs_token_mask
 
 _threads = 1
 
@@ -318,7 +317,7 @@ class Model:
         if keras.backend.backend() != "tensorflow":
             raise Unsupported(f"Keras runs on '{keras.backend.backend()}' here, not TensorFlow (KERAS_BACKEND)")
         keras.config.set_image_data_format("channels_last")  # what the layout conversions assume
-        builder = Builder(needs_token_mask(network["layers"]))
+        builder = Builder(network["token_mask"])
         shape = network["input_shape"]
         if network["input_kind"] == "image":
             shape = [shape[1], shape[2], shape[0]]

@@ -1,14 +1,8 @@
 """The token mask of a sequence network: which positions of a batch hold real tokens (id 0 is
 padding, nets/network.h). Attention and mean pooling read it; the token embedding computes it, and
-only when one of them follows: the other token networks (the LSTMs) would pay an element-wise op in
-every timed step for nothing."""
-
-MASKED_LAYERS = ("multi_head_attention", "mean_pool")
-
-
-def needs_token_mask(layers):
-    return any(layer["type"] in MASKED_LAYERS
-               or needs_token_mask(layer.get("body", []) + layer.get("shortcut", [])) for layer in layers)
+only where the network says one of them follows (its "token_mask", from the runner's
+needs_token_mask): the other token networks (the LSTMs) would pay an element-wise op in every timed
+step for nothing."""
 
 
 class TokenMask:

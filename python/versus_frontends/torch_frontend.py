@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from .protocol import Unsupported
-from .token_mask import TokenMask, needs_token_mask
+from .token_mask import TokenMask
 
 
 def describe():
@@ -127,11 +127,11 @@ class Rows:
     """A neutral parameter held as rows of a fused torch one: nn.MultiheadAttention packs the q, k
     and v projections into in_proj_weight [3·width, width] and in_proj_bias (nets/layout.h's
     fuse_qkv); a neutral wq is its rows 0..width."""
-    def __init__(self, fused, begin, end):
-        self.fused, self.begin, self.end = fused, begin, end
+    def __init__(self, fused, rows):
+        self.fused, self.rows = fused, rows
 
     def view(self):
-        return self.fused[self.begin:self.end]
+        return self.fused[self.rows]
 
 
 def tensor_of(slot):
@@ -197,10 +197,9 @@ def module_for(layer, mask):
         width = layer["in_shape"][-1]
         m = SelfAttention(width, layer["heads"], mask)
         a = m.attention
-        q, k, v = (slice(i * width, (i + 1) * width) for i in range(3))
-        fused = [Rows(a.in_proj_weight, r.start, r.stop) for r in (q, k, v)]
-        biases = [Rows(a.in_proj_bias, r.start, r.stop) for r in (q, k, v)]
-        return m, [fused[0], biases[0], fused[1], biases[1], fused[2], biases[2], a.out_proj.weight, a.out_proj.bias]
+        q_k_v = [Rows(fused, slice(i * width, (i + 1) * width))
+                 for i in range(3) for fused in (a.in_proj_weight, a.in_proj_bias)]  # wq, bq, wk, bk, wv, bv
+        return m, q_k_v + [a.out_proj.weight, a.out_proj.bias]
     # loc: end
     # loc: begin layer mean_pool
     if kind == "mean_pool":
@@ -236,8 +235,7 @@ class Model:
         if device not in ("cpu", "cuda") or (device == "cuda" and not torch.cuda.is_available()):
             raise Unsupported(f"torch (Python) has no device '{device}' here")
         self.device = torch.device(device)
-        layers = network["layers"]
-        self.net, self.params = sequential(layers, TokenMask() if needs_token_mask(layers) else None)
+        self.net, self.params = sequential(network["layers"], TokenMask() if network["token_mask"] else None)
         with torch.no_grad():
             for p, value in zip(self.params, initial):
                 tensor_of(p).copy_(torch.tensor(value))  # a copy: the harness's arrays are read-only views

@@ -104,7 +104,9 @@ nlohmann::json export_frontend_inputs(const Network& net, const nlohmann::json& 
   nlohmann::json manifest = {
       {"schema", "versus.frontend-inputs/1"},
       {"network", {{"name", net.name}, {"input_kind", net.input_kind}, {"input_shape", net.input_shape},
-                   {"vocab", net.vocab}, {"classes", net.classes}, {"loss", net.loss}, {"layers", layers}}},
+                   {"vocab", net.vocab}, {"classes", net.classes}, {"loss", net.loss}, {"layers", layers},
+                   // whether the embedding computes the padding mask (nets/network.h)
+                   {"token_mask", needs_token_mask(net.layers)}}},
       {"params", params},
       {"initial_weights_checksum", fmt::format("{:016x}", checksum(initial))},
       {"dataset", {{"name", data.name}, {"origin", data.origin}, {"synthetic", data.synthetic}, {"classes", data.classes},

@@ -350,9 +350,7 @@ Activation ForwardPass::lstm(const Layer& l, const Activation& x) {
 // loc: end
 
 // loc: begin layer activation
-// GELU as tf.nn.gelu computes it, 0.5·x·(1 + erf(x/√2)), or the tanh form. tf.nn.gelu writes
-// the erf form as erfc(-x/√2), whose op has no C++ gradient (the gelu op's backward says so):
-// 1 + erf(z) is the same function, and Erf has one.
+// tf.nn.gelu's function in its Erf form (transformer_graphs.h: its own Erfc has no C++ gradient).
 Activation ForwardPass::gelu(const Layer& l, const Activation& x) {
   return {gelu_graph(g_, x.t, l.approximate_tanh ? GeluGraph::kTanh : GeluGraph::kErf), x.shape, x.nhwc};
 }
